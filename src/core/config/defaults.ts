@@ -1,0 +1,93 @@
+import type {ClusterFile, Profile} from './schema.js'
+import type {ClusterConfig} from './types.js'
+
+/** What each profile fills in when the cluster file leaves a field out. */
+export const PROFILE_DEFAULTS = {
+  production: {
+    zoneSuffixes: ['a', 'b', 'c'],
+    controlPlaneInstanceType: 'm7i.large',
+    controlPlanePerZone: true,
+    nodeGroups: [{name: 'general', instanceType: 'm7i.xlarge', minSize: 3, maxSize: 12, spot: false}],
+    protected: true,
+    ttl: null,
+    etcdBackupRetentionDays: 30,
+    logRetentionDays: 30,
+  },
+  sandbox: {
+    zoneSuffixes: ['a'],
+    controlPlaneInstanceType: 't3.medium',
+    controlPlanePerZone: false,
+    nodeGroups: [{name: 'general', instanceType: 't3.large', minSize: 1, maxSize: 3, spot: true}],
+    protected: false,
+    ttl: '72h',
+    etcdBackupRetentionDays: 7,
+    logRetentionDays: 7,
+  },
+} as const satisfies Record<Profile, unknown>
+
+export const SANDBOX_MAX_TTL_HOURS = 14 * 24
+
+export function defaultDiscoveryBucket(stateBucket: string): string {
+  return `${stateBucket}-oidc`.slice(0, 63)
+}
+
+/**
+ * Applies the profile defaults to a schema-valid cluster file. Pure: semantic checks that need the
+ * whole file (ttl only for sandboxes, zones in the region, …) run before this in `validateClusterFile`.
+ */
+export function resolveClusterConfig(file: ClusterFile): ClusterConfig {
+  const {spec} = file
+  const d = PROFILE_DEFAULTS[spec.profile]
+  const zones = spec.zones ?? d.zoneSuffixes.map((s) => `${spec.region}${s}`)
+  const logging = spec.addons?.logging
+  return {
+    name: file.metadata.name,
+    profile: spec.profile,
+    region: 'eu-central-1',
+    zones,
+    kubernetesVersion: spec.kubernetesVersion,
+    stateStore: {
+      bucket: spec.stateStore.bucket,
+      kmsKeyId: spec.stateStore.kmsKeyId ?? null,
+      discoveryBucket: spec.stateStore.discoveryBucket ?? defaultDiscoveryBucket(spec.stateStore.bucket),
+    },
+    dns: {zone: spec.dns.zone, type: spec.dns.type},
+    network: {cidr: spec.network?.cidr ?? '10.20.0.0/16', cni: spec.network?.cni ?? 'cilium'},
+    access: {api: spec.access.api, ssh: spec.access.ssh},
+    bastion: {enabled: spec.bastion?.enabled ?? false},
+    controlPlane: {
+      instanceType: spec.controlPlane?.instanceType ?? d.controlPlaneInstanceType,
+      count: d.controlPlanePerZone ? zones.length : 1,
+    },
+    nodeGroups: (spec.nodeGroups ?? d.nodeGroups).map((g) => ({
+      name: g.name,
+      instanceType: g.instanceType,
+      minSize: g.minSize,
+      maxSize: g.maxSize,
+      spot: g.spot ?? false,
+      zones: ('zones' in g && g.zones) || zones,
+    })),
+    addons: {
+      ingress: {enabled: spec.addons?.ingress?.enabled ?? true},
+      clusterAutoscaler: {enabled: spec.addons?.clusterAutoscaler?.enabled ?? true},
+      logging: {
+        enabled: logging?.enabled ?? true,
+        destination: logging?.destination ?? 'cloudwatch',
+        retentionDays: logging?.retentionDays ?? d.logRetentionDays,
+        endpoint: logging?.endpoint ?? null,
+      },
+    },
+    namespaces: spec.namespaces ? {file: spec.namespaces.file} : null,
+    owner: spec.owner,
+    protected: spec.protected ?? d.protected,
+    ttl: spec.profile === 'sandbox' ? (spec.ttl ?? d.ttl) : null,
+    expiresAt: spec.expiresAt ?? null,
+    upgrade: {
+      maxSurge: spec.upgrade?.maxSurge ?? 1,
+      drainTimeout: spec.upgrade?.drainTimeout ?? '15m',
+      window: spec.upgrade?.window ?? null,
+    },
+    etcd: {backupRetentionDays: d.etcdBackupRetentionDays},
+    waivers: spec.waivers ?? [],
+  }
+}

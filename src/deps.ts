@@ -1,0 +1,55 @@
+import {FsUserFiles} from './adapters/fs-user-files.js'
+import {FsWorkspace} from './adapters/fs-workspace.js'
+import {FsPackageFiles} from './adapters/package-files.js'
+import {SystemClock} from './adapters/system-clock.js'
+import type {Clock, Dns, Identity, Kops, Kube, PackageFiles, Prompter, StateStore, UserFiles, Workspace} from './ports.js'
+
+/**
+ * The composition root. Every adapter is created on first use and only through a dynamic import,
+ * so `--help`, `--version` and `cluster create --dry-run` never load the AWS SDK,
+ * `@kubernetes/client-node`, execa or inquirer.
+ */
+export interface DepsOptions {
+  /** `--profile` / AWS_PROFILE; the SDK's default chain otherwise. */
+  awsProfile?: string
+  /** `--kops` / KOPSMITH_KOPS; PATH otherwise. */
+  kopsBinary?: string
+  /** False under --json, without a TTY or with CI set: the prompter then refuses to ask. */
+  interactive: boolean
+  /** Directory for run logs and generated files; default `.kopsmith/` in the working directory. */
+  workDir?: string
+}
+
+export interface Deps {
+  identity(): Promise<Identity>
+  stateStore(): Promise<StateStore>
+  dns(): Promise<Dns>
+  kops(): Promise<Kops>
+  kube(kubeconfigPath: string): Promise<Kube>
+  prompter(): Promise<Prompter>
+  readonly clock: Clock
+  readonly workspace: Workspace
+  readonly packageFiles: PackageFiles
+  readonly files: UserFiles
+}
+
+export function createDeps(options: DepsOptions): Deps {
+  const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
+    let value: Promise<T> | undefined
+    return () => (value ??= make())
+  }
+  const aws = once(async () => (await import('./adapters/aws/clients.js')).createAwsClients({profile: options.awsProfile}))
+  const workDir = options.workDir ?? '.kopsmith'
+  return {
+    identity: once(async () => new (await import('./adapters/aws/sts-identity.js')).StsIdentity(await aws())),
+    stateStore: once(async () => new (await import('./adapters/aws/s3-state-store.js')).S3StateStore(await aws())),
+    dns: once(async () => new (await import('./adapters/aws/route53-dns.js')).Route53Dns(await aws())),
+    kops: once(async () => new (await import('./adapters/kops/execa-kops.js')).ExecaKops({binary: options.kopsBinary, env: process.env})),
+    kube: async (kubeconfigPath) => new (await import('./adapters/kube/client-node-kube.js')).ClientNodeKube(kubeconfigPath),
+    prompter: once(async () => new (await import('./adapters/inquirer-prompter.js')).InquirerPrompter(options.interactive)),
+    clock: new SystemClock(),
+    workspace: new FsWorkspace(workDir),
+    packageFiles: new FsPackageFiles(),
+    files: new FsUserFiles(),
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * The narrow interfaces between services and the outside world. Services depend on these only;
+ * `src/adapters/**` implements them with real technology (S3, Route53, execa + kops,
+ * client-node, inquirer) and `test/**` with in-memory fakes. Errors crossing a port are always
+ * `CliError` subclasses from core/errors.ts — adapters translate SDK and process errors once.
+ */
+
+// ---------------------------------------------------------------- AWS: identity
+
+export interface CallerIdentity {
+  account: string
+  arn: string
+  userId: string
+}
+
+export interface Identity {
+  /** STS GetCallerIdentity. Throws PreconditionError (exit 4) when there are no credentials. */
+  whoAmI(): Promise<CallerIdentity>
+}
+
+// ---------------------------------------------------------------- AWS: S3 state store
+
+export type BucketEncryption = {type: 'SSE-S3'} | {type: 'SSE-KMS'; kmsKeyId: string}
+
+export interface PublicAccessBlock {
+  blockPublicAcls: boolean
+  ignorePublicAcls: boolean
+  blockPublicPolicy: boolean
+  restrictPublicBuckets: boolean
+}
+
+/** Everything we harden on a bucket, as read back from S3. */
+export interface BucketState {
+  name: string
+  region: string
+  versioning: 'Enabled' | 'Suspended' | 'Off'
+  encryption: BucketEncryption | null
+  publicAccessBlock: PublicAccessBlock | null
+  /** Parsed bucket policy document, or null when the bucket has none. */
+  policy: BucketPolicy | null
+  tags: Record<string, string>
+}
+
+export interface BucketPolicy {
+  Version: string
+  Statement: Array<Record<string, unknown> & {Sid?: string}>
+}
+
+export interface StoredObject {
+  body: string
+  etag: string
+  lastModified?: string
+}
+
+export interface PutObjectOptions {
+  /** `*`: create only if absent (conditional put). Fails with a PreconditionFailed result. */
+  ifNoneMatch?: '*'
+  /** Replace only if the current ETag matches. */
+  ifMatch?: string
+  contentType?: string
+}
+
+export type PutObjectResult = {ok: true; etag: string} | {ok: false; reason: 'precondition-failed'}
+
+export interface StateStore {
+  /** Reads back every setting we harden; undefined when the bucket does not exist. */
+  describeBucket(bucket: string): Promise<BucketState | undefined>
+  createBucket(bucket: string, region: string): Promise<void>
+  putVersioning(bucket: string): Promise<void>
+  putEncryption(bucket: string, encryption: BucketEncryption): Promise<void>
+  putPublicAccessBlock(bucket: string, block: PublicAccessBlock): Promise<void>
+  putPolicy(bucket: string, policy: BucketPolicy): Promise<void>
+  putTags(bucket: string, tags: Record<string, string>): Promise<void>
+
+  getObject(bucket: string, key: string): Promise<StoredObject | undefined>
+  putObject(bucket: string, key: string, body: string, options?: PutObjectOptions): Promise<PutObjectResult>
+  deleteObject(bucket: string, key: string, options?: {ifMatch?: string}): Promise<void>
+  /** Keys under a prefix, sorted; `delimiter` lists only the next path segment (like `ls`). */
+  listKeys(bucket: string, prefix: string, options?: {delimiter?: string}): Promise<string[]>
+}
+
+// ---------------------------------------------------------------- AWS: Route53
+
+export interface HostedZone {
+  /** Without the `/hostedzone/` prefix. */
+  id: string
+  /** Without the trailing dot. */
+  name: string
+  private: boolean
+}
+
+export interface Dns {
+  /** Zones whose name equals `name` exactly (both kinds; callers filter). */
+  findZones(name: string): Promise<HostedZone[]>
+  /** Creates a public zone; `callerReference` makes a retry idempotent. */
+  createPublicZone(name: string, callerReference: string): Promise<HostedZone>
+  /** The NS record set of the zone apex (the name servers Route53 assigned). */
+  zoneNameServers(zoneId: string): Promise<string[]>
+  /** Values of the NS record named `recordName` in zone `zoneId`, or undefined. */
+  getNsRecord(zoneId: string, recordName: string): Promise<string[] | undefined>
+  /** UPSERTs an NS record; returns the change id. */
+  upsertNsRecord(zoneId: string, recordName: string, values: string[], ttl: number): Promise<string>
+  /** Polls GetChange until INSYNC; throws TimeoutError (exit 7). */
+  waitForChange(changeId: string, timeoutMs: number): Promise<void>
+  /** VPCs associated with a private zone. */
+  zoneVpcs(zoneId: string): Promise<Array<{vpcId: string; region: string}>>
+}
+
+// ---------------------------------------------------------------- kops
+
+export interface KopsVersion {
+  /** e.g. `1.35.2` */
+  version: string
+  /** e.g. `1.35` */
+  minor: string
+}
+
+export interface KopsValidation {
+  failures: Array<{type: string; name: string; message: string}>
+  nodes: Array<{name: string; zone?: string; role: string; hostname?: string; status: string}>
+}
+
+export interface KopsRunOptions {
+  /** Streamed output lines (stdout and stderr), for the progress display. */
+  onOutput?: (line: string) => void
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+export interface RollingUpdateOptions extends KopsRunOptions {
+  yes: boolean
+  instanceGroupRoles?: Array<'control-plane' | 'node' | 'bastion' | 'apiserver'>
+  drainTimeout?: string
+  validationTimeout?: string
+}
+
+/** Everything kopsmith asks of the kops binary (see kops-contract.md). */
+export interface Kops {
+  version(): Promise<KopsVersion>
+  /** `kops get clusters -o json`: [] on an empty store (kops exits 1 there). */
+  listClusters(): Promise<Array<Record<string, unknown>>>
+  /** `kops get cluster NAME -o yaml` → the stored Cluster object, or undefined when absent. */
+  getCluster(name: string): Promise<Record<string, unknown> | undefined>
+  /** `kops get ig --name NAME -o yaml` → stored InstanceGroups ([] when the cluster is absent). */
+  getInstanceGroups(name: string): Promise<Array<Record<string, unknown>>>
+  createFromFile(file: string, options?: KopsRunOptions): Promise<void>
+  replaceFromFile(file: string, options?: KopsRunOptions & {force?: boolean}): Promise<void>
+  /** `kops get secrets encryptionconfig`-style presence check. */
+  hasEncryptionConfig(name: string): Promise<boolean>
+  createEncryptionConfigSecret(name: string, file: string, options?: KopsRunOptions): Promise<void>
+  /** `kops update cluster`; without `yes` returns whether changes are pending (dry-run). */
+  updateCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{changesPending: boolean; output: string}>
+  /** One `kops validate cluster -o json` attempt, never with `--wait`. */
+  validateCluster(name: string, options?: KopsRunOptions): Promise<{healthy: boolean; result: KopsValidation}>
+  exportKubeconfig(name: string, kubeconfigPath: string, options?: KopsRunOptions): Promise<void>
+  rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string}>
+  /** kops ≥ 1.31 only. */
+  reconcileCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<void>
+  /** Without `yes`: the preview table kops prints. */
+  deleteCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string}>
+}
+
+// ---------------------------------------------------------------- Kubernetes
+
+export interface KubeObject {
+  apiVersion: string
+  kind: string
+  metadata: {name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown}
+  [key: string]: unknown
+}
+
+export interface ApplyOptions {
+  fieldManager: string
+  force: boolean
+  dryRun?: boolean
+}
+
+export interface KubeResourceRef {
+  apiVersion: string
+  kind: string
+  name: string
+  namespace?: string
+}
+
+export interface Kube {
+  /** Server-side apply (PATCH application/apply-patch+yaml). Conflicts → ApiError with details. */
+  apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject>
+  get(ref: KubeResourceRef): Promise<KubeObject | undefined>
+  /** Objects of a kind carrying all `labels`, across namespaces. */
+  list(apiVersion: string, kind: string, labels: Record<string, string>): Promise<KubeObject[]>
+  delete(ref: KubeResourceRef): Promise<void>
+  /** Whether the API serves this group/version/kind (discovery). */
+  isServed(apiVersion: string, kind: string): Promise<boolean>
+}
+
+// ---------------------------------------------------------------- people and time
+
+export interface Prompter {
+  /** False without a TTY, with `CI` set, or under `--json`: then nothing may be asked. */
+  readonly interactive: boolean
+  confirm(message: string, defaultValue?: boolean): Promise<boolean>
+  input(message: string, options?: {default?: string; validate?: (v: string) => true | string}): Promise<string>
+  select<T extends string>(message: string, choices: Array<{value: T; name: string; description?: string}>, defaultValue?: T): Promise<T>
+}
+
+export interface Clock {
+  now(): Date
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+/** Where a run writes its log and generated files (kubeconfig, rendered manifests). */
+export interface Workspace {
+  writeFile(path: string, content: string, mode?: number): Promise<void>
+  readFile(path: string): Promise<string | undefined>
+  /** A fresh per-run log file path under the kopsmith state directory. */
+  runLogPath(cluster: string, operation: string): string
+}
+
+/** Read-only access to the data shipped in the package (`templates/`, `addons/`, `schema/`). */
+export interface PackageFiles {
+  /** Path relative to the package root, e.g. `templates/cluster.yaml`. */
+  read(path: string): Promise<string>
+  /** Entries of a package directory, sorted. */
+  list(dir: string): Promise<string[]>
+}
+
+/** The user's own files (cluster files, namespaces files, output directories), relative to the cwd. */
+export interface UserFiles {
+  /** undefined when the file does not exist. */
+  read(path: string): Promise<string | undefined>
+  write(path: string, content: string, mode?: number): Promise<void>
+  exists(path: string): Promise<boolean>
+}
