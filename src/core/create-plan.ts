@@ -1,0 +1,80 @@
+import type {ClusterConfig} from './config/types.js'
+import type {Plan, PlanStep} from './plan.js'
+
+export type CreateStage = 'addons' | 'namespaces'
+
+export interface CreatePlanInput {
+  config: ClusterConfig
+  /** Stages the user skipped with `--skip`. */
+  skip: ReadonlySet<CreateStage>
+  /** `--delegate`: upsert the NS delegation in the parent zone. */
+  delegate: boolean
+  /** Addons that would be installed, as `name version`. */
+  addons: string[]
+  /** Namespaces from the namespaces file, when it could be read. */
+  namespaces: string[] | null
+  /** Hardening ids waived by the cluster file, for the plan's record. */
+  waived: string[]
+}
+
+/**
+ * Every step `cluster create --yes` takes, in order, with what it does and why. The dry run prints
+ * this without reading anything remote, so each step states its find → compare → act rule; the
+ * real run resolves each step against what it finds and acts only where needed.
+ */
+export function buildCreatePlan(input: CreatePlanInput): Plan {
+  const {config: c} = input
+  const bucket = c.stateStore.bucket
+  const enc = c.stateStore.kmsKeyId ? `SSE-KMS (${c.stateStore.kmsKeyId})` : 'SSE-S3'
+  const steps: PlanStep[] = [
+    step('preflight:credentials', 'Check AWS credentials', 'check', 'STS caller identity is recorded in the audit trail; no credentials → exit 4'),
+    step('preflight:kops-version', `Check the kops binary supports Kubernetes ${c.kubernetesVersion}`, 'check', 'kops refuses Kubernetes outside its supported window (hardening H18)'),
+    step('state-bucket:ensure', `Ensure state bucket s3://${bucket} in eu-central-1`, 'create',
+      `create if missing; else verify and repair: versioning, ${enc}, four public-access blocks, TLS-only policy, tags; a bucket outside eu-central-1 is refused`),
+    step('lock:acquire', `Lock s3://${bucket}/${c.name}/kopsmith/lock.json`, 'run', 'a second mutating run on this cluster fails fast with exit 8 instead of racing; the lock lives in the state bucket'),
+    step('discovery-bucket:ensure', `Ensure OIDC discovery bucket s3://${c.stateStore.discoveryBucket}`, 'create',
+      'IRSA needs public read of the discovery documents only — the one deliberate exception (H14)'),
+    c.dns.type === 'public'
+      ? step('dns:ensure-public-zone', `Ensure public hosted zone ${c.dns.zone}`, 'create',
+        input.delegate
+          ? 'create if missing (idempotent caller reference); upsert NS delegation in the parent zone and wait for INSYNC'
+          : 'create if missing (idempotent caller reference); check the parent NS delegation (pass --delegate to upsert it)')
+      : step('dns:check-private-zone', `Check private hosted zone ${c.dns.zone}`, 'check',
+        'kops creates or associates the private zone with the cluster VPC; refuse a conflicting zone of the same name first'),
+    step('render:kops-spec', `Render kops spec (${1 + c.controlPlane.count + c.nodeGroups.length + (c.bastion.enabled ? 1 : 0)} documents)`, 'run',
+      `hardened baseline H01–H18${input.waived.length ? `; waived: ${input.waived.join(', ')}` : ''}`),
+    step('kops:create-or-replace', `kops create -f (or kops replace -f when the stored spec differs)`, 'create',
+      'find the stored cluster; absent → create, different → replace, equal → nothing'),
+    step('kops:encryption-secret', 'kops create secret encryptionconfig', 'create',
+      'secrets at rest (H07): a fresh key, created before update, never printed, never rotated by a re-run'),
+    step('kops:update-cluster', 'kops update cluster --yes', 'run', 'creates or converges the cloud resources kops manages'),
+    step('validate:wait', 'Validate until healthy (kops validate cluster -o json, our own loop)', 'check',
+      'the cluster must pass validation several times in a row before anything is installed on it'),
+    step('kubeconfig:export', `Export admin kubeconfig to .kopsmith/kubeconfig/${c.name} (mode 0600)`, 'run',
+      'addons and namespaces are applied with it; kops admin credentials last 18h'),
+  ]
+  if (c.dns.type === 'private') {
+    steps.push(step('dns:verify-private-zone', `Verify private zone ${c.dns.zone} is associated with the cluster VPC`, 'check',
+      'kops created or associated it during update; the API name must resolve inside the VPC'))
+  }
+  steps.push(
+    input.skip.has('addons')
+      ? step('addons:install', 'Install addons', 'noop', 'skipped with --skip addons')
+      : step('addons:install', `Install addons: ${input.addons.join(', ') || 'none enabled'}`, input.addons.length ? 'run' : 'noop',
+        'server-side apply (field manager kopsmith), ordered, waiting for rollouts'),
+  )
+  steps.push(
+    input.skip.has('namespaces')
+      ? step('namespaces:bootstrap', 'Bootstrap namespaces', 'noop', 'skipped with --skip namespaces')
+      : c.namespaces === null
+        ? step('namespaces:bootstrap', 'Bootstrap namespaces', 'noop', 'spec.namespaces.file is not set')
+        : step('namespaces:bootstrap', `Bootstrap namespaces from ${c.namespaces.file}${input.namespaces ? `: ${input.namespaces.join(', ')}` : ''}`, 'run',
+          'per app: restricted Pod Security, quota, limits, default-deny network policies, team RBAC, CI deployer'),
+  )
+  steps.push(step('lock:release', 'Release the lock and write the audit record', 'run', 'also on failure and on Ctrl-C'))
+  return {operation: 'create', cluster: c.name, steps}
+}
+
+function step(id: string, title: string, action: PlanStep['action'], reason: string): PlanStep {
+  return {id, title, action, reason}
+}

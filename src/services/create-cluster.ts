@@ -1,0 +1,92 @@
+import {buildCreatePlan, type CreateStage} from '../core/create-plan.js'
+import type {ClusterConfig} from '../core/config/types.js'
+import {RefusedError} from '../core/errors.js'
+import {auditKopsSpec, type CheckResult} from '../core/hardening/checks.js'
+import type {Plan} from '../core/plan.js'
+import type {PackageFiles, UserFiles} from '../ports.js'
+import {renderClusterManifests} from './render-cluster.js'
+
+export interface CreateClusterInput {
+  config: ClusterConfig
+  /** The cluster file's path, for messages and the audit record. */
+  file: string
+  skip: ReadonlySet<CreateStage>
+  delegate: boolean
+  /** Where the dry run writes rendered manifests; nothing is written without it. */
+  outputDir?: string
+}
+
+export interface HardeningSummary {
+  passed: string[]
+  waived: Array<{id: string; reason: string}>
+  failed: Array<{id: string; title: string; findings: CheckResult['findings']}>
+}
+
+export interface CreateDryRunResult {
+  cluster: string
+  dryRun: true
+  plan: Plan
+  hardening: HardeningSummary
+  /** Files written under outputDir, relative to it. */
+  files: string[]
+}
+
+/**
+ * `cluster create --dry-run`: render, audit and plan without reading or writing anything remote —
+ * no AWS, no kops, no credentials. Refuses (exit 9) a spec that fails an unwaived hardening check,
+ * exactly as the real run would, so a dry run in CI catches it first.
+ */
+export async function planClusterCreate(
+  ports: {packageFiles: PackageFiles; files: UserFiles},
+  input: CreateClusterInput,
+): Promise<CreateDryRunResult> {
+  const {config} = input
+  const rendered = await renderClusterManifests(ports.packageFiles, config)
+  const hardening = summarise(auditKopsSpec(rendered, {waivers: config.waivers}))
+  const plan = buildCreatePlan({
+    config,
+    skip: input.skip,
+    delegate: input.delegate,
+    addons: enabledAddons(config),
+    namespaces: null,
+    waived: hardening.waived.map((w) => w.id),
+  })
+  const files: string[] = []
+  if (input.outputDir) {
+    const out = input.outputDir.replace(/\/+$/, '')
+    await ports.files.write(`${out}/kops/${config.name}.yaml`, rendered.manifest)
+    files.push(`kops/${config.name}.yaml`)
+    await ports.files.write(`${out}/plan.json`, `${JSON.stringify(plan, null, 2)}\n`)
+    files.push('plan.json')
+  }
+  if (hardening.failed.length > 0) throw hardeningRefusal(config.name, hardening)
+  return {cluster: config.name, dryRun: true, plan, hardening, files}
+}
+
+export function hardeningRefusal(cluster: string, hardening: HardeningSummary): RefusedError {
+  const lines = hardening.failed.map((f) => `  ${f.id} ${f.title}: ${f.findings.map((x) => `${x.path} is ${JSON.stringify(x.actual)}, expected ${x.expected}`).join('; ')}`)
+  return new RefusedError(`the kops spec for ${cluster} fails ${hardening.failed.length} hardening check(s):\n${lines.join('\n')}`, {
+    suggestions: [
+      'Fix the cluster file so the rendered spec passes (see docs/hardening.md)',
+      'Or waive a check deliberately: spec.waivers: [{id: H0x, reason: "…why…"}]',
+    ],
+    details: {hardening},
+  })
+}
+
+function summarise(results: CheckResult[]): HardeningSummary {
+  return {
+    passed: results.filter((r) => r.status === 'pass').map((r) => r.id),
+    waived: results.filter((r) => r.status === 'waived').map((r) => ({id: r.id, reason: r.reason ?? ''})),
+    failed: results.filter((r) => r.status === 'fail').map((r) => ({id: r.id, title: r.title, findings: r.findings})),
+  }
+}
+
+function enabledAddons(config: ClusterConfig): string[] {
+  const a = config.addons
+  return [
+    a.ingress.enabled ? 'ingress' : undefined,
+    a.clusterAutoscaler.enabled ? 'cluster-autoscaler' : undefined,
+    a.logging.enabled ? 'logging' : undefined,
+  ].filter((x): x is string => x !== undefined)
+}

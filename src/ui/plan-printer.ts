@@ -1,0 +1,29 @@
+import type {Plan, PlanStep} from '../core/plan.js'
+
+const SYMBOL: Record<PlanStep['action'], string> = {
+  create: '+',
+  update: '~',
+  delete: '-',
+  noop: '=',
+  check: '?',
+  run: '>',
+}
+
+/** The plan as people read it: one line per step, its reason underneath, changes indented. */
+export function formatPlan(plan: Plan, options: {title?: string} = {}): string {
+  const lines = [options.title ?? `Plan: ${plan.operation} ${plan.cluster} (${plan.steps.length} steps)`]
+  plan.steps.forEach((s, i) => {
+    lines.push(`  ${String(i + 1).padStart(2)}. ${SYMBOL[s.action]} ${s.title}`)
+    lines.push(`        ${s.reason}`)
+    for (const c of s.changes ?? []) {
+      lines.push(`        ${c.field}: ${show(c.from)} → ${show(c.to)}`)
+    }
+  })
+  lines.push('', '  + create/ensure   ~ update   - delete   > run   ? check   = nothing to do')
+  return lines.join('\n')
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return '(unset)'
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
