@@ -27,8 +27,12 @@ export const PROFILE_DEFAULTS = {
 
 export const SANDBOX_MAX_TTL_HOURS = 14 * 24
 
+/**
+ * `<bucket>-oidc`, shortened to stay within S3's 63 characters. Never equal to the state bucket:
+ * the discovery bucket is public-read.
+ */
 export function defaultDiscoveryBucket(stateBucket: string): string {
-  return `${stateBucket}-oidc`.slice(0, 63)
+  return `${stateBucket.slice(0, 58).replace(/[.-]+$/, '')}-oidc`
 }
 
 /**

@@ -14,12 +14,17 @@ export const HARDENING_IDS = [
 ] as const
 export type HardeningId = (typeof HARDENING_IDS)[number]
 
-const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+// Labels of at most 63 characters, the whole name at most 253 (RFC 1123, as Kubernetes and Route53 check).
+const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
-const BUCKET_NAME = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+// S3 general purpose bucket naming rules: no `..`, not shaped like an IP address, no reserved prefix or suffix.
+const BUCKET_NAME = /^(?!xn--|sthree-)(?!.*(-s3alias|--ol-s3)$)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+// A key id, a multi-Region key id, an alias name, or the ARN of a key or an alias.
+const KMS_KEY = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+)$/
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/
 const K8S_VERSION = /^1\.(\d+)\.(\d+)$/
-const DURATION = /^(\d+(h|m|s|d))+$/
+// Units largest first, each at most once: 3d, 72h, 1h30m, 90s (parsed by duration.ts).
+const DURATION = /^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/
 const ZONE = /^[a-z]{2}-[a-z]+-\d[a-z]$/
@@ -33,7 +38,9 @@ const cidrList = z.array(cidrSchema)
 
 export const durationSchema = z
   .string()
-  .regex(DURATION, {message: 'expected a duration such as 72h, 90m or 1h30m'})
+  .regex(DURATION, {message: 'expected a duration such as 72h, 90m, 1h30m or 3d'})
+
+const zoneSchema = z.string().regex(ZONE, {message: 'expected an availability zone such as eu-central-1a'})
 
 export const clusterFileSchema = z
   .object({
@@ -45,50 +52,60 @@ export const clusterFileSchema = z
         name: z
           .string()
           .regex(DNS_1123_SUBDOMAIN, {message: 'expected a lowercase DNS name (RFC 1123), e.g. prod.k8s.acme.de'})
-          .describe('Cluster name: a fully-qualified name under spec.dns.zone'),
+          .describe('Cluster name: a fully-qualified name under spec.dns.zone, e.g. prod.k8s.acme.de'),
       })
       .strict(),
     spec: z
       .object({
         profile: z.enum(['production', 'sandbox']).describe('Picks the defaults: production (HA, protected) or sandbox (small, expiring)'),
-        region: z.string().describe('AWS region; only eu-central-1 (Frankfurt) is accepted'),
-        zones: z.array(z.string().regex(ZONE, {message: 'expected an availability zone such as eu-central-1a'})).min(1).optional()
-          .describe('Availability zones; default: a, b, c (production) or a (sandbox)'),
-        kubernetesVersion: z.string().regex(K8S_VERSION, {message: 'expected a full Kubernetes version such as 1.35.7'}),
+        // Any string here: a region outside Germany is a refusal (exit 9), not a typo (exit 3).
+        region: z.string().meta({description: 'AWS region; only eu-central-1 (Frankfurt) is accepted, so data stays in Germany', examples: ['eu-central-1']}),
+        zones: z.array(zoneSchema).min(1).optional()
+          .describe('Availability zones in the region; production needs an odd number, at least 3 (default a, b, c); sandbox default a'),
+        kubernetesVersion: z
+          .string()
+          .regex(K8S_VERSION, {message: 'expected a full Kubernetes version such as 1.35.7 (no "v" prefix)'})
+          .describe('Kubernetes version, e.g. 1.35.7; the kops binary in use must support it'),
         stateStore: z
           .object({
-            bucket: z.string().regex(BUCKET_NAME, {message: 'expected an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)'}),
-            kmsKeyId: z.string().min(1).nullable().optional().describe('KMS key for SSE-KMS; null means SSE-S3'),
-            discoveryBucket: z.string().regex(BUCKET_NAME, {message: 'expected an S3 bucket name'}).optional()
+            bucket: z.string().regex(BUCKET_NAME, {message: 'expected an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)'})
+              .describe('S3 bucket holding the kops state; created and hardened in eu-central-1 when missing'),
+            kmsKeyId: z.string().regex(KMS_KEY, {message: 'expected a KMS key id, alias/NAME, or a key or alias ARN'}).nullable().optional()
+              .describe('KMS key for SSE-KMS on the state bucket and etcd volumes; null means SSE-S3'),
+            discoveryBucket: z.string().regex(BUCKET_NAME, {message: 'expected an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)'}).optional()
               .describe('Public-read bucket for the IRSA OIDC discovery documents; default: <bucket>-oidc'),
           })
           .strict(),
         dns: z
           .object({
-            zone: z.string().regex(DNS_1123_SUBDOMAIN, {message: 'expected a DNS zone name such as k8s.acme.de'}),
-            type: z.enum(['public', 'private']).default('private'),
+            zone: z.string().regex(DNS_1123_SUBDOMAIN, {message: 'expected a DNS zone name such as k8s.acme.de'})
+              .describe('Route53 hosted zone the cluster name lives under'),
+            type: z.enum(['public', 'private']).default('private').describe('public or private Route53 hosted zone'),
           })
           .strict(),
         network: z
           .object({
-            cidr: cidrSchema.default('10.20.0.0/16'),
-            cni: z.enum(['cilium', 'calico']).default('cilium'),
+            cidr: cidrSchema.default('10.20.0.0/16').describe('VPC CIDR: private (RFC 1918), /16 to /20; subnets per zone are derived from it'),
+            cni: z.enum(['cilium', 'calico']).default('cilium').describe('CNI; both enforce NetworkPolicy'),
           })
           .strict()
           .optional(),
         access: z
           .object({
-            api: cidrList.min(1, {message: 'expected at least one CIDR allowed to reach the API'}),
-            ssh: cidrList.default([]),
+            api: cidrList.min(1, {message: 'expected at least one CIDR allowed to reach the API'})
+              .describe('CIDRs allowed to reach the Kubernetes API; never 0.0.0.0/0'),
+            ssh: cidrList.default([]).describe('CIDRs allowed to SSH to the bastion; empty means no SSH at all; needs bastion.enabled'),
           })
           .strict(),
-        bastion: z.object({enabled: z.boolean().default(false)}).strict().optional(),
+        bastion: z.object({enabled: z.boolean().default(false)}).strict().optional().describe('SSH goes only through a bastion'),
         controlPlane: z
           .object({
-            instanceType: z.string().regex(INSTANCE_TYPE, {message: 'expected an EC2 instance type such as m7i.large'}).optional(),
+            instanceType: z.string().regex(INSTANCE_TYPE, {message: 'expected an EC2 instance type such as m7i.large'}).optional()
+              .describe('Default m7i.large (production) or t3.medium (sandbox)'),
           })
           .strict()
-          .optional(),
+          .optional()
+          .describe('One control plane per zone in production, one in a sandbox'),
         nodeGroups: z
           .array(
             z
@@ -98,38 +115,44 @@ export const clusterFileSchema = z
                 minSize: z.number().int().min(0),
                 maxSize: z.number().int().min(1),
                 spot: z.boolean().default(false),
-                zones: z.array(z.string().regex(ZONE, {message: 'expected an availability zone such as eu-central-1a'})).min(1).optional(),
+                zones: z.array(zoneSchema).min(1).optional().describe('A subset of spec.zones; default: all of them'),
               })
               .strict(),
           )
           .min(1)
-          .optional(),
+          .optional()
+          .describe('Worker node groups; default: one group "general" sized by the profile'),
         addons: z
           .object({
-            ingress: z.object({enabled: z.boolean().default(true)}).strict().optional(),
+            ingress: z.object({enabled: z.boolean().default(true)}).strict().optional().describe('Traefik behind an internal NLB'),
             clusterAutoscaler: z.object({enabled: z.boolean().default(true)}).strict().optional(),
             logging: z
               .object({
                 enabled: z.boolean().default(true),
                 destination: z.enum(['cloudwatch', 'opensearch']).default('cloudwatch'),
-                retentionDays: z.number().int().positive().default(30),
-                endpoint: z.string().url().optional().describe('OpenSearch endpoint; required when destination is opensearch'),
+                // No zod default: the profile decides (production 30, sandbox 7), see defaults.ts.
+                retentionDays: z.number().int().positive().optional().describe('Log retention; default 30 (production) or 7 (sandbox)'),
+                endpoint: z.url({protocol: /^https$/, message: 'expected an https URL such as https://logs.example.eu-central-1.es.amazonaws.com'}).optional()
+                  .describe('OpenSearch endpoint; required when destination is opensearch'),
               })
               .strict()
-              .optional(),
+              .optional()
+              .describe('Fluent Bit shipping container logs'),
           })
           .strict()
           .optional(),
-        namespaces: z.object({file: z.string().min(1)}).strict().optional(),
-        owner: z.string().regex(EMAIL, {message: 'expected an e-mail address'}),
-        protected: z.boolean().optional(),
-        ttl: durationSchema.nullable().optional().describe('Sandbox only: lifetime, default 72h, at most 14 days'),
-        expiresAt: z.iso.datetime({offset: true}).optional().describe('Sandbox only: absolute expiry, written by kopsmith from ttl'),
+        namespaces: z.object({file: z.string().min(1)}).strict().optional().describe('Namespaces file to bootstrap after the cluster is healthy'),
+        owner: z.string().regex(EMAIL, {message: 'expected an e-mail address'}).describe('Who answers for this cluster'),
+        protected: z.boolean().optional().describe('Refuse deletion; default true (production) or false (sandbox)'),
+        ttl: durationSchema.nullable().optional().describe('Sandbox only: lifetime, default 72h, at most 14 days; not allowed in production'),
+        expiresAt: z.iso.datetime({offset: true, message: 'expected an RFC 3339 date-time such as 2026-05-01T12:00:00Z'}).optional()
+          .describe('Sandbox only: absolute expiry, written by kopsmith from ttl'),
         upgrade: z
           .object({
             maxSurge: z.number().int().min(0).default(1),
             drainTimeout: durationSchema.default('15m'),
-            window: z.string().regex(WINDOW, {message: 'expected a window such as "Sat 02:00-06:00 Europe/Berlin"'}).nullable().optional(),
+            window: z.string().regex(WINDOW, {message: 'expected a window such as "Sat 02:00-06:00 Europe/Berlin"'}).nullable().optional()
+              .describe('Maintenance window for scheduled upgrades: days, start-end, IANA time zone; null means any time'),
           })
           .strict()
           .optional(),
