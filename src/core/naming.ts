@@ -1,0 +1,63 @@
+/**
+ * Every name kopsmith derives — kops objects, S3 locations, tags — in one place, so later runs
+ * (audit, upgrade, reap, delete) find exactly what an earlier run created.
+ */
+
+/** Tags (kops `cloudLabels`) kopsmith puts on every AWS resource of a cluster. */
+export const LABELS = {
+  owner: 'kopsmith.dev/owner',
+  managedBy: 'kopsmith.dev/managed-by',
+  profile: 'kopsmith.dev/profile',
+  expiresAt: 'kopsmith.dev/expires-at',
+} as const
+
+export const MANAGED_BY = 'kopsmith'
+
+/** Label kops requires on every InstanceGroup to tie it to its cluster. */
+export const KOPS_CLUSTER_LABEL = 'kops.k8s.io/cluster'
+/** Node label kops itself puts on the nodes of an InstanceGroup. */
+export const KOPS_INSTANCEGROUP_LABEL = 'kops.k8s.io/instancegroup'
+
+export const BASTION_IG = 'bastions'
+
+export function controlPlaneIgName(zone: string): string {
+  return `control-plane-${zone}`
+}
+
+export function nodeIgName(group: string): string {
+  return `nodes-${group}`
+}
+
+/** kops names a zone's private subnet after the zone, and its utility (public) subnet `utility-<zone>`. */
+export function privateSubnetName(zone: string): string {
+  return zone
+}
+
+export function utilitySubnetName(zone: string): string {
+  return `utility-${zone}`
+}
+
+/** etcd member name for the control plane in `zone`: the zone letter (`eu-central-1a` → `a`), as kops does. */
+export function etcdMemberName(zone: string): string {
+  const letter = /\d([a-z]+)$/.exec(zone)?.[1]
+  return letter ?? zone
+}
+
+/** `spec.configBase`: where kops keeps this cluster's state. */
+export function configBase(stateBucket: string, cluster: string): string {
+  return `s3://${stateBucket}/${cluster}`
+}
+
+/** `spec.serviceAccountIssuerDiscovery.discoveryStore`: the public OIDC documents for IRSA. */
+export function discoveryStore(discoveryBucket: string, cluster: string): string {
+  return `s3://${discoveryBucket}/${cluster}`
+}
+
+/** State-store keys kops writes (kops-contract.md, "State store layout"). */
+export function kopsClusterConfigKey(cluster: string): string {
+  return `${cluster}/config`
+}
+
+export function kopsInstanceGroupPrefix(cluster: string): string {
+  return `${cluster}/instancegroup/`
+}

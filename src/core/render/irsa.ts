@@ -1,0 +1,81 @@
+import {ADDON_IDENTITIES, autoscalerDiscoveryTags, logGroupName} from '../addons/identities.js'
+import type {ClusterConfig} from '../config/types.js'
+
+/** One `spec.iam.serviceAccountExternalPermissions[]` entry of a kops v1alpha2 Cluster. */
+export interface ServiceAccountPermission {
+  name: string
+  namespace: string
+  aws: {inlinePolicy: string}
+}
+
+interface PolicyStatement {
+  Sid: string
+  Effect: 'Allow'
+  Action: string[]
+  Resource: string | string[]
+  Condition?: Record<string, Record<string, string>>
+}
+
+/**
+ * IAM for the addons that call AWS, granted through IRSA because pods cannot reach node credentials
+ * (IMDS hop limit 1). Each policy is scoped to this cluster: the autoscaler may only scale ASGs that
+ * carry this cluster's discovery tags, Fluent Bit may only write to this cluster's log group.
+ * The account is a wildcard because rendering is pure and runs before any AWS call.
+ */
+export function addonServiceAccountPermissions(config: ClusterConfig): ServiceAccountPermission[] {
+  const out: ServiceAccountPermission[] = []
+  if (config.addons.clusterAutoscaler.enabled) {
+    const {namespace, serviceAccount} = ADDON_IDENTITIES.clusterAutoscaler
+    out.push({name: serviceAccount, namespace, aws: {inlinePolicy: policyJson(clusterAutoscalerStatements(config))}})
+  }
+  if (config.addons.logging.enabled && config.addons.logging.destination === 'cloudwatch') {
+    const {namespace, serviceAccount} = ADDON_IDENTITIES.logging
+    out.push({name: serviceAccount, namespace, aws: {inlinePolicy: policyJson(fluentBitStatements(config))}})
+  }
+  return out.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
+}
+
+function clusterAutoscalerStatements(config: ClusterConfig): PolicyStatement[] {
+  const ownedByThisCluster = Object.fromEntries(
+    Object.entries(autoscalerDiscoveryTags(config.name)).map(([key, value]) => [`aws:ResourceTag/${key}`, value]),
+  )
+  return [
+    {
+      Sid: 'DiscoverGroups',
+      Effect: 'Allow',
+      Action: [
+        'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:DescribeAutoScalingInstances',
+        'autoscaling:DescribeLaunchConfigurations',
+        'autoscaling:DescribeScalingActivities',
+        'autoscaling:DescribeTags',
+        'ec2:DescribeImages',
+        'ec2:DescribeInstanceTypes',
+        'ec2:DescribeLaunchTemplateVersions',
+        'ec2:GetInstanceTypesFromInstanceRequirements',
+      ],
+      // Describe calls do not support resource-level permissions.
+      Resource: '*',
+    },
+    {
+      Sid: 'ScaleThisClustersGroups',
+      Effect: 'Allow',
+      Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+      Resource: `arn:aws:autoscaling:${config.region}:*:autoScalingGroup:*:autoScalingGroupName/*`,
+      Condition: {StringEquals: ownedByThisCluster},
+    },
+  ]
+}
+
+function fluentBitStatements(config: ClusterConfig): PolicyStatement[] {
+  const group = `arn:aws:logs:${config.region}:*:log-group:${logGroupName(config.name)}`
+  return [
+    {Sid: 'CreateThisClustersLogGroup', Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'], Resource: group},
+    {Sid: 'WriteThisClustersLogStreams', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'], Resource: `${group}:*`},
+    {Sid: 'FindLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: `arn:aws:logs:${config.region}:*:log-group:*`},
+  ]
+}
+
+function policyJson(statements: PolicyStatement[]): string {
+  return `${JSON.stringify({Version: '2012-10-17', Statement: statements}, null, 2)}\n`
+}

@@ -1,0 +1,69 @@
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+
+import {describe, expect, it} from 'vitest'
+import {parseAllDocuments} from 'yaml'
+
+import {auditContextFor, auditKopsSpec} from '../../src/core/hardening/checks.js'
+import {validateKopsObject} from '../helpers/kops-schema.js'
+import {GOLDEN_CASES, GOLDEN_DIR, loadConfig, renderCase} from './cases.js'
+
+const UPDATE = process.env.UPDATE_GOLDEN === '1'
+
+describe.each(GOLDEN_CASES)('golden: $name', (goldenCase) => {
+  const expectedPath = `${GOLDEN_DIR}${goldenCase.name}/expected.yaml`
+
+  it(`renders exactly test/golden/${goldenCase.name}/expected.yaml`, async () => {
+    const {manifest} = await renderCase(goldenCase)
+    if (UPDATE) writeFileSync(expectedPath, manifest)
+    expect(existsSync(expectedPath), `missing ${expectedPath}; run with UPDATE_GOLDEN=1`).toBe(true)
+    expect(manifest).toBe(readFileSync(expectedPath, 'utf8'))
+  })
+
+  it('is deterministic: two renders are byte-identical', async () => {
+    const [a, b] = await Promise.all([renderCase(goldenCase), renderCase(goldenCase)])
+    expect(a.manifest).toBe(b.manifest)
+    expect(JSON.stringify(a.cluster)).toBe(JSON.stringify(b.cluster))
+  })
+
+  it('every document validates against the kops v1alpha2 CRD with unknown fields rejected (read as YAML 1.1, like kubectl)', async () => {
+    const {manifest, instanceGroups} = await renderCase(goldenCase)
+    const docs = parseAllDocuments(manifest, {version: '1.1'})
+    expect(docs).toHaveLength(1 + instanceGroups.length)
+    const kinds = docs.map((d) => (d.toJS() as {kind: string}).kind)
+    expect(kinds[0]).toBe('Cluster')
+    expect(kinds.slice(1).every((k) => k === 'InstanceGroup')).toBe(true)
+    for (const doc of docs) {
+      expect(doc.errors).toEqual([])
+      const object = doc.toJS() as {metadata: {name: string}}
+      expect(validateKopsObject(object), `${object.metadata.name}`).toEqual({valid: true, errors: []})
+    }
+  })
+
+  it('the manifest parses back (YAML 1.1) to exactly the returned objects', async () => {
+    const rendered = await renderCase(goldenCase)
+    const docs = parseAllDocuments(rendered.manifest, {version: '1.1'}).map((d) => d.toJS() as unknown)
+    expect(docs).toEqual([rendered.cluster, ...rendered.instanceGroups])
+  })
+
+  it('passes all 18 hardening checks', async () => {
+    const rendered = await renderCase(goldenCase)
+    const context = {...auditContextFor(loadConfig(goldenCase.file)), kopsVersion: '1.35.2', bucketRegions: {state: 'eu-central-1', discovery: 'eu-central-1'}}
+    const results = auditKopsSpec(rendered, context)
+    expect(results.map((r) => r.id)).toHaveLength(18)
+    expect(results.filter((r) => r.status !== 'pass').map((r) => ({id: r.id, findings: r.findings}))).toEqual([])
+  })
+})
+
+describe('the schema helper itself', () => {
+  it('rejects a typo and a wrong type that the upstream CRD alone would accept or catch', async () => {
+    const {cluster, instanceGroups} = await renderCase(GOLDEN_CASES[0]!)
+    const typo = structuredClone(cluster) as {spec: Record<string, unknown>}
+    typo.spec.kubernetesVersoin = '1.35.7'
+    expect(validateKopsObject(typo).errors).toEqual(['/spec must NOT have additional properties (kubernetesVersoin)'])
+    const wrongType = structuredClone(instanceGroups[0]) as {spec: Record<string, unknown>}
+    wrongType.spec.maxSize = 'three'
+    expect(validateKopsObject(wrongType).valid).toBe(false)
+    const wrongVersion = {...structuredClone(cluster), apiVersion: 'kops.k8s.io/v1alpha3'}
+    expect(validateKopsObject(wrongVersion).errors).toContain('/apiVersion must be kops.k8s.io/v1alpha2, got "kops.k8s.io/v1alpha3"')
+  })
+})
