@@ -2,7 +2,8 @@ import {FsUserFiles} from './adapters/fs-user-files.js'
 import {FsWorkspace} from './adapters/fs-workspace.js'
 import {FsPackageFiles} from './adapters/package-files.js'
 import {SystemClock} from './adapters/system-clock.js'
-import type {Clock, Dns, Identity, Kops, Kube, PackageFiles, Prompter, StateStore, UserFiles, Workspace} from './ports.js'
+import type {OperationContext} from './services/operation.js'
+import type {Clock, Dns, GitConfig, Identity, Kops, Kube, PackageFiles, Prompter, StateStore, UserFiles, Workspace} from './ports.js'
 
 /**
  * The composition root. Every adapter is created on first use and only through a dynamic import,
@@ -27,6 +28,9 @@ export interface Deps {
   kops(): Promise<Kops>
   kube(kubeconfigPath: string): Promise<Kube>
   prompter(): Promise<Prompter>
+  /** Lock + audit context for `runLockedOperation`: state store, identity, clock, host/pid and Ctrl-C hooks. */
+  operationContext(options?: {warn?(message: string): void}): Promise<OperationContext>
+  gitConfig(): Promise<GitConfig>
   readonly clock: Clock
   readonly workspace: Workspace
   readonly packageFiles: PackageFiles
@@ -40,14 +44,23 @@ export function createDeps(options: DepsOptions): Deps {
   }
   const aws = once(async () => (await import('./adapters/aws/clients.js')).createAwsClients({profile: options.awsProfile}))
   const workDir = options.workDir ?? '.kopsmith'
+  const identity = once(async () => new (await import('./adapters/aws/sts-identity.js')).StsIdentity(await aws()))
+  const stateStore = once(async () => new (await import('./adapters/aws/s3-state-store.js')).S3StateStore(await aws()))
+  const clock = new SystemClock()
   return {
-    identity: once(async () => new (await import('./adapters/aws/sts-identity.js')).StsIdentity(await aws())),
-    stateStore: once(async () => new (await import('./adapters/aws/s3-state-store.js')).S3StateStore(await aws())),
+    identity,
+    stateStore,
     dns: once(async () => new (await import('./adapters/aws/route53-dns.js')).Route53Dns(await aws())),
     kops: once(async () => new (await import('./adapters/kops/execa-kops.js')).ExecaKops({binary: options.kopsBinary, env: process.env})),
     kube: async (kubeconfigPath) => new (await import('./adapters/kube/client-node-kube.js')).ClientNodeKube(kubeconfigPath),
     prompter: once(async () => new (await import('./adapters/inquirer-prompter.js')).InquirerPrompter(options.interactive)),
-    clock: new SystemClock(),
+    gitConfig: once(async () => new (await import('./adapters/git-config.js')).GitCliConfig()),
+    operationContext: async ({warn} = {}) => {
+      const proc = (await import('./adapters/process-info.js')).currentProcess()
+      const [store, id] = await Promise.all([stateStore(), identity()])
+      return {store, identity: id, clock, host: proc.host, pid: proc.pid, onInterrupt: proc.onInterrupt, ...(warn ? {warn} : {})}
+    },
+    clock,
     workspace: new FsWorkspace(workDir),
     packageFiles: new FsPackageFiles(),
     files: new FsUserFiles(),

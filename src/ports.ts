@@ -61,6 +61,7 @@ export interface PutObjectOptions {
 }
 
 export type PutObjectResult = {ok: true; etag: string} | {ok: false; reason: 'precondition-failed'}
+export type DeleteObjectResult = {ok: true} | {ok: false; reason: 'precondition-failed'}
 
 export interface StateStore {
   /** Reads back every setting we harden; undefined when the bucket does not exist. */
@@ -74,7 +75,8 @@ export interface StateStore {
 
   getObject(bucket: string, key: string): Promise<StoredObject | undefined>
   putObject(bucket: string, key: string, body: string, options?: PutObjectOptions): Promise<PutObjectResult>
-  deleteObject(bucket: string, key: string, options?: {ifMatch?: string}): Promise<void>
+  /** With `ifMatch`, deletes only when the current ETag matches (absent counts as a mismatch). */
+  deleteObject(bucket: string, key: string, options?: {ifMatch?: string}): Promise<DeleteObjectResult>
   /** Keys under a prefix, sorted; `delimiter` lists only the next path segment (like `ls`). */
   listKeys(bucket: string, prefix: string, options?: {delimiter?: string}): Promise<string[]>
 }
@@ -115,49 +117,93 @@ export interface KopsVersion {
   minor: string
 }
 
+export interface KopsValidationFailure {
+  /** kops' `Kind`, serialized as `type`: dns, Pod, Node, InstanceGroup, Machine. */
+  type: string
+  name: string
+  message: string
+  /** Name of the instance group the failure belongs to, when kops says. */
+  instanceGroup?: string
+}
+
+export interface KopsValidationNode {
+  name: string
+  zone?: string
+  role: string
+  hostname?: string
+  /** `True`, `False` or `Unknown` (the node's Ready condition). */
+  status: string
+}
+
 export interface KopsValidation {
-  failures: Array<{type: string; name: string; message: string}>
-  nodes: Array<{name: string; zone?: string; role: string; hostname?: string; status: string}>
+  failures: KopsValidationFailure[]
+  nodes: KopsValidationNode[]
 }
 
 export interface KopsRunOptions {
   /** Streamed output lines (stdout and stderr), for the progress display. */
   onOutput?: (line: string) => void
+  /** Aborting stops the child: SIGTERM, then SIGKILL after a grace period. */
   signal?: AbortSignal
+  /** The call fails with TimeoutError (exit 7) after this long. */
   timeoutMs?: number
 }
 
+export type InstanceGroupRole = 'control-plane' | 'apiserver' | 'node' | 'bastion'
+
 export interface RollingUpdateOptions extends KopsRunOptions {
   yes: boolean
-  instanceGroupRoles?: Array<'control-plane' | 'node' | 'bastion' | 'apiserver'>
+  instanceGroupRoles?: InstanceGroupRole[]
+  /** kops duration, e.g. `15m`. */
   drainTimeout?: string
   validationTimeout?: string
 }
 
-/** Everything kopsmith asks of the kops binary (see kops-contract.md). */
+export interface UpdateClusterOptions extends KopsRunOptions {
+  yes: boolean
+  instanceGroupRoles?: InstanceGroupRole[]
+  prune?: boolean
+}
+
+/**
+ * Everything kopsmith asks of the kops binary (see kops-contract.md). Calls that touch a state
+ * store need a bound instance: `kops.withStateStore('s3://bucket', {logFile})`.
+ */
 export interface Kops {
+  /** The same binary, bound to a state store (`KOPS_STATE_STORE`) and appending its output to `logFile`. */
+  withStateStore(stateStore: string, options?: {logFile?: string}): Kops
   version(): Promise<KopsVersion>
   /** `kops get clusters -o json`: [] on an empty store (kops exits 1 there). */
-  listClusters(): Promise<Array<Record<string, unknown>>>
-  /** `kops get cluster NAME -o yaml` → the stored Cluster object, or undefined when absent. */
-  getCluster(name: string): Promise<Record<string, unknown> | undefined>
-  /** `kops get ig --name NAME -o yaml` → stored InstanceGroups ([] when the cluster is absent). */
-  getInstanceGroups(name: string): Promise<Array<Record<string, unknown>>>
+  listClusters(options?: KopsRunOptions): Promise<Array<Record<string, unknown>>>
+  /** `kops get cluster NAME -o json` → the stored Cluster object, or undefined when absent. */
+  getCluster(name: string, options?: KopsRunOptions): Promise<Record<string, unknown> | undefined>
+  /** `kops get ig --name NAME -o json` → stored InstanceGroups ([] when the cluster or its groups are absent). */
+  getInstanceGroups(name: string, options?: KopsRunOptions): Promise<Array<Record<string, unknown>>>
   createFromFile(file: string, options?: KopsRunOptions): Promise<void>
   replaceFromFile(file: string, options?: KopsRunOptions & {force?: boolean}): Promise<void>
-  /** `kops get secrets encryptionconfig`-style presence check. */
-  hasEncryptionConfig(name: string): Promise<boolean>
+  /** `kops replace -f` of objects given as YAML/JSON text; the adapter owns the temporary file (mode 0600). */
+  replaceFromContent(content: string, options?: KopsRunOptions & {force?: boolean}): Promise<void>
+  /** `kops get secrets encryptionconfig --name NAME`: whether the secret exists (its value is never read). */
+  hasEncryptionConfig(name: string, options?: KopsRunOptions): Promise<boolean>
   createEncryptionConfigSecret(name: string, file: string, options?: KopsRunOptions): Promise<void>
   /** `kops update cluster`; without `yes` returns whether changes are pending (dry-run). */
-  updateCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{changesPending: boolean; output: string}>
-  /** One `kops validate cluster -o json` attempt, never with `--wait`. */
+  updateCluster(name: string, options: UpdateClusterOptions): Promise<{changesPending: boolean; output: string}>
+  /** One `kops validate cluster -o json` attempt, never with `--wait`. Unhealthy is a result, not an error. */
   validateCluster(name: string, options?: KopsRunOptions): Promise<{healthy: boolean; result: KopsValidation}>
   exportKubeconfig(name: string, kubeconfigPath: string, options?: KopsRunOptions): Promise<void>
-  rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string}>
+  /** Without `yes`: the preview table; `needsUpdate` lists the groups kops would roll. */
+  rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string; needsUpdate: string[]}>
   /** kops ≥ 1.31 only. */
-  reconcileCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<void>
-  /** Without `yes`: the preview table kops prints. */
-  deleteCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string}>
+  reconcileCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string}>
+  /** Without `yes`: the preview of cloud resources kops would delete. */
+  deleteCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string; resources: KopsResource[]}>
+}
+
+/** One row of `kops delete cluster`'s preview table. */
+export interface KopsResource {
+  type: string
+  name: string
+  id: string
 }
 
 // ---------------------------------------------------------------- Kubernetes
@@ -183,14 +229,22 @@ export interface KubeResourceRef {
 }
 
 export interface Kube {
-  /** Server-side apply (PATCH application/apply-patch+yaml). Conflicts → ApiError with details. */
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml). A field-ownership conflict (409) throws
+   * ApiError with `details: {reason: 'Conflict', conflicts: [{manager, field, message}]}`; other API
+   * failures throw ApiError with `details.status`.
+   */
   apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject>
+  /** undefined when the object (or its kind) does not exist. */
   get(ref: KubeResourceRef): Promise<KubeObject | undefined>
-  /** Objects of a kind carrying all `labels`, across namespaces. */
+  /** Objects of a kind carrying all `labels`, across namespaces ([] when the kind is not served). */
   list(apiVersion: string, kind: string, labels: Record<string, string>): Promise<KubeObject[]>
+  /** Deletes in the background (dependents are garbage-collected); absent objects are not an error. */
   delete(ref: KubeResourceRef): Promise<void>
-  /** Whether the API serves this group/version/kind (discovery). */
+  /** Whether the API serves this group/version/kind (discovery; re-read when a kind is missing). */
   isServed(apiVersion: string, kind: string): Promise<boolean>
+  /** Releases pooled keep-alive connections, so the process can exit. */
+  close(): void
 }
 
 // ---------------------------------------------------------------- people and time
@@ -201,6 +255,12 @@ export interface Prompter {
   confirm(message: string, defaultValue?: boolean): Promise<boolean>
   input(message: string, options?: {default?: string; validate?: (v: string) => true | string}): Promise<string>
   select<T extends string>(message: string, choices: Array<{value: T; name: string; description?: string}>, defaultValue?: T): Promise<T>
+}
+
+/** The user's git configuration: `sandbox create` falls back to it for the owner's e-mail. */
+export interface GitConfig {
+  /** `git config user.email`; undefined when git is missing or the setting is not set. */
+  userEmail(): Promise<string | undefined>
 }
 
 export interface Clock {
@@ -214,6 +274,10 @@ export interface Workspace {
   readFile(path: string): Promise<string | undefined>
   /** A fresh per-run log file path under the kopsmith state directory. */
   runLogPath(cluster: string, operation: string): string
+  /** Absolute path of a workspace file, for tools that take a path (kops -f, --kubeconfig). */
+  resolve(path: string): string
+  remove(path: string): Promise<void>
+  setMode(path: string, mode: number): Promise<void>
 }
 
 /** Read-only access to the data shipped in the package (`templates/`, `addons/`, `schema/`). */

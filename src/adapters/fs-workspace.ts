@@ -1,5 +1,5 @@
 import {mkdirSync} from 'node:fs'
-import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 
 import type {Workspace} from '../ports.js'
@@ -34,5 +34,17 @@ export class FsWorkspace implements Workspace {
     const dir = join(this.root, 'logs', cluster)
     mkdirSync(dir, {recursive: true})
     return join(dir, `${stamp}-${operation}.log`)
+  }
+
+  resolve(path: string): string {
+    return resolve(this.root, path)
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(resolve(this.root, path), {force: true})
+  }
+
+  async setMode(path: string, mode: number): Promise<void> {
+    await chmod(resolve(this.root, path), mode)
   }
 }

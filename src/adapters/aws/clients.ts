@@ -1,7 +1,73 @@
-// Placeholder so the composition root type-checks; replaced by the real adapter.
-export interface AwsClients {
-  readonly placeholder: true
+import {Route53Client} from '@aws-sdk/client-route-53'
+import {S3Client} from '@aws-sdk/client-s3'
+import {STSClient} from '@aws-sdk/client-sts'
+
+/** Everything kopsmith creates or reads lives here: data stays in Germany. */
+export const AWS_REGION = 'eu-central-1'
+
+export interface AwsClientsOptions {
+  /** `--profile` / AWS_PROFILE; the SDK's default chain when absent. */
+  profile?: string
+  /** Where endpoint overrides are read from; the SDK itself reads `process.env`. */
+  env?: NodeJS.ProcessEnv
 }
-export function createAwsClients(_options: {profile?: string}): AwsClients {
-  throw new Error('AWS clients are not implemented yet')
+
+export interface AwsClients {
+  readonly s3: S3Client
+  readonly route53: Route53Client
+  readonly sts: STSClient
+  readonly region: string
+  readonly profile: string | undefined
+}
+
+/**
+ * The only place the AWS SDK is configured; `src/deps.ts` imports this module lazily, so commands
+ * that never call AWS never load the SDK. Each client is created on first use and reused.
+ *
+ * Endpoint overrides (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_ROUTE_53`,
+ * `AWS_ENDPOINT_URL_STS`, and `endpoint_url` in the shared config) are read by the SDK itself
+ * (@smithy/core's getEndpointUrlConfig); we only switch S3 to path-style addressing when one is set,
+ * because emulators such as moto cannot serve `<bucket>.127.0.0.1` host names.
+ */
+export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {
+  const env = options.env ?? process.env
+  const common = {
+    // Throttling and 5xx are retried by the SDK with jittered backoff.
+    retryMode: 'standard',
+    maxAttempts: 5,
+    ...(options.profile ? {profile: options.profile} : {}),
+  }
+  let s3: S3Client | undefined
+  let route53: Route53Client | undefined
+  let sts: STSClient | undefined
+  return {
+    region: AWS_REGION,
+    profile: options.profile,
+    get s3() {
+      return (s3 ??= new S3Client({
+        ...common,
+        region: AWS_REGION,
+        forcePathStyle: hasEndpointOverride(env, 'S3'),
+        // Lets us read where a foreign bucket lives (to refuse it) instead of failing on a 301.
+        followRegionRedirects: true,
+      }))
+    },
+    get route53() {
+      // Route53 is a global service signed in us-east-1; the SDK resolves its global endpoint.
+      return (route53 ??= new Route53Client({...common, region: 'us-east-1'}))
+    },
+    get sts() {
+      // The regional STS endpoint keeps even the identity call inside the EU.
+      return (sts ??= new STSClient({...common, region: AWS_REGION}))
+    },
+  }
+}
+
+function hasEndpointOverride(env: NodeJS.ProcessEnv, service: string): boolean {
+  if (isTruthy(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)) return false
+  return Boolean(env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL)
+}
+
+function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value.toLowerCase() !== 'false' && value !== '0'
 }
