@@ -1,8 +1,292 @@
-// Placeholder so the composition root type-checks; replaced by the real adapter.
-import type {Kube} from '../../ports.js'
+import {existsSync} from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
 
-export const ClientNodeKube = class {
-  constructor(..._args: unknown[]) {
-    throw new Error('ClientNodeKube is not implemented yet')
+import {KubeConfig} from '@kubernetes/client-node'
+
+import {ApiError, PreconditionError} from '../../core/errors.js'
+import type {ApplyOptions, Kube, KubeObject, KubeResourceRef} from '../../ports.js'
+
+interface ResourceInfo {
+  plural: string
+  namespaced: boolean
+}
+
+interface Response {
+  status: number
+  body: unknown
+}
+
+interface StatusBody {
+  kind?: string
+  message?: string
+  reason?: string
+  details?: {causes?: Array<{type?: string; message?: string; field?: string}>}
+}
+
+export interface ClientNodeKubeOptions {
+  /** Upper bound of pooled connections; callers bound their own concurrency below it. */
+  maxSockets?: number
+  /** Per-request timeout. */
+  requestTimeoutMs?: number
+}
+
+/**
+ * The Kubernetes port on `@kubernetes/client-node`: KubeConfig resolves the kubeconfig (contexts,
+ * client certificates, bearer tokens, exec and OIDC auth plugins); the requests themselves go
+ * through one keep-alive agent, because the generated clients open a new agent per call and the
+ * apply engine sends hundreds of small requests concurrently. Discovery is read once per
+ * group/version and shared by concurrent callers — never one round-trip per object.
+ */
+export class ClientNodeKube implements Kube {
+  private readonly kc = new KubeConfig()
+  private readonly server: URL
+  private agent: http.Agent | undefined
+  private readonly maxSockets: number
+  private readonly discovery = new Map<string, Promise<Map<string, ResourceInfo> | undefined>>()
+  private auth: {headers: Record<string, string>; at: number} | undefined
+  private readonly requestTimeoutMs: number
+
+  constructor(kubeconfigPath: string, options: ClientNodeKubeOptions = {}) {
+    if (!existsSync(kubeconfigPath)) {
+      throw new PreconditionError(`kubeconfig ${kubeconfigPath} does not exist`, {
+        suggestions: ['Pass --kubeconfig PATH or set KUBECONFIG', 'After `kopsmith cluster create`, the kubeconfig is at .kopsmith/kubeconfig/<cluster-name>'],
+      })
+    }
+    try {
+      this.kc.loadFromFile(kubeconfigPath)
+    } catch (error) {
+      throw new PreconditionError(`kubeconfig ${kubeconfigPath} cannot be read: ${(error as Error).message}`, {cause: error})
+    }
+    const cluster = this.kc.getCurrentCluster()
+    if (!cluster) throw new PreconditionError(`kubeconfig ${kubeconfigPath} has no current context with a cluster`, {suggestions: ['Set current-context in the kubeconfig']})
+    this.server = new URL(cluster.server)
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000
+    this.maxSockets = options.maxSockets ?? 64
   }
-} as unknown as new (...args: unknown[]) => Kube
+
+  async apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject> {
+    const path = await this.objectPath(object.apiVersion, object.kind, object.metadata.name, object.metadata.namespace, true)
+    const query = new URLSearchParams({fieldManager: options.fieldManager, fieldValidation: 'Strict'})
+    if (options.force) query.set('force', 'true')
+    if (options.dryRun) query.set('dryRun', 'All')
+    const res = await this.request('PATCH', `${path}?${query}`, {body: JSON.stringify(object), contentType: 'application/apply-patch+yaml'})
+    if (res.status === 200 || res.status === 201) return res.body as KubeObject
+    throw this.applyError(object, res)
+  }
+
+  async get(ref: KubeResourceRef): Promise<KubeObject | undefined> {
+    const path = await this.objectPath(ref.apiVersion, ref.kind, ref.name, ref.namespace, false)
+    if (!path) return undefined
+    const res = await this.request('GET', path)
+    if (res.status === 404) return undefined
+    if (res.status !== 200) throw this.httpError(`Reading ${describe(ref)}`, res)
+    return withTypeMeta(res.body as KubeObject, ref.apiVersion, ref.kind)
+  }
+
+  async list(apiVersion: string, kind: string, labels: Record<string, string>): Promise<KubeObject[]> {
+    const info = await this.resource(apiVersion, kind)
+    if (!info) return []
+    const base = collectionPath(apiVersion, info.plural)
+    const selector = Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')
+    const items: KubeObject[] = []
+    let cont: string | undefined
+    do {
+      const query = new URLSearchParams({limit: '500'})
+      if (selector) query.set('labelSelector', selector)
+      if (cont) query.set('continue', cont)
+      const res = await this.request('GET', `${base}?${query}`)
+      if (res.status === 404) return []
+      if (res.status !== 200) throw this.httpError(`Listing ${kind}`, res)
+      const body = res.body as {items?: KubeObject[]; metadata?: {continue?: string}}
+      // List items carry no apiVersion/kind of their own.
+      for (const item of body.items ?? []) items.push(withTypeMeta(item, apiVersion, kind))
+      cont = body.metadata?.continue || undefined
+    } while (cont)
+    return items
+  }
+
+  async delete(ref: KubeResourceRef): Promise<void> {
+    const path = await this.objectPath(ref.apiVersion, ref.kind, ref.name, ref.namespace, false)
+    if (!path) return
+    const res = await this.request('DELETE', path, {
+      body: JSON.stringify({apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background'}),
+      contentType: 'application/json',
+    })
+    if (res.status === 200 || res.status === 202 || res.status === 404) return
+    throw this.httpError(`Deleting ${describe(ref)}`, res)
+  }
+
+  async isServed(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.resource(apiVersion, kind)) !== undefined
+  }
+
+  close(): void {
+    this.agent?.destroy()
+    this.agent = undefined
+  }
+
+  // ------------------------------------------------------------------ discovery
+
+  private async resource(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    const cached = await this.groupVersion(apiVersion, false)
+    const hit = cached?.get(kind)
+    if (hit) return hit
+    // A kind can appear later (a CRD just became Established): read this group/version once more.
+    return (await this.groupVersion(apiVersion, true))?.get(kind)
+  }
+
+  private groupVersion(apiVersion: string, refresh: boolean): Promise<Map<string, ResourceInfo> | undefined> {
+    const existing = this.discovery.get(apiVersion)
+    if (existing && !refresh) return existing
+    const loading = (async () => {
+      const res = await this.request('GET', apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`)
+      if (res.status === 404) return undefined
+      if (res.status !== 200) throw this.httpError(`Discovering ${apiVersion}`, res)
+      const list = res.body as {resources?: Array<{name: string; kind: string; namespaced: boolean}>}
+      const map = new Map<string, ResourceInfo>()
+      for (const r of list.resources ?? []) {
+        if (!r.name.includes('/')) map.set(r.kind, {plural: r.name, namespaced: r.namespaced})
+      }
+      return map
+    })()
+    this.discovery.set(apiVersion, loading)
+    loading.catch(() => this.discovery.delete(apiVersion))
+    return loading
+  }
+
+  private async objectPath(apiVersion: string, kind: string, name: string, namespace: string | undefined, required: true): Promise<string>
+  private async objectPath(apiVersion: string, kind: string, name: string, namespace: string | undefined, required: false): Promise<string | undefined>
+  private async objectPath(apiVersion: string, kind: string, name: string, namespace: string | undefined, required: boolean): Promise<string | undefined> {
+    const info = await this.resource(apiVersion, kind)
+    if (!info) {
+      if (!required) return undefined
+      throw new ApiError(`The cluster does not serve ${apiVersion} ${kind}`, {
+        suggestions: [`Install the CustomResourceDefinition (or API) that provides ${kind}`, 'Check the Kubernetes version of the cluster'],
+        details: {apiVersion, kind},
+      })
+    }
+    const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`
+    const ns = info.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? 'default')}` : ''
+    return `${base}${ns}/${info.plural}/${encodeURIComponent(name)}`
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  /** Credentials and the pooled agent, from the kubeconfig; tokens of exec/OIDC plugins are re-read every 30 s. */
+  private async connection(): Promise<{agent: http.Agent; headers: Record<string, string>}> {
+    if (this.agent && this.auth && Date.now() - this.auth.at < 30_000) return {agent: this.agent, headers: this.auth.headers}
+    const opts: https.RequestOptions = {headers: {}}
+    await this.kc.applyToHTTPSOptions(opts)
+    const headers: Record<string, string> = {}
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v)
+    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`
+    this.auth = {headers, at: Date.now()}
+    if (!this.agent) {
+      const pool = {keepAlive: true, maxSockets: this.maxSockets}
+      const tls: https.AgentOptions = {}
+      for (const key of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'] as const) {
+        if (opts[key] !== undefined) (tls as Record<string, unknown>)[key] = opts[key]
+      }
+      this.agent = this.server.protocol === 'http:' ? new http.Agent(pool) : new https.Agent({...pool, ...tls})
+    }
+    return {agent: this.agent, headers}
+  }
+
+  private async request(method: string, path: string, options: {body?: string; contentType?: string} = {}): Promise<Response> {
+    const connection = await this.connection()
+    const headers: Record<string, string> = {...connection.headers, Accept: 'application/json'}
+    if (options.body !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json'
+      headers['Content-Length'] = String(Buffer.byteLength(options.body))
+    }
+    const prefix = this.server.pathname.replace(/\/$/, '')
+    const transport = this.server.protocol === 'http:' ? http : https
+    return new Promise<Response>((resolve, reject) => {
+      const req = transport.request(
+        {
+          protocol: this.server.protocol,
+          hostname: this.server.hostname,
+          port: this.server.port,
+          path: prefix + path,
+          method,
+          headers,
+          agent: connection.agent,
+          timeout: this.requestTimeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            let body: unknown = text
+            try {
+              body = text ? JSON.parse(text) : undefined
+            } catch {
+              // not JSON: keep the text for the error message
+            }
+            resolve({status: res.statusCode ?? 0, body})
+          })
+          res.on('error', reject)
+        },
+      )
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.requestTimeoutMs} ms`)))
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          new ApiError(`Cannot reach the Kubernetes API at ${this.server.origin}: ${error.code ?? error.message}`, {
+            cause: error,
+            suggestions: ['Check that the kubeconfig points at the right cluster', 'The API is private: run from a network listed in spec.access.api (VPN, bastion)'],
+            details: {server: this.server.origin, method, path},
+          }),
+        ),
+      )
+      if (options.body !== undefined) req.write(options.body)
+      req.end()
+    })
+  }
+
+  private applyError(object: KubeObject, res: Response): ApiError {
+    const status = (res.body ?? {}) as StatusBody
+    const what = describe({apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace})
+    if (res.status === 409 && status.reason === 'Conflict') {
+      const conflicts = (status.details?.causes ?? [])
+        .filter((c) => c.type === 'FieldManagerConflict' || c.field)
+        .map((c) => ({manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'unknown', field: c.field ?? '', message: c.message ?? ''}))
+      const lines = conflicts.map((c) => `  ${c.field} is owned by ${c.manager}`)
+      return new ApiError([`Applying ${what} conflicts with fields another manager owns:`, ...lines].join('\n'), {
+        suggestions: ['Re-run with --force-conflicts to take ownership of these fields', 'Or remove the fields from the other tool that manages them'],
+        details: {reason: 'Conflict', object: what, conflicts, status: 409},
+      })
+    }
+    return this.httpError(`Applying ${what}`, res)
+  }
+
+  private httpError(action: string, res: Response): ApiError {
+    const status = (typeof res.body === 'object' && res.body ? res.body : {}) as StatusBody
+    const message = status.message ?? (typeof res.body === 'string' ? res.body.slice(0, 300) : '')
+    const suggestions =
+      res.status === 401
+        ? ['The kubeconfig credentials were rejected: export a fresh kubeconfig (kops export kubeconfig --admin)']
+        : res.status === 403
+          ? ['Your identity lacks RBAC permission for this; use an admin kubeconfig']
+          : []
+    return new ApiError(`${action} failed: HTTP ${res.status}${status.reason ? ` ${status.reason}` : ''}${message ? `: ${message}` : ''}`, {
+      suggestions,
+      details: {status: res.status, reason: status.reason, causes: status.details?.causes},
+    })
+  }
+}
+
+function collectionPath(apiVersion: string, plural: string): string {
+  return `${apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`}/${plural}`
+}
+
+function withTypeMeta(object: KubeObject, apiVersion: string, kind: string): KubeObject {
+  return {...object, apiVersion: object.apiVersion ?? apiVersion, kind: object.kind ?? kind}
+}
+
+function describe(ref: KubeResourceRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`
+}

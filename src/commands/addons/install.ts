@@ -1,0 +1,58 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {UsageError} from '../../core/errors.js'
+import {createDeps} from '../../deps.js'
+import {clusterFileFlag, dryRunFlag, durationFlag, yesFlag} from '../../flags.js'
+import {installAddons, type InstallAddonsResult} from '../../services/addons.js'
+import {loadClusterFile} from '../../services/load-cluster-file.js'
+
+export default class AddonsInstall extends BaseCommand {
+  static override description = `Install or update the cluster addons (Traefik, cluster-autoscaler, Fluent Bit)
+
+Server-side apply (field manager kopsmith) in phases — namespaces, CRDs (until Established), RBAC, config, workloads, webhooks — then waits for the rollouts. --prune deletes objects of our addons that are no longer rendered, including addons switched off in the cluster file.`
+
+  static override examples = [
+    '<%= config.bin %> addons install -f clusters/prod.yaml --dry-run --output-dir out/addons',
+    '<%= config.bin %> addons install -f clusters/prod.yaml --yes',
+    '<%= config.bin %> addons install -f clusters/prod.yaml --prune --yes --json',
+  ]
+
+  static override flags = {
+    file: clusterFileFlag,
+    kubeconfig: Flags.string({description: 'kubeconfig of the cluster (default: .kopsmith/kubeconfig/<cluster-name>)', env: 'KUBECONFIG', helpValue: 'PATH'}),
+    'force-conflicts': Flags.boolean({description: 'Take ownership of fields another field manager owns', default: false}),
+    prune: Flags.boolean({description: 'Delete objects of our addons that are no longer rendered', default: false}),
+    timeout: durationFlag({description: 'How long to wait for CRDs and rollouts', default: 5 * 60_000}),
+    'dry-run': dryRunFlag,
+    'output-dir': Flags.string({description: 'With --dry-run: write the rendered manifests here (one file per addon)', dependsOn: ['dry-run'], helpValue: 'DIR'}),
+    yes: yesFlag,
+  }
+
+  async run(): Promise<InstallAddonsResult> {
+    const {flags} = await this.parse(AddonsInstall)
+    const deps = createDeps({interactive: this.interactive})
+    const {config} = await loadClusterFile(deps.files, flags.file)
+    const dryRun = flags['dry-run']
+    if (!dryRun && !flags.yes) {
+      if (!this.interactive) throw new UsageError('addons install changes the cluster; a non-interactive run needs --yes', {suggestions: ['Add --yes', 'Or render only: --dry-run --output-dir DIR']})
+      if (!(await (await deps.prompter()).confirm(`Install the addons on ${config.name}${flags.prune ? ' and prune what is no longer rendered' : ''}?`, false))) throw new UsageError('cancelled; nothing was applied')
+    }
+    const result = await installAddons(deps, {
+      config,
+      kubeconfig: flags.kubeconfig?.split(':')[0],
+      force: flags['force-conflicts'],
+      prune: flags.prune,
+      timeoutMs: flags.timeout,
+      dryRun,
+      outputDir: flags['output-dir'],
+      onProgress: (e) => {
+        if (e.type === 'phase') this.log(`applying ${e.count} ${e.phase} object(s)`)
+        else if (e.type === 'ready' || e.type === 'pruned' || e.type === 'kept') this.log(`${e.type} ${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`)
+      },
+    })
+    for (const a of result.addons) this.log(`${a.enabled ? '✓' : '-'} ${a.name} ${a.version}${a.enabled ? ` (${a.objects} objects)` : ' (disabled)'}`)
+    if (result.files.length > 0) this.log(`Wrote ${result.files.length} file(s) to ${flags['output-dir']}: ${result.files.join(', ')}`)
+    return result
+  }
+}

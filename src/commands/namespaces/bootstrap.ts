@@ -1,0 +1,62 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {UsageError} from '../../core/errors.js'
+import {createDeps} from '../../deps.js'
+import {dryRunFlag, durationFlag, yesFlag} from '../../flags.js'
+import {bootstrapNamespaces, loadNamespaceSet, type BootstrapNamespacesResult} from '../../services/namespaces.js'
+
+export default class NamespacesBootstrap extends BaseCommand {
+  static override description = `Bootstrap application namespaces from a NamespaceSet file
+
+Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-deny NetworkPolicies with allow rules for DNS (and the ingress controller, and listed egress), the team group bound to "edit", and an optional CI "deployer" ServiceAccount. Applied with server-side apply (field manager kopsmith); --prune deletes namespaces and objects this set created before and no longer lists.`
+
+  static override examples = [
+    '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --dry-run --output-dir out/namespaces',
+    '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --kubeconfig .kopsmith/kubeconfig/prod.k8s.acme.de --yes',
+    '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --prune --yes --json',
+  ]
+
+  static override flags = {
+    file: Flags.string({char: 'f', description: 'NamespaceSet file (kopsmith/v1alpha1 NamespaceSet)', env: 'KOPSMITH_NAMESPACES_FILE', helpValue: 'FILE', required: true}),
+    kubeconfig: Flags.string({description: 'kubeconfig of the cluster', env: 'KUBECONFIG', helpValue: 'PATH'}),
+    prune: Flags.boolean({description: 'Delete namespaces and objects of this set that the file no longer lists', default: false}),
+    'force-conflicts': Flags.boolean({description: 'Take ownership of fields another field manager owns', default: false}),
+    'dry-run': dryRunFlag,
+    'output-dir': Flags.string({description: 'With --dry-run: write the rendered manifests here (one file per namespace)', dependsOn: ['dry-run'], helpValue: 'DIR'}),
+    timeout: durationFlag({description: 'How long to wait for the apply to finish', default: 5 * 60_000}),
+    yes: yesFlag,
+  }
+
+  async run(): Promise<BootstrapNamespacesResult> {
+    const {flags} = await this.parse(NamespacesBootstrap)
+    const deps = createDeps({interactive: this.interactive})
+    const dryRun = flags['dry-run']
+    if (!dryRun && !flags.yes) await this.confirmApply(deps, flags.file, flags.prune)
+    const result = await bootstrapNamespaces(deps, {
+      file: flags.file,
+      kubeconfig: flags.kubeconfig?.split(':')[0],
+      prune: flags.prune,
+      force: flags['force-conflicts'],
+      dryRun,
+      outputDir: flags['output-dir'],
+      timeoutMs: flags.timeout,
+      onProgress: (e) => {
+        if (e.type === 'phase') this.log(`applying ${e.count} ${e.phase} object(s)`)
+        else if (e.type === 'pruned') this.log(`pruned ${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`)
+      },
+    })
+    if (dryRun) this.log(`${result.objects} object(s) for ${result.namespaces.length} namespace(s): ${result.namespaces.join(', ')}${result.files.length > 0 ? `\nWrote ${result.files.length} file(s) to ${flags['output-dir']}` : ''}`)
+    else this.log(`Applied ${result.applied} object(s) in ${result.namespaces.length} namespace(s)${result.pruned.length > 0 ? `, pruned ${result.pruned.length}` : ''} (${result.durationMs} ms)`)
+    return result
+  }
+
+  /** Mutating without --yes: show what will happen and ask, or fail (exit 2) when nobody can answer. */
+  private async confirmApply(deps: ReturnType<typeof createDeps>, file: string, prune: boolean): Promise<void> {
+    if (!this.interactive) throw new UsageError('namespaces bootstrap changes the cluster; a non-interactive run needs --yes', {suggestions: ['Add --yes', 'Or render only: --dry-run --output-dir DIR']})
+    const set = await loadNamespaceSet(deps.files, file)
+    const names = set.namespaces.map((n) => n.name).join(', ')
+    const ok = await (await deps.prompter()).confirm(`Apply ${set.namespaces.length} namespace(s) (${names})${prune ? ' and prune what the file no longer lists' : ''}?`, false)
+    if (!ok) throw new UsageError('cancelled; nothing was applied')
+  }
+}

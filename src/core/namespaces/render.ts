@@ -1,0 +1,155 @@
+import type {KubeObject} from '../../ports.js'
+import {ADDON_IDENTITIES} from '../addons/identities.js'
+import {namespaceSetOwnerLabels} from '../apply/ownership.js'
+import type {NamespaceEntry, NamespaceSet} from './schema.js'
+
+export const APP_LABEL = 'kopsmith.dev/app'
+export const DEFAULT_NAMESPACE_SET = 'default'
+
+export interface RenderNamespacesOptions {
+  /** Ownership scope for prune; one set per cluster unless a caller needs more. */
+  setName?: string
+  /** `pod-security.kubernetes.io/*-version`; `latest` follows the cluster's minor. */
+  podSecurityVersion?: string
+}
+
+/** Every object of every namespace in the set, in file order (apply phases sort them later). */
+export function renderNamespaceSet(set: NamespaceSet, options: RenderNamespacesOptions = {}): KubeObject[] {
+  return set.namespaces.flatMap((entry) => renderNamespace(entry, options))
+}
+
+/**
+ * One application namespace: Pod Security `restricted`, quota, default limits, default-deny network
+ * policies with allow rules (DNS always; ingress controller and extra egress when asked), the team
+ * bound to `edit`, and optionally a CI `deployer` identity limited to deploy-relevant verbs.
+ */
+export function renderNamespace(entry: NamespaceEntry, options: RenderNamespacesOptions = {}): KubeObject[] {
+  const ns = entry.name
+  const version = options.podSecurityVersion ?? 'latest'
+  const labels = {...namespaceSetOwnerLabels(options.setName ?? DEFAULT_NAMESPACE_SET), [APP_LABEL]: ns}
+  const meta = (name: string) => ({name, namespace: ns, labels})
+  const objects: KubeObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: ns,
+        labels: {
+          ...labels,
+          'kopsmith.dev/team': toLabelValue(entry.team),
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': version,
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': version,
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': version,
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: meta('quota'),
+      spec: {
+        hard: {
+          'requests.cpu': entry.quota.cpu,
+          'requests.memory': entry.quota.memory,
+          'limits.cpu': entry.quota.cpu,
+          'limits.memory': entry.quota.memory,
+          pods: String(entry.quota.pods),
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: meta('defaults'),
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            default: {cpu: entry.limits.cpu, memory: entry.limits.memory},
+            defaultRequest: {cpu: entry.limits.cpu, memory: entry.limits.memory},
+          },
+        ],
+      },
+    },
+    networkPolicy(meta('default-deny'), {podSelector: {}, policyTypes: ['Ingress', 'Egress']}),
+    networkPolicy(meta('allow-dns'), {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [{namespaceSelector: {matchLabels: {'kubernetes.io/metadata.name': 'kube-system'}}, podSelector: {matchLabels: {'k8s-app': 'kube-dns'}}}],
+          ports: [
+            {protocol: 'UDP', port: 53},
+            {protocol: 'TCP', port: 53},
+          ],
+        },
+      ],
+    }),
+  ]
+  if (entry.ingress) {
+    objects.push(
+      networkPolicy(meta('allow-from-ingress'), {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [{from: [{namespaceSelector: {matchLabels: {'kubernetes.io/metadata.name': ADDON_IDENTITIES.ingress.namespace}}}]}],
+      }),
+    )
+  }
+  if (entry.egress.length > 0) {
+    objects.push(
+      networkPolicy(meta('allow-egress'), {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: entry.egress.map((rule) => ({to: [{ipBlock: {cidr: rule.cidr}}], ports: rule.ports.map((port) => ({protocol: 'TCP', port}))})),
+      }),
+    )
+  }
+  objects.push({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: meta('team-edit'),
+    roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit'},
+    subjects: [{apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: entry.team}],
+  })
+  if (entry.deployer) objects.push(...deployer(ns, meta))
+  return objects
+}
+
+/** What a CI deploy touches; never RBAC, NetworkPolicies, quotas or the namespace itself. */
+export const DEPLOYER_RULES = [
+  {apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']},
+  {apiGroups: [''], resources: ['services', 'configmaps', 'secrets', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']},
+  {apiGroups: [''], resources: ['pods', 'pods/log', 'events', 'endpoints'], verbs: ['get', 'list', 'watch']},
+  {apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']},
+  {apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']},
+  {apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']},
+  {apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']},
+  {apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']},
+]
+
+function deployer(ns: string, meta: (name: string) => KubeObject['metadata']): KubeObject[] {
+  return [
+    // CI authenticates with a short-lived token it requests; pods never mount this identity.
+    {apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta('deployer'), automountServiceAccountToken: false},
+    {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta('deployer'), rules: DEPLOYER_RULES},
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta('deployer'),
+      roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer'},
+      subjects: [{kind: 'ServiceAccount', name: 'deployer', namespace: ns}],
+    },
+  ]
+}
+
+function networkPolicy(metadata: KubeObject['metadata'], spec: Record<string, unknown>): KubeObject {
+  return {apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata, spec}
+}
+
+/** Group names may hold characters a label value cannot; keep the label informative and valid. */
+function toLabelValue(value: string): string {
+  return value.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '').slice(0, 63)
+}

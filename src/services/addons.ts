@@ -1,0 +1,231 @@
+import {parse as parseYaml} from 'yaml'
+
+import {renderAddon, isAddonEnabled, orderAddons, resolveAddonVersion, resolveImages, ADDON_NAMES} from '../core/addons/render.js'
+import {addonMetadataSchema, type AddonData} from '../core/addons/metadata.js'
+import {toYamlStream} from '../core/apply/manifests.js'
+import {addonOwnerLabels} from '../core/apply/ownership.js'
+import {sortForApply} from '../core/apply/phases.js'
+import {rolloutState} from '../core/apply/rollout.js'
+import type {ClusterConfig} from '../core/config/types.js'
+import {CliError, UsageError} from '../core/errors.js'
+import type {Clock, Kube, KubeObject, PackageFiles, UserFiles} from '../ports.js'
+import {applyManifests, type ApplyProgress} from './apply-manifests.js'
+
+export interface AddonsPorts {
+  packageFiles: PackageFiles
+  files: UserFiles
+  clock: Clock
+  kube(kubeconfigPath: string): Promise<Kube>
+}
+
+/** Where `cluster create` exports the cluster's kubeconfig (relative to the working directory). */
+export function defaultKubeconfigPath(clusterName: string): string {
+  return `.kopsmith/kubeconfig/${clusterName}`
+}
+
+/** Reads `addons/<name>/addon.yaml` and the templates it lists, through the package loader. */
+export async function loadAddons(packageFiles: PackageFiles): Promise<AddonData[]> {
+  const names = await packageFiles.list('addons')
+  const addons: AddonData[] = []
+  for (const name of names) {
+    const text = await packageFiles.read(`addons/${name}/addon.yaml`).catch(() => undefined)
+    if (text === undefined) continue
+    const parsed = addonMetadataSchema.safeParse(parseYaml(text))
+    // Shipped data that does not match its schema is a bug in kopsmith, not a user error.
+    if (!parsed.success) throw new CliError(`addons/${name}/addon.yaml is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    const templates = await Promise.all(parsed.data.manifests.map(async (file) => ({file, text: await packageFiles.read(`addons/${name}/${file}`)})))
+    addons.push({metadata: parsed.data, templates})
+  }
+  return orderAddons(addons)
+}
+
+export interface AddonListEntry {
+  name: string
+  version: string
+  namespace: string
+  enabled: boolean
+  images: string[]
+  followsKubernetesMinor: boolean
+  kubernetes: {min: string; max: string}
+  healthChecks: Array<{kind: string; namespace: string; name: string}>
+}
+
+/** What `addons install` would install on this cluster, enabled or not. No cluster needed. */
+export function listAddons(config: ClusterConfig, addons: readonly AddonData[]): AddonListEntry[] {
+  return addons.map(({metadata}) => {
+    const enabled = isAddonEnabled(config, metadata.name)
+    let images: string[] = []
+    let version = metadata.version
+    try {
+      images = Object.values(resolveImages(metadata, config.kubernetesVersion))
+      version = resolveAddonVersion(metadata, config.kubernetesVersion)
+    } catch (error) {
+      if (enabled) throw error
+    }
+    return {
+      name: metadata.name,
+      version,
+      namespace: metadata.namespace,
+      enabled,
+      images,
+      followsKubernetesMinor: metadata.followsKubernetesMinor,
+      kubernetes: metadata.kubernetes,
+      healthChecks: metadata.healthChecks,
+    }
+  })
+}
+
+/** Addons whose version is chosen by the Kubernetes minor: `cluster upgrade` re-applies these after each hop. */
+export function addonsFollowingKubernetesMinor(addons: readonly AddonData[]): string[] {
+  return addons.filter((a) => a.metadata.followsKubernetesMinor).map((a) => a.metadata.name)
+}
+
+export interface InstallAddonsInput {
+  config: ClusterConfig
+  /** Required unless dryRun. */
+  kubeconfig?: string
+  force: boolean
+  prune: boolean
+  timeoutMs: number
+  /** Render only; with outputDir, write `<addon>.yaml` per addon. No cluster, no credentials. */
+  dryRun: boolean
+  outputDir?: string
+  /** Restrict to these addons (e.g. those following the Kubernetes minor after an upgrade hop). */
+  only?: string[]
+  concurrency?: number
+  pollIntervalMs?: number
+  onProgress?: (event: ApplyProgress) => void
+}
+
+export interface InstallAddonsResult {
+  cluster: string
+  dryRun: boolean
+  addons: Array<{name: string; version: string; enabled: boolean; objects: number}>
+  files: string[]
+  applied: number
+  kept: number
+  pruned: string[]
+  rollouts: string[]
+  durationMs: number
+}
+
+/**
+ * `addons install`: render the enabled addons for this cluster, then write them (dry run) or
+ * server-side apply them in phases with rollout waits; prune removes objects of our addons that are
+ * no longer rendered — including every object of an addon that was switched off.
+ */
+export async function installAddons(ports: AddonsPorts, input: InstallAddonsInput): Promise<InstallAddonsResult> {
+  const all = await loadAddons(ports.packageFiles)
+  const unknown = (input.only ?? []).filter((n) => !all.some((a) => a.metadata.name === n))
+  if (unknown.length > 0) throw new UsageError(`unknown addon(s): ${unknown.join(', ')}`, {suggestions: [`Known addons: ${all.map((a) => a.metadata.name).join(', ')}`]})
+  const selected = input.only ? all.filter((a) => input.only!.includes(a.metadata.name)) : all
+  const rendered = selected.map((addon) => {
+    const enabled = isAddonEnabled(input.config, addon.metadata.name)
+    const objects = enabled ? renderAddon(input.config, addon) : []
+    return {addon, enabled, objects}
+  })
+  const objects = rendered.flatMap((r) => r.objects)
+  const result: InstallAddonsResult = {
+    cluster: input.config.name,
+    dryRun: input.dryRun,
+    addons: rendered.map((r) => ({
+      name: r.addon.metadata.name,
+      version: r.enabled ? resolveAddonVersion(r.addon.metadata, input.config.kubernetesVersion) : r.addon.metadata.version,
+      enabled: r.enabled,
+      objects: r.objects.length,
+    })),
+    files: [],
+    applied: 0,
+    kept: 0,
+    pruned: [],
+    rollouts: [],
+    durationMs: 0,
+  }
+  if (input.dryRun) {
+    if (input.outputDir) {
+      const out = input.outputDir.replace(/\/+$/, '')
+      for (const r of rendered.filter((x) => x.enabled)) {
+        const file = `${r.addon.metadata.name}.yaml`
+        await ports.files.write(`${out}/${file}`, toYamlStream(sortForApply(r.objects)))
+        result.files.push(file)
+      }
+    }
+    return result
+  }
+  const kubeconfig = input.kubeconfig ?? defaultKubeconfigPath(input.config.name)
+  const kube = await ports.kube(kubeconfig)
+  try {
+    const scopes = [...new Set([...ADDON_NAMES.filter((n) => !input.only || input.only.includes(n)), ...selected.map((a) => a.metadata.name)])].map(addonOwnerLabels)
+    const applied = await applyManifests(kube, objects, {
+      force: input.force,
+      prune: input.prune ? {scopes} : undefined,
+      timeoutMs: input.timeoutMs,
+      concurrency: input.concurrency,
+      pollIntervalMs: input.pollIntervalMs,
+      clock: ports.clock,
+      onProgress: input.onProgress,
+    })
+    result.applied = applied.applied.length
+    result.kept = applied.kept.length
+    result.pruned = applied.pruned.map(describe)
+    result.rollouts = applied.rollouts.map((r) => `${describe(r)}: ${r.message}`)
+    result.durationMs = applied.durationMs
+    return result
+  } finally {
+    kube.close()
+  }
+}
+
+export interface AddonStatus {
+  name: string
+  enabled: boolean
+  expectedVersion: string
+  installed: boolean
+  /** Whether every health-check workload runs exactly the expected images. */
+  upToDate: boolean
+  healthy: boolean
+  workloads: Array<{kind: string; namespace: string; name: string; found: boolean; ready: boolean; message: string; images: string[]}>
+}
+
+/** `addons status`: per addon, whether its workloads exist, run the expected images and finished rolling out. */
+export async function addonsStatus(ports: AddonsPorts, input: {config: ClusterConfig; kubeconfig?: string}): Promise<AddonStatus[]> {
+  const addons = await loadAddons(ports.packageFiles)
+  const kube = await ports.kube(input.kubeconfig ?? defaultKubeconfigPath(input.config.name))
+  try {
+    return await Promise.all(
+      addons.map(async ({metadata}) => {
+        const enabled = isAddonEnabled(input.config, metadata.name)
+        const expectedImages = enabled ? Object.values(resolveImages(metadata, input.config.kubernetesVersion)) : []
+        const workloads = await Promise.all(
+          metadata.healthChecks.map(async (check) => {
+            const live = await kube.get({apiVersion: 'apps/v1', kind: check.kind, name: check.name, namespace: check.namespace})
+            if (!live) return {...check, found: false, ready: false, message: 'not installed', images: []}
+            const state = rolloutState(live)
+            return {...check, found: true, ready: state.done, message: state.message, images: containerImages(live)}
+          }),
+        )
+        const installed = workloads.length > 0 && workloads.every((w) => w.found)
+        return {
+          name: metadata.name,
+          enabled,
+          expectedVersion: enabled ? resolveAddonVersion(metadata, input.config.kubernetesVersion) : metadata.version,
+          installed,
+          upToDate: installed && workloads.every((w) => expectedImages.every((img) => w.images.includes(img))),
+          healthy: installed && workloads.every((w) => w.ready),
+          workloads,
+        }
+      }),
+    )
+  } finally {
+    kube.close()
+  }
+}
+
+function containerImages(workload: KubeObject): string[] {
+  const spec = workload.spec as {template?: {spec?: {containers?: Array<{image?: string}>}}} | undefined
+  return (spec?.template?.spec?.containers ?? []).flatMap((c) => (c.image ? [c.image] : []))
+}
+
+function describe(ref: {kind: string; name: string; namespace?: string}): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`
+}
