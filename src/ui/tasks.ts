@@ -28,6 +28,8 @@ export async function runTasks(tasks: TaskSpec[], display: TaskDisplay): Promise
     {
       concurrent: false,
       exitOnError: true,
+      // listr2's own SIGINT handler exits 127 at once; the lock's interrupt handler must run instead.
+      registerSignalListeners: false,
       renderer: display === 'tty' ? 'default' : display === 'plain' ? 'simple' : 'silent',
       // Scheduled jobs read logs line by line: the plain renderer prints each transition once.
       rendererOptions: {collapseErrors: false},

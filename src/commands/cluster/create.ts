@@ -6,7 +6,7 @@ import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
 import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
-import {planClusterCreate} from '../../services/create-cluster.js'
+import {applyClusterCreate, planClusterCreate} from '../../services/create-cluster.js'
 import {formatPlan} from '../../ui/plan-printer.js'
 
 export default class ClusterCreate extends BaseCommand {
@@ -43,6 +43,28 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
       if (result.files.length > 0) this.log(`\nWrote ${result.files.length} file(s) to ${flags['output-dir']}: ${result.files.join(', ')}`)
       return result
     }
-    throw new UsageError('cluster create without --dry-run is not wired yet')
+    const preview = await planClusterCreate(deps, {...input, outputDir: undefined})
+    if (!flags.yes) {
+      if (!this.interactive) {
+        throw new UsageError(`cluster create changes AWS and needs confirmation, but this run is not interactive; pass --yes`, {
+          suggestions: [`kopsmith cluster create -f ${flags.file} --yes`, `kopsmith cluster create -f ${flags.file} --dry-run   (review the plan first)`],
+        })
+      }
+      this.log(formatPlan(preview.plan))
+      if (!(await (await deps.prompter()).confirm(`Create ${config.name} as planned?`, false))) {
+        this.log('Cancelled; nothing was changed.')
+        return {cluster: config.name, cancelled: true}
+      }
+    }
+    const ports = {
+      ...deps,
+      identity: await deps.identity(),
+      store: await deps.stateStore(),
+      dns: await deps.dns(),
+      kops: await deps.kops(),
+      operation: await deps.operationContext({warn: (m) => this.addWarning(m)}),
+    }
+    const display = this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain'
+    return applyClusterCreate(ports, input, preview.plan, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})
   }
 }

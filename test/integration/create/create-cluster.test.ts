@@ -1,0 +1,157 @@
+import {mkdtempSync, readFileSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {beforeEach, describe, expect, it} from 'vitest'
+
+import {FsUserFiles} from '../../../src/adapters/fs-user-files.js'
+import {FsWorkspace} from '../../../src/adapters/fs-workspace.js'
+import {ExecaKops} from '../../../src/adapters/kops/execa-kops.js'
+import {FsPackageFiles} from '../../../src/adapters/package-files.js'
+import {SystemClock} from '../../../src/adapters/system-clock.js'
+import {validateClusterFile} from '../../../src/core/config/validate.js'
+import {KopsError} from '../../../src/core/errors.js'
+import type {Kops} from '../../../src/ports.js'
+import {applyClusterCreate, planClusterCreate, type CreatePorts} from '../../../src/services/create-cluster.js'
+import {FakeDns} from '../../fakes/fake-dns.js'
+import {FakeIdentity} from '../../fakes/fake-identity.js'
+import {FakeStateStore} from '../../fakes/fake-state-store.js'
+import {ROOT} from '../../helpers/cli.js'
+
+/**
+ * `cluster create --yes` end to end: the real pipeline and the real kops adapter running the kops
+ * stand-in (which follows kops-contract.md and keeps kops' state layout in a file:// store).
+ * The AWS side uses the in-memory fakes, whose behaviour the state-store contract test pins
+ * against moto: moto evaluates the TLS-only Deny without its condition, so once the state bucket
+ * is hardened every object write to it — the lock, the audit record — is refused there.
+ */
+const STANDIN = join(ROOT, 'test/fixtures/kops-standin/kops')
+const config = validateClusterFile(readFileSync(join(ROOT, 'examples/production.yaml'), 'utf8'), 'examples/production.yaml')
+
+interface Run {
+  kopsState: string
+  ports: CreatePorts
+  store: FakeStateStore
+  callLog: string
+  workDir: string
+}
+
+function setup(): Run {
+  const workDir = mkdtempSync(join(tmpdir(), 'kopsmith-create-'))
+  const kopsState = `file://${join(workDir, 'kops-state')}`
+  const callLog = join(workDir, 'calls.jsonl')
+  const kops = standinKops(kopsState, callLog, {})
+  const store = new FakeStateStore()
+  const identity = new FakeIdentity()
+  const clock = new SystemClock()
+  const ports: CreatePorts = {
+    identity,
+    store,
+    // kops' DNSZone task creates the private zone with the cluster VPC during `update cluster`.
+    dns: new FakeDns().withZone(config.dns.zone, {private: true, vpcs: [{vpcId: 'vpc-0abc', region: 'eu-central-1'}]}),
+    kops,
+    clock,
+    workspace: new FsWorkspace(join(workDir, '.kopsmith')),
+    packageFiles: new FsPackageFiles(),
+    files: new FsUserFiles(workDir),
+    operation: {store, identity, clock, host: 'test-host', pid: 4242, onInterrupt: () => () => {}},
+    kube: async () => {
+      throw new Error('addons and namespaces are skipped in these tests')
+    },
+  }
+  return {ports, store, callLog, workDir, kopsState}
+}
+
+/** The real adapter running the stand-in; the pipeline binds s3://<state bucket>, here a directory. */
+function standinKops(kopsState: string, callLog: string, extraEnv: Record<string, string>): Kops {
+  const real = new ExecaKops({binary: STANDIN, env: {...process.env, KOPS_STANDIN_LOG: callLog, KOPS_STANDIN_HEALTH: 'healthy', ...extraEnv}})
+  return {...bindAll(real), withStateStore: (_store, options) => real.withStateStore(kopsState, options)}
+}
+
+function bindAll(kops: ExecaKops): Kops {
+  const proto = Object.getPrototypeOf(kops) as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    const v = (kops as unknown as Record<string, unknown>)[key]
+    if (key !== 'constructor' && typeof v === 'function') out[key] = (v as (...a: unknown[]) => unknown).bind(kops)
+  }
+  return out as unknown as Kops
+}
+
+function calls(run: Run): string[] {
+  try {
+    return readFileSync(run.callLog, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as {command: string}).command)
+  } catch {
+    return []
+  }
+}
+
+const MUTATING = ['create', 'create-secret-encryptionconfig', 'update-cluster', 'export-kubeconfig']
+const count = (list: string[], command: string): number => list.filter((c) => c === command).length
+
+async function create(run: Run, env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof applyClusterCreate>>> {
+  const ports = {...run.ports, kops: standinKops(run.kopsState, run.callLog, env)}
+  const input = {config, file: 'examples/production.yaml', skip: new Set(['addons', 'namespaces'] as const), delegate: false}
+  const {plan} = await planClusterCreate(ports, input)
+  return applyClusterCreate(ports, input, plan, {display: 'silent', waitMs: 60_000, intervalMs: 10, consecutive: 2, command: ['cluster', 'create']})
+}
+
+describe('cluster create --yes against the kops stand-in', () => {
+  let run: Run
+  beforeEach(() => {
+    run = setup()
+  })
+
+  it('creates the cluster, exports a 0600 kubeconfig, releases the lock and writes one audit record', async () => {
+    const result = await create(run)
+    expect(result.steps.map((s) => s.id)).toEqual(['dns', 'kops:create-or-replace', 'metadata', 'kops:encryption-secret', 'kops:update-cluster', 'validate', 'kubeconfig', 'dns:verify-private-zone'])
+    expect(result.steps.find((s) => s.id === 'kops:create-or-replace')?.outcome).toBe('created')
+    const kubeconfig = join(run.workDir, '.kopsmith/kubeconfig', config.name)
+    expect(statSync(kubeconfig).mode & 0o777).toBe(0o600)
+    const log = calls(run)
+    expect(count(log, 'create')).toBe(1)
+    expect(count(log, 'create-secret-encryptionconfig')).toBe(1)
+    expect(log.indexOf('create-secret-encryptionconfig')).toBeLessThan(log.indexOf('update-cluster'))
+    expect(await run.store.getObject(config.stateStore.bucket, `${config.name}/kopsmith/lock.json`)).toBeUndefined()
+    const audits = await run.store.listKeys(config.stateStore.bucket, `${config.name}/kopsmith/audit/`)
+    expect(audits).toHaveLength(1)
+    const record = JSON.parse((await run.store.getObject(config.stateStore.bucket, audits[0]!))!.body) as {outcome: string; operation: string}
+    expect(record).toMatchObject({outcome: 'success', operation: 'create'})
+  })
+
+  it('a second run changes nothing: no create, no replace, no new secret', async () => {
+    await create(run)
+    const before = calls(run).length
+    const again = await create(run)
+    const second = calls(run).slice(before)
+    expect(again.steps.find((s) => s.id === 'kops:create-or-replace')?.outcome).toBe('unchanged')
+    expect(again.steps.find((s) => s.id === 'kops:encryption-secret')?.outcome).toBe('exists, not rotated')
+    for (const command of ['create', 'replace', 'create-secret-encryptionconfig']) expect(count(second, command)).toBe(0)
+  })
+
+  it.each(['create', 'create-secret-encryptionconfig', 'update-cluster', 'validate-cluster', 'export-kubeconfig'])(
+    'a kops failure at %s exits 5 with the lock released, and the re-run completes without redoing finished work',
+    async (failing) => {
+      const error = await create(run, {KOPS_STANDIN_FAIL_AT: `${failing}:1`}).catch((e: unknown) => e)
+      if (failing === 'validate-cluster') {
+        // A failing validate attempt is "not healthy yet" inside the loop; the next attempt passes.
+        expect(error).not.toBeInstanceOf(Error)
+      } else {
+        expect(error).toBeInstanceOf(KopsError)
+        expect((error as KopsError).exitCode).toBe(5)
+        expect(await run.store.getObject(config.stateStore.bucket, `${config.name}/kopsmith/lock.json`)).toBeUndefined()
+        const audits = await run.store.listKeys(config.stateStore.bucket, `${config.name}/kopsmith/audit/`)
+        const record = JSON.parse((await run.store.getObject(config.stateStore.bucket, audits[0]!))!.body) as {outcome: string; exitCode: number}
+        expect(record).toMatchObject({outcome: 'failure', exitCode: 5})
+        await create(run)
+      }
+      const log = calls(run)
+      // Finished work is never redone: the spec is created once, the secret is created once.
+      expect(count(log, 'create')).toBe(failing === 'create' ? 2 : 1)
+      expect(count(log, 'create-secret-encryptionconfig')).toBe(failing === 'create-secret-encryptionconfig' ? 2 : 1)
+      expect(count(log, 'replace')).toBe(0)
+      for (const command of MUTATING) expect(log).toContain(command)
+      expect(statSync(join(run.workDir, '.kopsmith/kubeconfig', config.name)).mode & 0o777).toBe(0o600)
+    },
+  )
+})
