@@ -35,7 +35,7 @@ export interface AuditClusterResult {
   drift?: DriftEntry[]
 }
 
-interface KopsSpec {
+export interface KopsSpec {
   cluster: Record<string, unknown>
   instanceGroups: Array<Record<string, unknown>>
 }
@@ -108,6 +108,13 @@ function show(value: unknown): string {
   if (value === undefined) return '(unset)'
   const text = typeof value === 'string' ? value : JSON.stringify(value)
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
+
+/** The spec kops stored for this cluster, or undefined when the bucket or the cluster is not there. */
+export async function findStoredSpec(store: StateStore, config: ClusterConfig): Promise<KopsSpec | undefined> {
+  if (!(await store.describeBucket(config.stateStore.bucket))) return undefined
+  if (!(await store.getObject(config.stateStore.bucket, kopsClusterConfigKey(config.name)))) return undefined
+  return readStoredSpec(store, config)
 }
 
 async function readStoredSpec(store: StateStore, config: ClusterConfig): Promise<KopsSpec> {

@@ -4,12 +4,13 @@ import type {ClusterConfig} from '../core/config/types.js'
 import {RefusedError} from '../core/errors.js'
 import {auditContextFor, auditKopsSpec, type CheckResult} from '../core/hardening/checks.js'
 import {sandboxExpiresAt} from '../core/render/expiry.js'
-import type {Plan} from '../core/plan.js'
+import type {Plan, PlanStep} from '../core/plan.js'
 import {randomBytes} from 'node:crypto'
 
 import type {Clock, Dns, Identity, Kops, Kube, PackageFiles, StateStore, UserFiles, Workspace} from '../ports.js'
 import {runTasks, type TaskDisplay, type TaskSpec} from '../ui/tasks.js'
 import {installAddons} from './addons.js'
+import {findStoredSpec, type KopsSpec} from './audit-cluster.js'
 import type {ApplyProgress} from './apply-manifests.js'
 import {findClusterMetadata, metadataFromConfig, writeClusterMetadata} from './cluster-metadata.js'
 import {ensureDnsZone, verifyPrivateZone} from './dns-zone.js'
@@ -33,6 +34,8 @@ export interface CreateClusterInput {
 export interface HardeningSummary {
   passed: string[]
   waived: Array<{id: string; reason: string}>
+  /** Checks that need what a dry run does not read (bucket regions, the kops binary). */
+  unknown: Array<{id: string; note: string}>
   failed: Array<{id: string; title: string; findings: CheckResult['findings']}>
 }
 
@@ -53,6 +56,7 @@ export interface CreateDryRunResult {
 export async function planClusterCreate(
   ports: {packageFiles: PackageFiles; files: UserFiles; clock: Clock},
   input: CreateClusterInput,
+  options: {store?: StateStore} = {},
 ): Promise<CreateDryRunResult> {
   const {config} = input
   // A sandbox's expiry is stamped at creation; the dry run shows what it would be if created now.
@@ -67,6 +71,11 @@ export async function planClusterCreate(
     namespaces: null,
     waived: hardening.waived.map((w) => w.id),
   })
+  // Not a dry run: the plan says field by field what replacing the stored spec would change.
+  if (options.store) {
+    const stored = await findStoredSpec(options.store, config)
+    plan.steps = plan.steps.map((s) => (s.id === 'kops:create-or-replace' ? kopsSpecStep(s, rendered, stored) : s))
+  }
   const files: string[] = []
   if (input.outputDir) {
     const out = input.outputDir.replace(/\/+$/, '')
@@ -77,6 +86,19 @@ export async function planClusterCreate(
   }
   if (hardening.failed.length > 0) throw hardeningRefusal(config.name, hardening)
   return {cluster: config.name, dryRun: true, plan, hardening, files}
+}
+
+function kopsSpecStep(step: PlanStep, rendered: {cluster: object; instanceGroups: readonly object[]}, stored: KopsSpec | undefined): PlanStep {
+  if (!stored) return {...step, title: 'kops create -f', action: 'create', reason: 'no cluster of this name in the state store'}
+  const drift = diffSpecs(rendered, stored)
+  if (drift.length === 0) return {...step, title: 'kops spec', action: 'noop', reason: 'the stored spec already matches the cluster file'}
+  return {
+    ...step,
+    title: 'kops replace -f',
+    action: 'update',
+    reason: `the stored spec differs in ${drift.length} field(s)`,
+    changes: drift.map((d) => ({field: d.path, from: d.live, to: d.desired})),
+  }
 }
 
 export function hardeningRefusal(cluster: string, hardening: HardeningSummary): RefusedError {
@@ -94,6 +116,7 @@ function summarise(results: CheckResult[]): HardeningSummary {
   return {
     passed: results.filter((r) => r.status === 'pass').map((r) => r.id),
     waived: results.filter((r) => r.status === 'waived').map((r) => ({id: r.id, reason: r.reason ?? ''})),
+    unknown: results.filter((r) => r.status === 'unknown').map((r) => ({id: r.id, note: r.note ?? ''})),
     failed: results.filter((r) => r.status === 'fail').map((r) => ({id: r.id, title: r.title, findings: r.findings})),
   }
 }

@@ -43,13 +43,13 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
       if (result.files.length > 0) this.log(`\nWrote ${result.files.length} file(s) to ${flags['output-dir']}: ${result.files.join(', ')}`)
       return result
     }
-    const preview = await planClusterCreate(deps, {...input, outputDir: undefined})
+    if (!flags.yes && !this.interactive) {
+      throw new UsageError(`cluster create changes AWS and needs confirmation, but this run is not interactive; pass --yes`, {
+        suggestions: [`kopsmith cluster create -f ${flags.file} --yes`, `kopsmith cluster create -f ${flags.file} --dry-run   (review the plan first)`],
+      })
+    }
+    const preview = await planClusterCreate(deps, {...input, outputDir: undefined}, {store: await deps.stateStore()})
     if (!flags.yes) {
-      if (!this.interactive) {
-        throw new UsageError(`cluster create changes AWS and needs confirmation, but this run is not interactive; pass --yes`, {
-          suggestions: [`kopsmith cluster create -f ${flags.file} --yes`, `kopsmith cluster create -f ${flags.file} --dry-run   (review the plan first)`],
-        })
-      }
       this.log(formatPlan(preview.plan))
       if (!(await (await deps.prompter()).confirm(`Create ${config.name} as planned?`, false))) {
         this.log('Cancelled; nothing was changed.')
