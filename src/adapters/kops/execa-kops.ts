@@ -1,8 +1,300 @@
-// Placeholder so the composition root type-checks; replaced by the real adapter.
-import type {Kops} from '../../ports.js'
+import {appendFileSync, mkdirSync} from 'node:fs'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
 
-export const ExecaKops = class {
-  constructor(..._args: unknown[]) {
-    throw new Error('ExecaKops is not implemented yet')
+import {execa, type ExecaError} from 'execa'
+
+import {CliError, InterruptedError, KopsError, PreconditionError, TimeoutError} from '../../core/errors.js'
+import {parseDeletePreview, parseKopsVersion, parseRollingUpdatePreview, parseUpdateDryRun, parseValidationJson, tailLines} from '../../core/kops/kops-output.js'
+import {isHealthyValidation} from '../../core/kops/validation.js'
+import type {
+  Kops,
+  KopsResource,
+  KopsRunOptions,
+  KopsValidation,
+  KopsVersion,
+  RollingUpdateOptions,
+  UpdateClusterOptions,
+} from '../../ports.js'
+
+export interface ExecaKopsOptions {
+  /** `--kops` / KOPSMITH_KOPS; `kops` on PATH when absent. */
+  binary?: string
+  /** The environment kops runs with (AWS_*, HOME, PATH …); KOPS_STATE_STORE is set from the binding. */
+  env: Record<string, string | undefined>
+  /** `s3://bucket` or `file:///dir`: what KOPS_STATE_STORE is set to. */
+  stateStore?: string
+  /** Every call appends its command line, output and exit code here. */
+  logFile?: string
+  /** Grace between SIGTERM and SIGKILL when a call is cancelled or times out. */
+  killGraceMs?: number
+}
+
+interface RunResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+const INSTALL_HINT = 'Install kops (https://kops.sigs.k8s.io/getting_started/install/) and put it on PATH, or pass --kops PATH / set KOPSMITH_KOPS'
+const STDERR_TAIL_LINES = 20
+
+/**
+ * The one place kopsmith runs kops: argv arrays (never a shell), the caller's environment with
+ * KOPS_STATE_STORE set, output streamed line by line to the caller and appended to the run log,
+ * cancellation and timeouts that stop the child (SIGTERM, then SIGKILL), and every failure turned
+ * into a CliError once: missing binary → PreconditionError (4), non-zero exit → KopsError (5)
+ * with argv, exit code and the stderr tail, timeout → TimeoutError (7).
+ */
+export class ExecaKops implements Kops {
+  private readonly options: ExecaKopsOptions
+  private versionPromise: Promise<KopsVersion> | undefined
+
+  constructor(options: ExecaKopsOptions) {
+    this.options = options
   }
-} as unknown as new (...args: unknown[]) => Kops
+
+  withStateStore(stateStore: string, options: {logFile?: string} = {}): Kops {
+    return new ExecaKops({...this.options, stateStore, logFile: options.logFile ?? this.options.logFile})
+  }
+
+  version(): Promise<KopsVersion> {
+    this.versionPromise ??= (async () => {
+      const {stdout, stderr} = await this.run(['version'], {}, {store: false})
+      const parsed = parseKopsVersion(stdout) ?? parseKopsVersion(stderr)
+      if (!parsed) {
+        throw new PreconditionError(`could not read the kops version from "${this.binary} version" (it printed: ${stdout.trim().slice(0, 120) || 'nothing'})`, {
+          suggestions: [`Check that ${this.binary} is kops`, INSTALL_HINT],
+        })
+      }
+      return parsed
+    })()
+    this.versionPromise.catch(() => (this.versionPromise = undefined))
+    return this.versionPromise
+  }
+
+  async listClusters(options: KopsRunOptions = {}): Promise<Array<Record<string, unknown>>> {
+    const r = await this.run(['get', 'clusters', '-o', 'json'], options, {allowFailure: true})
+    if (r.exitCode !== 0) {
+      if (/no clusters found/i.test(r.stderr)) return []
+      throw this.failure(['get', 'clusters', '-o', 'json'], r)
+    }
+    return asArray(parseJson(r.stdout, ['get', 'clusters']))
+  }
+
+  async getCluster(name: string, options: KopsRunOptions = {}): Promise<Record<string, unknown> | undefined> {
+    const argv = ['get', 'cluster', name, '-o', 'json']
+    const r = await this.run(argv, options, {allowFailure: true})
+    if (r.exitCode !== 0) {
+      if (/cluster not found|no clusters found/i.test(r.stderr)) return undefined
+      throw this.failure(argv, r)
+    }
+    const doc = parseJson(r.stdout, argv)
+    return Array.isArray(doc) ? (doc[0] as Record<string, unknown> | undefined) : (doc as Record<string, unknown>)
+  }
+
+  async getInstanceGroups(name: string, options: KopsRunOptions = {}): Promise<Array<Record<string, unknown>>> {
+    const argv = ['get', 'instancegroups', '--name', name, '-o', 'json']
+    const r = await this.run(argv, options, {allowFailure: true})
+    if (r.exitCode !== 0) {
+      // kops: `cluster "X" was not found`; `no InstanceGroup objects found` (one object, not an array, when there is exactly one).
+      if (/cluster "[^"]*" was not found|cluster not found|no InstanceGroup objects found/i.test(r.stderr)) return []
+      throw this.failure(argv, r)
+    }
+    return asArray(parseJson(r.stdout, argv))
+  }
+
+  async createFromFile(file: string, options: KopsRunOptions = {}): Promise<void> {
+    await this.run(['create', '-f', file], options)
+  }
+
+  async replaceFromFile(file: string, options: KopsRunOptions & {force?: boolean} = {}): Promise<void> {
+    await this.run(['replace', '-f', file, ...(options.force ? ['--force'] : [])], options)
+  }
+
+  async replaceFromContent(content: string, options: KopsRunOptions & {force?: boolean} = {}): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'kopsmith-'))
+    const file = join(dir, 'replace.yaml')
+    try {
+      await writeFile(file, content, {encoding: 'utf8', mode: 0o600})
+      await this.replaceFromFile(file, options)
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  }
+
+  async hasEncryptionConfig(name: string, options: KopsRunOptions = {}): Promise<boolean> {
+    const argv = ['get', 'secrets', 'encryptionconfig', '--name', name]
+    const r = await this.run(argv, options, {allowFailure: true})
+    if (r.exitCode === 0) return /\bencryptionconfig\b/.test(r.stdout)
+    if (/secret not found|no secrets found/i.test(r.stderr)) return false
+    throw this.failure(argv, r)
+  }
+
+  async createEncryptionConfigSecret(name: string, file: string, options: KopsRunOptions = {}): Promise<void> {
+    await this.run(['create', 'secret', 'encryptionconfig', '--name', name, '-f', file], options)
+  }
+
+  async updateCluster(name: string, options: UpdateClusterOptions): Promise<{changesPending: boolean; output: string}> {
+    const argv = ['update', 'cluster', '--name', name]
+    if (options.yes) argv.push('--yes')
+    if (options.instanceGroupRoles?.length) argv.push('--instance-group-roles', options.instanceGroupRoles.join(','))
+    if (options.prune) argv.push('--prune')
+    // kopsmith exports kubeconfigs itself, into a file of its own (mode 0600), never ~/.kube/config.
+    if (options.yes) argv.push('--create-kube-config=false')
+    const r = await this.run(argv, options)
+    const output = r.stdout + r.stderr
+    return {changesPending: options.yes ? false : parseUpdateDryRun(output).changesPending, output}
+  }
+
+  async validateCluster(name: string, options: KopsRunOptions = {}): Promise<{healthy: boolean; result: KopsValidation}> {
+    const argv = ['validate', 'cluster', '--name', name, '-o', 'json']
+    const r = await this.run(argv, options, {allowFailure: true})
+    const result = parseValidationJson(r.stdout)
+    // Exit 1 with the JSON document on stdout means "validated, not healthy"; without it, kops failed.
+    if (!result) throw this.failure(argv, r, r.exitCode === 0 ? 'kops validate cluster printed no JSON' : undefined)
+    return {healthy: r.exitCode === 0 && isHealthyValidation(result), result}
+  }
+
+  async exportKubeconfig(name: string, kubeconfigPath: string, options: KopsRunOptions = {}): Promise<void> {
+    mkdirSync(dirname(kubeconfigPath), {recursive: true})
+    await this.run(['export', 'kubeconfig', '--name', name, '--admin', '--kubeconfig', kubeconfigPath], options)
+  }
+
+  async rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string; needsUpdate: string[]}> {
+    const argv = ['rolling-update', 'cluster', '--name', name]
+    if (options.yes) argv.push('--yes')
+    if (options.instanceGroupRoles?.length) argv.push('--instance-group-roles', options.instanceGroupRoles.join(','))
+    if (options.drainTimeout) argv.push('--drain-timeout', options.drainTimeout)
+    if (options.validationTimeout) argv.push('--validation-timeout', options.validationTimeout)
+    const r = await this.run(argv, options)
+    return {output: r.stdout + r.stderr, needsUpdate: options.yes ? [] : parseRollingUpdatePreview(r.stdout).needsUpdate}
+  }
+
+  async reconcileCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string}> {
+    const argv = ['reconcile', 'cluster', '--name', name, ...(options.yes ? ['--yes'] : [])]
+    const r = await this.run(argv, options)
+    return {output: r.stdout + r.stderr}
+  }
+
+  async deleteCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string; resources: KopsResource[]}> {
+    const argv = ['delete', 'cluster', '--name', name, ...(options.yes ? ['--yes'] : [])]
+    const r = await this.run(argv, options)
+    return {output: r.stdout + r.stderr, resources: parseDeletePreview(r.stdout)}
+  }
+
+  // ---------------------------------------------------------------- process plumbing
+
+  private get binary(): string {
+    return this.options.binary || 'kops'
+  }
+
+  private async run(argv: string[], options: KopsRunOptions, how: {allowFailure?: boolean; store?: boolean} = {}): Promise<RunResult> {
+    const store = how.store ?? true
+    const env: Record<string, string | undefined> = {...this.options.env}
+    if (store) {
+      if (!this.options.stateStore && !env.KOPS_STATE_STORE) {
+        throw new CliError(`kops ${argv.join(' ')} needs a state store; bind one with withStateStore()`) // a wiring bug, exit 10
+      }
+      if (this.options.stateStore) env.KOPS_STATE_STORE = this.options.stateStore
+    }
+    if (options.signal?.aborted) throw abortError(options.signal, argv)
+    this.log(`\n$ kops ${argv.join(' ')}`)
+    const onLine = (line: string): void => {
+      this.log(line)
+      options.onOutput?.(line)
+    }
+    const lineSink = function* (line: unknown): Generator<string> {
+      onLine(String(line))
+      yield String(line)
+    }
+    try {
+      const result = await execa(this.binary, argv, {
+        env,
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+        stdout: [lineSink],
+        stderr: [lineSink],
+        timeout: options.timeoutMs,
+        cancelSignal: options.signal,
+        killSignal: 'SIGTERM',
+        forceKillAfterDelay: this.options.killGraceMs ?? 5000,
+        maxBuffer: 64 * 1024 * 1024,
+      })
+      const run: RunResult = {exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr}
+      // Checked before the exit code: a child that handles SIGTERM still exits with a code of its own.
+      if (result.isCanceled || result.timedOut || (result.failed && result.exitCode === undefined)) this.raiseSpawnFailure(result as unknown as ExecaError, argv, run, options)
+      this.log(`[exit ${run.exitCode}]`)
+      if (run.exitCode !== 0 && !how.allowFailure) throw this.failure(argv, run)
+      return run
+    } catch (error) {
+      if (error instanceof CliError) throw error
+      throw new KopsError(`kops ${argv.slice(0, 2).join(' ')} could not run: ${(error as Error).message}`, {argv: ['kops', ...argv], exitCode: undefined, stderrTail: '', logFile: this.options.logFile}, {cause: error})
+    }
+  }
+
+  /** No exit code: the binary did not start, or we stopped it (cancel, timeout). */
+  private raiseSpawnFailure(error: ExecaError, argv: string[], run: RunResult, options: KopsRunOptions): never {
+    const tail = tailLines(run.stderr, STDERR_TAIL_LINES)
+    if (error.isCanceled || options.signal?.aborted) {
+      this.log('[cancelled]')
+      throw abortError(options.signal, argv)
+    }
+    if (error.timedOut) {
+      this.log(`[timed out after ${options.timeoutMs} ms]`)
+      throw new TimeoutError(`kops ${argv.slice(0, 2).join(' ')} did not finish within ${formatMs(options.timeoutMs ?? 0)} and was stopped`, {
+        suggestions: ['Run again: every step resumes where it stopped', ...(this.options.logFile ? [`Full output: ${this.options.logFile}`] : [])],
+        details: {argv: ['kops', ...argv], stderrTail: tail},
+      })
+    }
+    const code = (error as {code?: string}).code
+    if (code === 'ENOENT' || code === 'EACCES') {
+      const where = this.options.binary ? `"${this.options.binary}" (from --kops / KOPSMITH_KOPS)` : '"kops" on PATH'
+      throw new PreconditionError(code === 'ENOENT' ? `kops was not found: ${where} does not exist` : `kops is not executable: ${where}`, {suggestions: [INSTALL_HINT]})
+    }
+    throw new KopsError(`kops ${argv.slice(0, 2).join(' ')} could not run: ${error.shortMessage ?? error.message}`, {argv: ['kops', ...argv], exitCode: undefined, stderrTail: tail, logFile: this.options.logFile})
+  }
+
+  private failure(argv: string[], r: RunResult, why?: string): KopsError {
+    const tail = tailLines(r.stderr, STDERR_TAIL_LINES) || tailLines(r.stdout, STDERR_TAIL_LINES)
+    const lastError = /^Error: (.+)$/m.exec(tailLines(r.stderr, STDERR_TAIL_LINES).split('\n').reverse().join('\n'))?.[1]
+    const message = why ?? `kops ${argv.slice(0, 2).join(' ')} failed${lastError ? `: ${lastError}` : ''}`
+    return new KopsError(message, {argv: ['kops', ...argv], exitCode: r.exitCode, stderrTail: tail, ...(this.options.logFile ? {logFile: this.options.logFile} : {})}, {
+      suggestions: ['Fix the cause kops names above, then run the same kopsmith command again: finished steps are not redone'],
+    })
+  }
+
+  private log(line: string): void {
+    if (!this.options.logFile) return
+    try {
+      appendFileSync(this.options.logFile, `${line}\n`, {mode: 0o600})
+    } catch {
+      // The run log is a convenience; a full disk must not turn a working kops call into a failure.
+    }
+  }
+}
+
+function abortError(signal: AbortSignal | undefined, argv: string[]): CliError {
+  const reason: unknown = signal?.reason
+  if (reason instanceof CliError) return reason
+  return new InterruptedError(`kops ${argv.slice(0, 2).join(' ')} was stopped`, {cause: reason})
+}
+
+function parseJson(text: string, argv: string[]): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new KopsError(`kops ${argv.slice(0, 2).join(' ')} printed output that is not JSON`, {argv: ['kops', ...argv], exitCode: 0, stderrTail: text.slice(0, 500)}, {cause: error})
+  }
+}
+
+function asArray(doc: unknown): Array<Record<string, unknown>> {
+  if (Array.isArray(doc)) return doc as Array<Record<string, unknown>>
+  return doc && typeof doc === 'object' ? [doc as Record<string, unknown>] : []
+}
+
+function formatMs(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)}m` : ms >= 1000 ? `${Math.round(ms / 1000)}s` : `${ms}ms`
+}

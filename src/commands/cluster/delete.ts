@@ -1,0 +1,81 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {UsageError} from '../../core/errors.js'
+import {createDeps} from '../../deps.js'
+import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, dryRunFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import type {KopsResource} from '../../ports.js'
+import {deleteCluster, type DeleteResult} from '../../services/delete-cluster.js'
+import {loadClusterFile} from '../../services/load-cluster-file.js'
+import {formatTable} from '../../ui/table.js'
+
+export default class ClusterDelete extends BaseCommand {
+  static override description = `Delete a cluster and its cloud resources
+
+Shows what kops would delete, refuses protected clusters (exit 9), and asks you to type the cluster name; a non-interactive run needs --yes --confirm NAME (exit 2 without it, 9 when NAME differs). Holds the cluster lock while kops deletes. Removes the admin kubeconfig kopsmith exported; the audit records stay in the state bucket.`
+
+  static override examples = [
+    '<%= config.bin %> cluster delete -f clusters/alice-sandbox.yaml --dry-run',
+    '<%= config.bin %> cluster delete -f clusters/alice-sandbox.yaml',
+    '<%= config.bin %> cluster delete --name alice.sandbox.k8s.acme.de --state s3://acme-kops-state --yes --confirm alice.sandbox.k8s.acme.de',
+  ]
+
+  static override flags = {
+    file: Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, exclusive: ['name']}),
+    name: Flags.string({description: 'Cluster name, instead of -f (needs --state)', helpValue: 'NAME'}),
+    state: Flags.string({description: 'kops state store, with --name', env: 'KOPS_STATE_STORE', helpValue: 's3://BUCKET'}),
+    yes: yesFlag,
+    confirm: Flags.string({description: 'The cluster name again, required with --yes when not interactive', helpValue: 'NAME'}),
+    'dry-run': dryRunFlag,
+    kops: kopsBinaryFlag,
+    profile: awsProfileFlag,
+  }
+
+  async run(): Promise<DeleteResult> {
+    const {flags} = await this.parse(ClusterDelete)
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const target = await this.target(deps, flags)
+    const result = await deleteCluster(
+      {kops: await deps.kops(), workspace: deps.workspace, store: () => deps.stateStore(), operation: () => deps.operationContext({warn: (m) => this.addWarning(m)})},
+      {
+        ...target,
+        yes: flags.yes,
+        ...(flags.confirm === undefined ? {} : {confirm: flags.confirm}),
+        dryRun: flags['dry-run'],
+        interactive: this.interactive,
+        command: ['kopsmith', 'cluster', 'delete', ...this.argv],
+        askName: async (name, resources) => {
+          this.log(formatResources(resources))
+          return (await deps.prompter()).input(`Type the cluster name (${name}) to delete it and everything above`)
+        },
+        onProgress: (e) => {
+          if (e.kind === 'step') this.log(`→ ${e.text}`)
+          else if (e.kind === 'log') this.log(`Run log (kops output): ${e.path}`)
+          else if (flags.verbose) this.log(`    ${e.line}`)
+        },
+      },
+    )
+    if (result.status === 'absent') this.log(`${result.cluster} is not in s3://${target.bucket}; nothing to delete`)
+    if (result.status === 'previewed') this.log(`${formatResources(result.resources)}\n\nDry run: nothing was deleted.`)
+    if (result.status === 'deleted') this.log(`Deleted ${result.cluster}${result.kubeconfigRemoved ? ' and its kubeconfig' : ''}; audit records kept in ${result.audit}`)
+    return result
+  }
+
+  private async target(deps: ReturnType<typeof createDeps>, flags: {file?: string; name?: string; state?: string}): Promise<{name: string; bucket: string; how: string; fileProtected?: boolean}> {
+    if (flags.file) {
+      const {config} = await loadClusterFile(deps.files, flags.file, {now: deps.clock.now()})
+      return {name: config.name, bucket: config.stateStore.bucket, how: `-f ${flags.file}`, fileProtected: config.protected}
+    }
+    if (!flags.name) throw new UsageError('name the cluster to delete: -f FILE, or --name NAME with --state s3://BUCKET')
+    const bucket = /^s3:\/\/([^/]+)\/?$/.exec(flags.state ?? '')?.[1]
+    if (!bucket) {
+      throw new UsageError(`--name ${flags.name} needs the S3 state store (the lock and audit record live there): --state s3://BUCKET or KOPS_STATE_STORE`)
+    }
+    return {name: flags.name, bucket, how: `--name ${flags.name} --state s3://${bucket}`}
+  }
+}
+
+function formatResources(resources: KopsResource[]): string {
+  if (resources.length === 0) return 'kops lists no cloud resources (only the state store entries remain)'
+  return `kops would delete ${resources.length} cloud resource(s):\n${formatTable(['TYPE', 'NAME', 'ID'], resources.map((r) => [r.type, r.name, r.id]))}`
+}

@@ -1,0 +1,78 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {CliError, UsageError} from '../../core/errors.js'
+import {createDeps} from '../../deps.js'
+import {CLUSTER_FILE_FLAG_OPTIONS, durationFlag, kopsBinaryFlag} from '../../flags.js'
+import {loadClusterFile} from '../../services/load-cluster-file.js'
+import {validateCluster, type ValidateClusterResult} from '../../services/validate-cluster.js'
+import {formatTable} from '../../ui/table.js'
+
+export default class ClusterValidate extends BaseCommand {
+  static override description = `Validate a running cluster with kops, in kopsmith's own loop
+
+Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval until --count consecutive attempts pass or --wait runs out; a failed attempt resets the count, so a flapping cluster does not pass. Exit 0 healthy, 1 unhealthy, 7 when --wait ran out.`
+
+  static override examples = [
+    '<%= config.bin %> cluster validate -f clusters/prod.yaml',
+    '<%= config.bin %> cluster validate -f clusters/prod.yaml --wait 15m --count 2 --json',
+    '<%= config.bin %> cluster validate --name prod.k8s.acme.de --state s3://acme-kops-state',
+  ]
+
+  static override flags = {
+    file: Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, exclusive: ['name']}),
+    name: Flags.string({description: 'Cluster name, instead of -f (needs --state)', helpValue: 'NAME'}),
+    state: Flags.string({description: 'kops state store, with --name', env: 'KOPS_STATE_STORE', helpValue: 's3://BUCKET'}),
+    wait: durationFlag({description: 'Keep trying this long (0: validate once)', default: 0, defaultHelp: async () => '0'}),
+    interval: durationFlag({description: 'Pause between attempts', default: 10_000, defaultHelp: async () => '10s'}),
+    count: Flags.integer({description: 'Consecutive healthy attempts required (default: 1, or 2 with --wait)', min: 1}),
+    kops: kopsBinaryFlag,
+  }
+
+  async run(): Promise<ValidateClusterResult> {
+    const {flags} = await this.parse(ClusterValidate)
+    const deps = createDeps({interactive: this.interactive, kopsBinary: flags.kops})
+    const target = await resolveCluster(deps, flags)
+    const kops = (await deps.kops()).withStateStore(target.stateStore)
+    const count = flags.count ?? (flags.wait > 0 ? 2 : 1)
+    try {
+      const result = await validateCluster(kops, deps.clock, {
+        cluster: target.name,
+        waitMs: flags.wait,
+        intervalMs: flags.interval,
+        count,
+        onAttempt: (a) => {
+          if (flags.wait > 0) this.log(`attempt ${a.attempt}: ${a.healthy ? `healthy (${a.consecutive}/${count})` : (a.error ?? `${a.result.failures.length} failure(s)`)}`)
+        },
+      })
+      this.log(formatValidation(result))
+      return result
+    } catch (error) {
+      const details = error instanceof CliError ? error.details : undefined
+      if (details && Array.isArray(details.nodes)) this.log(formatValidation(details as unknown as ValidateClusterResult))
+      throw error
+    }
+  }
+}
+
+async function resolveCluster(deps: ReturnType<typeof createDeps>, flags: {file?: string; name?: string; state?: string}): Promise<{name: string; stateStore: string}> {
+  if (flags.file) {
+    const {config} = await loadClusterFile(deps.files, flags.file, {now: deps.clock.now()})
+    return {name: config.name, stateStore: `s3://${config.stateStore.bucket}`}
+  }
+  if (!flags.name) throw new UsageError('name the cluster: -f FILE, or --name NAME with --state s3://BUCKET', {suggestions: ['kopsmith cluster validate -f clusters/prod.yaml']})
+  if (!flags.state) throw new UsageError(`--name ${flags.name} needs the state store: --state s3://BUCKET or KOPS_STATE_STORE`)
+  return {name: flags.name, stateStore: flags.state}
+}
+
+function formatValidation(r: ValidateClusterResult): string {
+  const lines = [
+    `NODES (${r.nodes.filter((n) => n.status === 'True').length}/${r.nodes.length} ready)`,
+    formatTable(['NAME', 'ROLE', 'ZONE', 'READY'], r.nodes.map((n) => [n.name, n.role, n.zone, n.status])),
+  ]
+  if (r.failures.length > 0) {
+    lines.push('', 'FAILURES', formatTable(['TYPE', 'NAME', 'MESSAGE'], r.failures.map((f) => [f.type, f.name, f.message])))
+  }
+  lines.push('', r.healthy ? `${r.cluster} is healthy (${r.attempts} attempt(s))` : `${r.cluster} is NOT healthy`)
+  return lines.join('\n')
+}

@@ -1,0 +1,105 @@
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {CreateBucketCommand} from '@aws-sdk/client-s3'
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {S3StateStore} from '../../../src/adapters/aws/s3-state-store.js'
+import type {AwsClients} from '../../../src/adapters/aws/clients.js'
+import {auditPrefix} from '../../../src/core/aws/lock.js'
+import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
+import {runCli} from '../../helpers/cli.js'
+import {motoClients, motoEnv, uniqueBucket} from '../../helpers/moto.js'
+import {cliWorkDir, clusterFile, normalise, readCallLog, seedCluster, STANDIN} from '../../integration/kops/standin.js'
+
+let clients: AwsClients
+let store: S3StateStore
+let bucket: string
+
+beforeAll(async () => {
+  clients = motoClients()
+  store = new S3StateStore(clients)
+  bucket = uniqueBucket('delete')
+  await clients.s3.send(new CreateBucketCommand({Bucket: bucket, CreateBucketConfiguration: {LocationConstraint: 'eu-central-1'}}))
+})
+
+function setup(name: string, options: {profile?: 'production' | 'sandbox'; protected?: boolean; seed?: boolean} = {}) {
+  const profile = options.profile ?? 'sandbox'
+  if (options.seed !== false) seedCluster(`s3://${bucket}`, {name, kubernetesVersion: '1.35.7', profile, ...(profile === 'production' ? {zones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c']} : {})}, motoEnv())
+  const dir = cliWorkDir('kopsmith-delete-')
+  writeFileSync(join(dir, 'cluster.yaml'), clusterFile({name, bucket, kubernetesVersion: '1.35.7', profile, ...(options.protected === undefined ? {} : {protected: options.protected})}))
+  const callLog = join(dir, 'calls.jsonl')
+  const del = (args: string[], env: Record<string, string | undefined> = {}) =>
+    runCli(['cluster', 'delete', ...args], {cwd: dir, env: {...motoEnv(), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, KOPS_STATE_STORE: undefined, CI: '1', ...env}, timeoutMs: 120_000})
+  const calls = () => readCallLog(callLog)
+  const keys = () => store.listKeys(bucket, `${name}/`)
+  return {dir, del, calls, keys}
+}
+
+describe('kopsmith cluster delete (moto + kops stand-in)', () => {
+  it('refuses a protected cluster (exit 9) and deletes nothing', {timeout: 120_000}, async () => {
+    const name = 'protected.k8s.acme.de'
+    const t = setup(name, {profile: 'production', protected: true})
+    const r = await t.del(['-f', 'cluster.yaml', '--yes', '--confirm', name, '--json'])
+    expect(r.exitCode).toBe(9)
+    expect((r.json as {error: {message: string}}).error.message).toBe(`${name} is protected: the cluster file says protected: true; nothing was deleted`)
+    expect(t.calls().filter((c) => c.command === 'delete-cluster')).toEqual([])
+    expect(await t.keys()).toContain(`${name}/config`)
+  })
+
+  it('refuses --confirm naming another cluster (exit 9) before asking kops anything', {timeout: 60_000}, async () => {
+    const t = setup('mismatch.sandbox.k8s.acme.de', {seed: false})
+    const r = await t.del(['-f', 'cluster.yaml', '--yes', '--confirm', 'prod.k8s.acme.de', '--json'])
+    expect(r.exitCode).toBe(9)
+    expect((r.json as {error: {message: string}}).error.message).toContain('does not match the cluster to delete (mismatch.sandbox.k8s.acme.de)')
+    expect(t.calls()).toEqual([])
+  })
+
+  it('needs --yes --confirm NAME when not interactive (exit 2)', {timeout: 60_000}, async () => {
+    const name = 'noconfirm.sandbox.k8s.acme.de'
+    const t = setup(name, {seed: false})
+    for (const args of [['--yes'], []]) {
+      const r = await t.del(['-f', 'cluster.yaml', ...args, '--json'])
+      expect(r.exitCode).toBe(2)
+      expect((r.json as {error: {message: string}}).error.message).toContain(`pass --yes --confirm ${name}`)
+    }
+    const byName = await t.del(['--name', name, '--yes', '--confirm', name, '--json'])
+    expect(byName.exitCode).toBe(2) // no --state, no KOPS_STATE_STORE
+    expect(t.calls()).toEqual([])
+  })
+
+  it('deletes a sandbox: cloud resources and kops state go, the kubeconfig goes, the audit records stay (--json pinned)', {timeout: 180_000}, async () => {
+    const name = 'bye.sandbox.k8s.acme.de'
+    const t = setup(name)
+    mkdirSync(join(t.dir, '.kopsmith', 'kubeconfig'), {recursive: true})
+    writeFileSync(join(t.dir, '.kopsmith', 'kubeconfig', name), 'apiVersion: v1\nkind: Config\n', {mode: 0o600})
+    await store.putObject(bucket, clusterMetadataKey(name), JSON.stringify({name, profile: 'sandbox', owner: 'alice@acme.de', protected: false, expiresAt: null, createdAt: '2026-05-01T00:00:00Z'}))
+
+    const preview = await t.del(['--name', name, '--dry-run', '--json'], {KOPS_STATE_STORE: `s3://${bucket}`})
+    expect(preview.exitCode, preview.stderr).toBe(0)
+    expect((preview.json as {result: {status: string}}).result.status).toBe('previewed')
+
+    const r = await t.del(['-f', 'cluster.yaml', '--yes', '--confirm', name, '--json'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(normalise(r.json, {[bucket]: '<bucket>'})).toMatchSnapshot()
+
+    // kops deleted the cloud resources, then refused over kopsmith/ beside its files; kopsmith finished.
+    expect(t.calls().filter((c) => c.command === 'delete-cluster').map((c) => [c.argv.join(' '), c.exitCode])).toEqual([
+      [`delete cluster --name ${name}`, 0],
+      [`delete cluster --name ${name}`, 0],
+      [`delete cluster --name ${name} --yes`, 1],
+    ])
+    const left = await t.keys()
+    expect(left.length).toBeGreaterThan(0)
+    expect(left.every((k) => k.startsWith(auditPrefix(name)))).toBe(true)
+    const audit = JSON.parse((await store.getObject(bucket, left.at(-1) ?? ''))?.body ?? '{}') as Record<string, unknown>
+    expect(audit).toMatchObject({operation: 'delete', outcome: 'success', cluster: name})
+    expect(existsSync(join(t.dir, '.kopsmith', 'kubeconfig', name))).toBe(false)
+
+    const list = await runCli(['cluster', 'list', '--state', `s3://${bucket}`, '--json'], {cwd: t.dir, env: {...motoEnv(), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: ''}})
+    expect((list.json as {result: {clusters: Array<{name: string}>}}).result.clusters.map((c) => c.name)).not.toContain(name)
+    const again = await t.del(['-f', 'cluster.yaml', '--yes', '--confirm', name, '--json'])
+    expect(again.exitCode, again.stderr).toBe(0)
+    expect((again.json as {result: {status: string}}).result.status).toBe('absent')
+  })
+})

@@ -1,0 +1,138 @@
+import {execFileSync} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {CreateBucketCommand} from '@aws-sdk/client-s3'
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {S3StateStore} from '../../../src/adapters/aws/s3-state-store.js'
+import type {AwsClients} from '../../../src/adapters/aws/clients.js'
+import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {runCli} from '../../helpers/cli.js'
+import {motoClients, motoEnv, uniqueBucket} from '../../helpers/moto.js'
+import {cliWorkDir, clusterFile, normalise, readCallLog, seedCluster, STANDIN} from '../../integration/kops/standin.js'
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
+const ALWAYS = 'Mon-Sun 00:00-24:00 UTC'
+/** A one-hour window three days from now: certainly not open while the test runs. */
+const notNow = () => `${DAYS[(new Date().getUTCDay() + 3) % 7]} 02:00-03:00 UTC`
+const ZONES = ['eu-central-1a', 'eu-central-1b', 'eu-central-1c']
+
+let clients: AwsClients
+let store: S3StateStore
+let bucket: string
+
+beforeAll(async () => {
+  clients = motoClients()
+  store = new S3StateStore(clients)
+  bucket = uniqueBucket('upgrade')
+  await clients.s3.send(new CreateBucketCommand({Bucket: bucket, CreateBucketConfiguration: {LocationConstraint: 'eu-central-1'}}))
+})
+
+/** A running cluster at `stored` (seeded through the stand-in) and a cluster file asking for `wanted`. */
+function cluster(name: string, stored: string, wanted: string, options: {window?: string | null; kopsForSeed?: string} = {}) {
+  seedCluster(`s3://${bucket}`, {name, kubernetesVersion: stored, zones: ZONES}, {...motoEnv(), ...(options.kopsForSeed ? {KOPS_STANDIN_VERSION: options.kopsForSeed} : {})})
+  const dir = cliWorkDir('kopsmith-upgrade-')
+  writeFileSync(join(dir, 'cluster.yaml'), clusterFile({name, bucket, kubernetesVersion: wanted, window: options.window === undefined ? ALWAYS : options.window}))
+  const callLog = join(dir, 'calls.jsonl')
+  const upgrade = (args: string[], env: Record<string, string> = {}) =>
+    runCli(['cluster', 'upgrade', '-f', 'cluster.yaml', ...args], {cwd: dir, env: {...motoEnv(), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, CI: '1', ...env}, timeoutMs: 180_000})
+  const calls = () => readCallLog(callLog)
+  const storedVersion = () =>
+    (JSON.parse(execFileSync(STANDIN, ['get', 'cluster', name, '-o', 'json'], {env: {...process.env, ...motoEnv(), KOPS_STATE_STORE: `s3://${bucket}`, KOPS_STANDIN_LOG: ''}}).toString()) as {spec: {kubernetesVersion: string}}).spec.kubernetesVersion
+  return {dir, upgrade, calls, storedVersion}
+}
+
+describe('kopsmith cluster upgrade (moto + kops stand-in)', () => {
+  it('upgrades 1.33 → 1.35 in two hops, each set, reconciled and validated in order (--json pinned)', {timeout: 240_000}, async () => {
+    const name = 'two-hops.k8s.acme.de'
+    const t = cluster(name, '1.33.13', '1.35.7')
+    const r = await t.upgrade(['--yes', '--json', '--interval', '200ms'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(normalise(r.json, {[bucket]: '<bucket>'})).toMatchSnapshot()
+    expect(t.storedVersion()).toBe('1.35.7')
+
+    // The call log, after the read-only planning: validate, then per hop replace → reconcile → validate ×2.
+    const changing = t.calls().filter((c) => ['replace', 'reconcile-cluster', 'validate-cluster'].includes(c.command))
+    expect(changing.map((c) => (c.command === 'replace' ? `replace ${c.detail?.kubernetesVersion}` : c.command))).toEqual([
+      'validate-cluster',
+      'replace 1.34.10',
+      'reconcile-cluster',
+      'validate-cluster',
+      'validate-cluster',
+      'replace 1.35.7',
+      'reconcile-cluster',
+      'validate-cluster',
+      'validate-cluster',
+    ])
+    expect(t.calls().filter((c) => c.command === 'reconcile-cluster').map((c) => c.argv.join(' '))).toEqual([`reconcile cluster --name ${name} --yes`, `reconcile cluster --name ${name} --yes`])
+    expect(t.calls().every((c) => c.exitCode === 0)).toBe(true)
+
+    // Locked and audited: the lock is gone, one audit record says what happened.
+    expect(await store.getObject(bucket, lockKey(name))).toBeUndefined()
+    const audits = await store.listKeys(bucket, auditPrefix(name))
+    expect(audits).toHaveLength(1)
+    expect(JSON.parse((await store.getObject(bucket, audits[0] ?? ''))?.body ?? '{}')).toMatchObject({operation: 'upgrade', outcome: 'success', cluster: name, exitCode: 0})
+  })
+
+  it('--dry-run --detailed-exitcode: exit 20 when an upgrade is due, 0 when the cluster is on the target', {timeout: 120_000}, async () => {
+    const due = cluster('due.k8s.acme.de', '1.34.10', '1.35.7')
+    const r = await due.upgrade(['--dry-run', '--detailed-exitcode', '--json'])
+    expect(r.exitCode, r.stderr).toBe(20)
+    expect(normalise(r.json, {[bucket]: '<bucket>'})).toMatchSnapshot()
+    expect(due.calls().some((c) => c.argv.includes('--yes') || c.command === 'replace')).toBe(false)
+    expect(due.storedVersion()).toBe('1.34.10')
+
+    const current = cluster('current.k8s.acme.de', '1.35.7', '1.35.7')
+    const none = await current.upgrade(['--dry-run', '--detailed-exitcode', '--json'])
+    expect(none.exitCode, none.stderr).toBe(0)
+    expect((none.json as {result: {status: string}}).result.status).toBe('up-to-date')
+    const human = await current.upgrade(['--dry-run', '--detailed-exitcode'])
+    expect(human.exitCode).toBe(0)
+    expect(human.stdout).toContain('current.k8s.acme.de is on Kubernetes 1.35.7: nothing to upgrade')
+  })
+
+  it('refuses a target beyond the kops binary (exit 4), naming the range it supports', {timeout: 120_000}, async () => {
+    const t = cluster('beyond.k8s.acme.de', '1.35.7', '1.36.3')
+    const r = await t.upgrade(['--yes', '--json'])
+    expect(r.exitCode).toBe(4)
+    const error = (r.json as {error: {message: string; suggestions: string[]}}).error
+    expect(error.message).toBe('kops 1.35.2 supports Kubernetes 1.29–1.35; upgrading to 1.36.3 needs kops 1.36 or newer')
+    expect(error.suggestions.join('\n')).toContain('--kops')
+    expect(t.calls().some((c) => c.command === 'replace' || c.argv.includes('--yes'))).toBe(false)
+  })
+
+  it('refuses to skip minors the kops binary can no longer drive (exit 4), changing nothing', {timeout: 120_000}, async () => {
+    const t = cluster('skip.k8s.acme.de', '1.30.5', '1.33.13', {kopsForSeed: '1.30.2'})
+    const r = await t.upgrade(['--yes', '--json'], {KOPS_STANDIN_VERSION: '1.37.0'})
+    expect(r.exitCode).toBe(4)
+    expect((r.json as {error: {message: string}}).error.message).toContain('cannot perform the hop(s) to Kubernetes 1.31; kopsmith never skips a minor')
+    expect(t.storedVersion()).toBe('1.30.5')
+  })
+
+  it('outside the maintenance window a scheduled run exits 0 as skipped, without calling kops (--json pinned)', {timeout: 120_000}, async () => {
+    const t = cluster('window.k8s.acme.de', '1.34.10', '1.35.7', {window: notNow()})
+    const r = await t.upgrade(['--yes', '--json'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(normalise(r.json, {[notNow()]: '<window>'})).toMatchSnapshot()
+    const next = (r.json as {result: {nextWindow: {start: string}}}).result.nextWindow.start
+    expect(new Date(next).getUTCDay()).toBe((new Date().getUTCDay() + 3) % 7)
+    expect(t.calls()).toEqual([])
+
+    const forced = await t.upgrade(['--yes', '--json', '--ignore-window', '--interval', '100ms', '--count', '1'])
+    expect(forced.exitCode, forced.stderr).toBe(0)
+    expect((forced.json as {result: {status: string}}).result.status).toBe('upgraded')
+    expect(t.storedVersion()).toBe('1.35.7')
+  })
+
+  it('needs --yes when not interactive (exit 2), and refuses a downgrade (exit 9)', {timeout: 120_000}, async () => {
+    const t = cluster('down.k8s.acme.de', '1.35.7', '1.34.10')
+    const noYes = await t.upgrade(['--json'])
+    expect(noYes.exitCode).toBe(2)
+    expect((noYes.json as {error: {message: string}}).error.message).toContain('pass --yes')
+    const down = await t.upgrade(['--yes', '--json'])
+    expect(down.exitCode).toBe(9)
+    expect((down.json as {error: {message: string}}).error.message).toBe('Kubernetes cannot be downgraded: the cluster runs 1.35.7 and the target is 1.34.10')
+    expect(t.storedVersion()).toBe('1.35.7')
+  })
+})

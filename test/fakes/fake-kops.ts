@@ -1,0 +1,255 @@
+import {KopsError} from '../../src/core/errors.js'
+import type {
+  Kops,
+  KopsResource,
+  KopsRunOptions,
+  KopsValidation,
+  KopsVersion,
+  RollingUpdateOptions,
+  UpdateClusterOptions,
+} from '../../src/ports.js'
+import YAML from 'yaml'
+
+export interface FakeKopsCall {
+  method: string
+  name?: string
+  stateStore?: string
+  /** yes / roles / drain timeout, as passed. */
+  options?: Record<string, unknown>
+  /** For replaceFromContent: the version written. */
+  kubernetesVersion?: string
+}
+
+interface FakeCluster {
+  object: Record<string, unknown>
+  /** Roles whose launch configuration `kops update --yes` has not yet applied since the spec changed. */
+  updatePending: Set<'control-plane' | 'node'>
+  /** Instance groups still run machines of an older spec. */
+  needsRoll: Set<'control-plane' | 'node'>
+  /** Cloud resources exist (the delete preview lists them). */
+  resources: KopsResource[]
+}
+
+/**
+ * The Kops port in memory, with the behaviour the services rely on: a stored Cluster object per
+ * name, `replace` marking the spec as not yet applied, `update --yes` then `rolling-update`
+ * (control plane, nodes) or `reconcile` applying it, a scripted validation sequence (H healthy,
+ * U unhealthy, E kops error), and the delete refusal kops gives when unknown files sit beside its
+ * state. Every call is recorded in order.
+ *
+ *   new FakeKops('1.35.2').withCluster('prod.k8s.acme.de', {kubernetesVersion: '1.33.13'}).withHealth('UHH')
+ */
+export class FakeKops implements Kops {
+  readonly calls: FakeKopsCall[]
+  private readonly state: {clusters: Map<string, FakeCluster>; health: string; healthIndex: number; failures: Map<string, Error>; refuseStateRemoval: boolean}
+
+  constructor(
+    private readonly kopsVersion = '1.35.2',
+    private readonly boundStore?: string,
+    shared?: {calls: FakeKopsCall[]; state: FakeKops['state']},
+  ) {
+    this.calls = shared?.calls ?? []
+    this.state = shared?.state ?? {clusters: new Map(), health: 'H', healthIndex: 0, failures: new Map(), refuseStateRemoval: false}
+  }
+
+  withCluster(name: string, options: {kubernetesVersion: string; cloudLabels?: Record<string, string>; maxSurge?: number}): this {
+    this.state.clusters.set(name, {
+      object: {
+        apiVersion: 'kops.k8s.io/v1alpha2',
+        kind: 'Cluster',
+        metadata: {name, creationTimestamp: '2026-01-01T00:00:00Z'},
+        spec: {kubernetesVersion: options.kubernetesVersion, configBase: `s3://bucket/${name}`, cloudLabels: options.cloudLabels ?? {}, ...(options.maxSurge === undefined ? {} : {rollingUpdate: {maxSurge: options.maxSurge}})},
+      },
+      updatePending: new Set(),
+      needsRoll: new Set(),
+      resources: [
+        {type: 'autoscaling-group', name: `nodes.${name}`, id: `nodes.${name}`},
+        {type: 'instance', name: `nodes.${name}`, id: 'i-0aaaaaaaaaaaaaaaa'},
+        {type: 'vpc', name, id: 'vpc-0bbbbbbbb'},
+      ],
+    })
+    return this
+  }
+
+  /** An earlier run stopped mid-hop: the stored spec is not (fully) rolled out. */
+  withPendingRollout(name: string, what: {update?: boolean; roll?: Array<'control-plane' | 'node'>}): this {
+    const c = this.cluster(name)
+    if (what.update) c.updatePending = new Set(['control-plane', 'node'])
+    for (const r of what.roll ?? []) c.needsRoll.add(r)
+    return this
+  }
+
+  /** Validation results in order, one letter per attempt (H, U, E); the last one repeats. */
+  withHealth(sequence: string): this {
+    this.state.health = sequence
+    this.state.healthIndex = 0
+    return this
+  }
+
+  /** The next call of `method` throws `error`. */
+  failNext(method: keyof Kops, error: Error): this {
+    this.state.failures.set(method, error)
+    return this
+  }
+
+  /** `kops delete cluster --yes` deletes the cloud resources, then refuses the state because of kopsmith/ files. */
+  refusingStateRemoval(): this {
+    this.state.refuseStateRemoval = true
+    return this
+  }
+
+  /** The stored object, for assertions. */
+  stored(name: string): Record<string, unknown> | undefined {
+    return this.state.clusters.get(name)?.object
+  }
+
+  storedVersion(name: string): string | undefined {
+    return ((this.stored(name)?.spec ?? {}) as Record<string, unknown>).kubernetesVersion as string | undefined
+  }
+
+  /** The method names called, in order, e.g. for `expect(kops.methods()).toEqual([...])`. */
+  methods(): string[] {
+    return this.calls.map((c) => c.method)
+  }
+
+  withStateStore(stateStore: string): Kops {
+    return new FakeKops(this.kopsVersion, stateStore, {calls: this.calls, state: this.state})
+  }
+
+  async version(): Promise<KopsVersion> {
+    this.record('version')
+    const [major, minor] = this.kopsVersion.split('.')
+    return {version: this.kopsVersion, minor: `${major}.${minor}`}
+  }
+
+  async listClusters(): Promise<Array<Record<string, unknown>>> {
+    this.record('listClusters')
+    return [...this.state.clusters.values()].map((c) => structuredClone(c.object))
+  }
+
+  async getCluster(name: string): Promise<Record<string, unknown> | undefined> {
+    this.record('getCluster', name)
+    const c = this.state.clusters.get(name)
+    return c ? structuredClone(c.object) : undefined
+  }
+
+  async getInstanceGroups(name: string): Promise<Array<Record<string, unknown>>> {
+    this.record('getInstanceGroups', name)
+    return []
+  }
+
+  async createFromFile(): Promise<void> {
+    throw new Error('FakeKops.createFromFile is not modelled; the create pipeline is tested against the stand-in')
+  }
+
+  async replaceFromFile(): Promise<void> {
+    throw new Error('FakeKops.replaceFromFile is not modelled; use replaceFromContent')
+  }
+
+  async replaceFromContent(content: string, options: KopsRunOptions & {force?: boolean} = {}): Promise<void> {
+    const object = YAML.parse(content) as Record<string, unknown>
+    const name = (object.metadata as {name: string}).name
+    const version = (object.spec as {kubernetesVersion: string}).kubernetesVersion
+    this.record('replaceFromContent', name, {force: options.force ?? false}, version)
+    const c = this.cluster(name)
+    c.object = object
+    c.updatePending = new Set(['control-plane', 'node'])
+  }
+
+  async hasEncryptionConfig(name: string): Promise<boolean> {
+    this.record('hasEncryptionConfig', name)
+    return true
+  }
+
+  async createEncryptionConfigSecret(name: string): Promise<void> {
+    this.record('createEncryptionConfigSecret', name)
+  }
+
+  async updateCluster(name: string, options: UpdateClusterOptions): Promise<{changesPending: boolean; output: string}> {
+    this.record('updateCluster', name, {yes: options.yes, roles: options.instanceGroupRoles, prune: options.prune})
+    const c = this.cluster(name)
+    const pending = c.updatePending.size > 0
+    if (!options.yes) return {changesPending: pending, output: pending ? 'Must specify --yes to apply changes' : 'No changes need to be applied'}
+    for (const role of [...c.updatePending]) {
+      if (options.instanceGroupRoles && !options.instanceGroupRoles.includes(role)) continue
+      c.updatePending.delete(role)
+      c.needsRoll.add(role)
+    }
+    return {changesPending: false, output: 'Cluster changes have been applied to the cloud.'}
+  }
+
+  async validateCluster(name: string): Promise<{healthy: boolean; result: KopsValidation}> {
+    this.record('validateCluster', name)
+    const letter = this.state.health[Math.min(this.state.healthIndex++, this.state.health.length - 1)] ?? 'H'
+    if (letter === 'E') {
+      throw new KopsError('kops validate cluster failed: unexpected error during validation', {
+        argv: ['kops', 'validate', 'cluster', '--name', name, '-o', 'json'],
+        exitCode: 1,
+        stderrTail: 'Error: unexpected error during validation: error listing nodes: dial tcp: i/o timeout',
+      })
+    }
+    const nodes = [
+      {name: 'i-0cp', zone: 'eu-central-1a', role: 'control-plane', hostname: 'i-0cp', status: 'True'},
+      {name: 'i-0n1', zone: 'eu-central-1a', role: 'node', hostname: 'i-0n1', status: letter === 'U' ? 'False' : 'True'},
+    ]
+    const failures = letter === 'U' ? [{type: 'Node', name: 'i-0n1', message: 'node "i-0n1" of role "node" is not ready'}] : []
+    return {healthy: letter === 'H', result: {failures, nodes}}
+  }
+
+  async exportKubeconfig(name: string): Promise<void> {
+    this.record('exportKubeconfig', name)
+  }
+
+  async rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string; needsUpdate: string[]}> {
+    this.record('rollingUpdate', name, {yes: options.yes, roles: options.instanceGroupRoles, drainTimeout: options.drainTimeout})
+    const c = this.cluster(name)
+    const roles = options.instanceGroupRoles
+    const inScope = (r: 'control-plane' | 'node') => !roles || roles.includes(r)
+    const pending = [...c.needsRoll].filter(inScope)
+    if (!options.yes) return {output: pending.length ? 'Must specify --yes to rolling-update.' : 'No rolling-update required.', needsUpdate: pending.map((r) => `${r}-group`)}
+    for (const r of pending) c.needsRoll.delete(r)
+    return {output: 'Rolling update completed', needsUpdate: []}
+  }
+
+  async reconcileCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string}> {
+    this.record('reconcileCluster', name, {yes: options.yes})
+    const c = this.cluster(name)
+    if (options.yes) {
+      c.updatePending.clear()
+      c.needsRoll.clear()
+    }
+    return {output: 'Pruning old resources that are no longer used'}
+  }
+
+  async deleteCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string; resources: KopsResource[]}> {
+    this.record('deleteCluster', name, {yes: options.yes})
+    const c = this.cluster(name)
+    const resources = [...c.resources]
+    if (!options.yes) return {output: 'Must specify --yes to delete cluster', resources}
+    c.resources = []
+    if (this.state.refuseStateRemoval) {
+      throw new KopsError('kops delete cluster failed', {
+        argv: ['kops', 'delete', 'cluster', '--name', name, '--yes'],
+        exitCode: 1,
+        stderrTail: `Error: error removing cluster from state store: refusing to delete: unknown file found: ${this.boundStore ?? 's3://bucket'}/${name}/kopsmith/lock.json`,
+      })
+    }
+    this.state.clusters.delete(name)
+    return {output: `Deleted cluster: "${name}"`, resources}
+  }
+
+  private cluster(name: string): FakeCluster {
+    const c = this.state.clusters.get(name)
+    if (!c) throw new KopsError(`kops: cluster not found "${name}"`, {argv: ['kops'], exitCode: 1, stderrTail: `Error: cluster not found "${name}"`})
+    return c
+  }
+
+  private record(method: string, name?: string, options?: Record<string, unknown>, kubernetesVersion?: string): void {
+    const failure = this.state.failures.get(method)
+    this.calls.push({method, ...(name ? {name} : {}), ...(this.boundStore ? {stateStore: this.boundStore} : {}), ...(options ? {options} : {}), ...(kubernetesVersion ? {kubernetesVersion} : {})})
+    if (failure) {
+      this.state.failures.delete(method)
+      throw failure
+    }
+  }
+}

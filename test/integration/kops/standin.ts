@@ -1,0 +1,131 @@
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import YAML from 'yaml'
+
+import {ROOT} from '../../helpers/cli.js'
+
+/** The kops stand-in executable (test/fixtures/kops-standin/README.md). */
+export const STANDIN = `${ROOT}test/fixtures/kops-standin/kops`
+
+export interface CallLogEntry {
+  time: string
+  argv: string[]
+  command: string
+  exitCode: number
+  signal?: string
+  detail?: {kubernetesVersion?: string}
+}
+
+export function readCallLog(path: string): CallLogEntry[] {
+  if (!existsSync(path)) return []
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as CallLogEntry)
+}
+
+/** `command argv…` per call, e.g. `update-cluster update cluster --name x --yes`, for order assertions. */
+export function callLines(path: string): string[] {
+  return readCallLog(path).map((e) => e.argv.join(' '))
+}
+
+export function tempDir(prefix = 'kopsmith-kops-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export interface SeedCluster {
+  name: string
+  kubernetesVersion: string
+  profile?: 'production' | 'sandbox'
+  owner?: string
+  expiresAt?: string
+  zones?: string[]
+  nodes?: number
+}
+
+/** kops objects as kopsmith renders them, reduced to what the stand-in looks at. */
+export function kopsObjects(c: SeedCluster): string {
+  const zones = c.zones ?? ['eu-central-1a']
+  const labels: Record<string, string> = {
+    'kopsmith.dev/owner': c.owner ?? 'platform@acme.de',
+    'kopsmith.dev/managed-by': 'kopsmith',
+    'kopsmith.dev/profile': c.profile ?? 'production',
+    ...(c.expiresAt ? {'kopsmith.dev/expires-at': c.expiresAt} : {}),
+  }
+  const cluster = {
+    apiVersion: 'kops.k8s.io/v1alpha2',
+    kind: 'Cluster',
+    metadata: {name: c.name},
+    spec: {kubernetesVersion: c.kubernetesVersion, encryptionConfig: true, cloudLabels: labels, subnets: zones.map((z) => ({name: z, zone: z, type: 'Private'}))},
+  }
+  const ig = (name: string, role: string, min: number, subnets: string[]) => ({
+    apiVersion: 'kops.k8s.io/v1alpha2',
+    kind: 'InstanceGroup',
+    metadata: {name, labels: {'kops.k8s.io/cluster': c.name}},
+    spec: {role, machineType: role === 'Node' ? 'm7i.xlarge' : 'm7i.large', minSize: min, maxSize: Math.max(min, 3), subnets},
+  })
+  const groups = [...zones.map((z) => ig(`control-plane-${z}`, 'ControlPlane', 1, [z])), ig('nodes-general', 'Node', c.nodes ?? 2, zones)]
+  return [cluster, ...groups].map((o) => YAML.stringify(o)).join('---\n')
+}
+
+/**
+ * Creates a running cluster in a state store through the stand-in itself (create -f, the
+ * encryption secret, update --yes), with a kops whose version can drive it.
+ */
+export function seedCluster(stateStore: string, c: SeedCluster, env: Record<string, string> = {}): void {
+  const dir = tempDir('kopsmith-seed-')
+  writeFileSync(join(dir, 'kops.yaml'), kopsObjects(c))
+  writeFileSync(join(dir, 'enc.yaml'), 'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources: []\n')
+  const minor = c.kubernetesVersion.split('.').slice(0, 2).join('.')
+  const run = (...args: string[]) =>
+    execFileSync(STANDIN, args, {env: {...process.env, KOPS_STANDIN_LOG: '', KOPS_STANDIN_FAIL_AT: '', KOPS_STANDIN_HEALTH: '', KOPS_STANDIN_VERSION: `${minor}.1`, ...env, KOPS_STATE_STORE: stateStore}, stdio: 'pipe'})
+  run('create', '-f', join(dir, 'kops.yaml'))
+  run('create', 'secret', 'encryptionconfig', '--name', c.name, '-f', join(dir, 'enc.yaml'))
+  run('update', 'cluster', '--name', c.name, '--yes', '--create-kube-config=false')
+}
+
+/** A kopsmith cluster file for command tests (validated by the real loader). */
+export function clusterFile(c: {name: string; bucket: string; kubernetesVersion: string; profile?: 'production' | 'sandbox'; protected?: boolean; window?: string | null; drainTimeout?: string}): string {
+  const sandbox = c.profile === 'sandbox'
+  const zone = c.name.split('.').slice(1).join('.')
+  return YAML.stringify({
+    apiVersion: 'kopsmith/v1alpha1',
+    kind: 'Cluster',
+    metadata: {name: c.name},
+    spec: {
+      profile: c.profile ?? 'production',
+      region: 'eu-central-1',
+      zones: sandbox ? ['eu-central-1a'] : ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
+      kubernetesVersion: c.kubernetesVersion,
+      stateStore: {bucket: c.bucket},
+      dns: {zone, type: 'private'},
+      access: {api: ['10.0.0.0/8']},
+      owner: 'platform@acme.de',
+      ...(c.protected === undefined ? {} : {protected: c.protected}),
+      ...(sandbox ? {ttl: '72h'} : {}),
+      upgrade: {maxSurge: 1, drainTimeout: c.drainTimeout ?? '15m', ...(c.window === undefined ? {} : {window: c.window})},
+    },
+  })
+}
+
+/**
+ * A fresh working directory for a CLI run, so `.kopsmith/` (logs, kubeconfigs) lands there and not
+ * in the repository; node_modules is linked in because `node --import tsx` resolves tsx from the cwd.
+ */
+export function cliWorkDir(prefix = 'kopsmith-cli-'): string {
+  const dir = tempDir(prefix)
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
+  return dir
+}
+
+/** Replaces what changes between runs (bucket names, instants, temporary paths) with stable tokens. */
+export function normalise(value: unknown, tokens: Record<string, string> = {}): unknown {
+  let text = JSON.stringify(value)
+  for (const [from, to] of Object.entries(tokens)) text = text.split(from).join(to)
+  text = text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>')
+  text = text.replace(/\d{8}T\d{6}(\.\d+)?Z/g, '<stamp>')
+  return JSON.parse(text)
+}
