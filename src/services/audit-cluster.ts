@@ -140,8 +140,9 @@ async function readStoredSpec(store: StateStore, config: ClusterConfig): Promise
 function parseStored(body: string, bucket: string, key: string): Record<string, unknown> {
   let value: unknown
   try {
-    // kops writes these with sigs.k8s.io/yaml; read them as Kubernetes does.
-    value = parse(body, {version: '1.1'})
+    // kops writes these with sigs.k8s.io/yaml; read them as Kubernetes does (YAML 1.1), except that
+    // timestamps stay strings: kops' fields holding them (cloudLabels) are Go strings, never times.
+    value = parse(body, {version: '1.1', customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp')})
   } catch (error) {
     throw new ApiError(`s3://${bucket}/${key} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {cause: error})
   }

@@ -1,9 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {CliError, UsageError} from '../../core/errors.js'
+import type {ClusterConfig} from '../../core/config/types.js'
+import type {DriftEntry} from '../../core/drift.js'
+import {CliError, RefusedError, UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
 import {CLUSTER_FILE_FLAG_OPTIONS, durationFlag, kopsBinaryFlag} from '../../flags.js'
+import {auditCluster, formatAuditReport} from '../../services/audit-cluster.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 import {validateCluster, type ValidateClusterResult} from '../../services/validate-cluster.js'
 import {formatTable} from '../../ui/table.js'
@@ -11,7 +14,7 @@ import {formatTable} from '../../ui/table.js'
 export default class ClusterValidate extends BaseCommand {
   static override description = `Validate a running cluster with kops, in kopsmith's own loop
 
-Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval until --count consecutive attempts pass or --wait runs out; a failed attempt resets the count, so a flapping cluster does not pass. Exit 0 healthy, 1 unhealthy, 7 when --wait ran out.`
+Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval until --count consecutive attempts pass or --wait runs out; a failed attempt resets the count, so a flapping cluster does not pass. A healthy cluster is then audited against the hardening baseline on the spec kops stored (needs -f). Exit 0 healthy, 1 unhealthy, 7 when --wait ran out, 9 when healthy but a hardening check fails.`
 
   static override examples = [
     '<%= config.bin %> cluster validate -f clusters/prod.yaml',
@@ -29,7 +32,7 @@ Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval unt
     kops: kopsBinaryFlag,
   }
 
-  async run(): Promise<ValidateClusterResult> {
+  async run(): Promise<ValidateClusterResult & {audit: LiveAuditSummary | null}> {
     const {flags} = await this.parse(ClusterValidate)
     const deps = createDeps({interactive: this.interactive, kopsBinary: flags.kops})
     const target = await resolveCluster(deps, flags)
@@ -46,7 +49,21 @@ Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval unt
         },
       })
       this.log(formatValidation(result))
-      return result
+      // A healthy cluster is also checked against the hardening baseline, on the spec kops stored.
+      if (!target.config) {
+        this.addWarning('the hardening audit needs the cluster file: pass -f FILE to include it')
+        return {...result, audit: null}
+      }
+      const audit = await auditCluster(deps, {config: target.config, live: true, onWarning: (m) => this.addWarning(m)})
+      this.log(`\n${formatAuditReport(audit)}`)
+      const summary: LiveAuditSummary = {failed: audit.failed, checks: audit.checks.map((c) => ({id: c.id, status: c.status})), drift: audit.drift ?? []}
+      if (audit.failed.length > 0) {
+        throw new RefusedError(`${target.name} is healthy but fails hardening check(s) ${audit.failed.join(', ')}`, {
+          suggestions: [`kopsmith cluster audit -f ${flags.file} --live   (details and drift)`, `kopsmith cluster create -f ${flags.file} --yes   (converge the stored spec)`],
+          details: {...result, audit: summary},
+        })
+      }
+      return {...result, audit: summary}
     } catch (error) {
       const details = error instanceof CliError ? error.details : undefined
       if (details && Array.isArray(details.nodes)) this.log(formatValidation(details as unknown as ValidateClusterResult))
@@ -55,10 +72,16 @@ Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval unt
   }
 }
 
-async function resolveCluster(deps: ReturnType<typeof createDeps>, flags: {file?: string; name?: string; state?: string}): Promise<{name: string; stateStore: string}> {
+export interface LiveAuditSummary {
+  failed: string[]
+  checks: Array<{id: string; status: string}>
+  drift: DriftEntry[]
+}
+
+async function resolveCluster(deps: ReturnType<typeof createDeps>, flags: {file?: string; name?: string; state?: string}): Promise<{name: string; stateStore: string; config?: ClusterConfig}> {
   if (flags.file) {
     const {config} = await loadClusterFile(deps.files, flags.file, {now: deps.clock.now()})
-    return {name: config.name, stateStore: `s3://${config.stateStore.bucket}`}
+    return {name: config.name, stateStore: `s3://${config.stateStore.bucket}`, config}
   }
   if (!flags.name) throw new UsageError('name the cluster: -f FILE, or --name NAME with --state s3://BUCKET', {suggestions: ['kopsmith cluster validate -f clusters/prod.yaml']})
   if (!flags.state) throw new UsageError(`--name ${flags.name} needs the state store: --state s3://BUCKET or KOPS_STATE_STORE`)

@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -5,6 +6,9 @@ import {pathToFileURL} from 'node:url'
 import {CreateBucketCommand} from '@aws-sdk/client-s3'
 import {describe, expect, it} from 'vitest'
 
+import {FsPackageFiles} from '../../../src/adapters/package-files.js'
+import {validateClusterFile} from '../../../src/core/config/validate.js'
+import {renderClusterManifests} from '../../../src/services/render-cluster.js'
 import {runCli} from '../../helpers/cli.js'
 import {motoClients, motoEnv, uniqueBucket} from '../../helpers/moto.js'
 import {cliWorkDir, clusterFile, normalise, readCallLog, seedCluster, STANDIN} from '../../integration/kops/standin.js'
@@ -57,16 +61,47 @@ describe('kopsmith cluster validate (kops stand-in)', () => {
     expect(t.validations().length).toBeGreaterThanOrEqual(2)
   })
 
-  it('finds the cluster and its S3 state store from -f FILE', async () => {
+  async function seededFromFile(render: 'kopsmith' | 'bare') {
     const clients = motoClients()
     const bucket = uniqueBucket('validate')
     await clients.s3.send(new CreateBucketCommand({Bucket: bucket, CreateBucketConfiguration: {LocationConstraint: 'eu-central-1'}}))
     const name = 'v.sandbox.k8s.acme.de'
-    seedCluster(`s3://${bucket}`, {name, kubernetesVersion: '1.35.7', profile: 'sandbox'}, motoEnv())
     const dir = cliWorkDir('kopsmith-validate-')
-    writeFileSync(join(dir, 'cluster.yaml'), clusterFile({name, bucket, kubernetesVersion: '1.35.7', profile: 'sandbox'}))
+    const text = clusterFile({name, bucket, kubernetesVersion: '1.35.7', profile: 'sandbox'})
+    writeFileSync(join(dir, 'cluster.yaml'), text)
+    if (render === 'bare') {
+      seedCluster(`s3://${bucket}`, {name, kubernetesVersion: '1.35.7', profile: 'sandbox'}, motoEnv())
+    } else {
+      // The spec kopsmith renders, stored by kops as `cluster create` would.
+      const config = validateClusterFile(text, 'cluster.yaml')
+      const rendered = await renderClusterManifests(new FsPackageFiles(), config, {expiresAt: '2026-12-01T00:00:00Z'})
+      writeFileSync(join(dir, 'kops.yaml'), rendered.manifest)
+      const env = {...process.env, ...motoEnv(), KOPS_STATE_STORE: `s3://${bucket}`, KOPS_STANDIN_LOG: '', KOPS_STANDIN_VERSION: '1.35.1'}
+      execFileSync(STANDIN, ['create', '-f', join(dir, 'kops.yaml')], {env, stdio: 'pipe'})
+      writeFileSync(join(dir, 'enc.yaml'), 'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources: []\n')
+      execFileSync(STANDIN, ['create', 'secret', 'encryptionconfig', '--name', name, '-f', join(dir, 'enc.yaml')], {env, stdio: 'pipe'})
+      execFileSync(STANDIN, ['update', 'cluster', '--name', name, '--yes', '--create-kube-config=false'], {env, stdio: 'pipe'})
+    }
+    return {dir, name}
+  }
+
+  it('-f FILE: healthy, and the live hardening audit of the stored spec passes', async () => {
+    const {dir, name} = await seededFromFile('kopsmith')
     const r = await runCli(['cluster', 'validate', '-f', 'cluster.yaml', '--json'], {cwd: dir, env: {...motoEnv(), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: ''}, timeoutMs: 60_000})
-    expect(r.exitCode, r.stderr).toBe(0)
-    expect((r.json as {result: {cluster: string; nodes: unknown[]}}).result).toMatchObject({cluster: name, healthy: true})
+    expect(r.exitCode, r.stdout).toBe(0)
+    const result = (r.json as {result: {cluster: string; healthy: boolean; audit: {failed: string[]; checks: unknown[]}}}).result
+    expect(result).toMatchObject({cluster: name, healthy: true})
+    expect(result.audit.failed).toEqual([])
+    expect(result.audit.checks).toHaveLength(18)
+  })
+
+  it('-f FILE: a healthy cluster whose stored spec is not hardened exits 9 naming the failed checks', async () => {
+    const {dir, name} = await seededFromFile('bare')
+    const r = await runCli(['cluster', 'validate', '-f', 'cluster.yaml', '--json'], {cwd: dir, env: {...motoEnv(), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: ''}, timeoutMs: 60_000})
+    expect(r.exitCode, r.stderr).toBe(9)
+    const error = (r.json as {error: {message: string; details: {healthy: boolean; audit: {failed: string[]}}}}).error
+    expect(error.details.healthy).toBe(true)
+    expect(error.details.audit.failed.length).toBeGreaterThan(0)
+    expect(error.message).toContain(`${name} is healthy but fails hardening check(s) ${error.details.audit.failed.join(', ')}`)
   })
 })
