@@ -1,0 +1,96 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {SANDBOX_DEFAULT_API_ACCESS, SANDBOX_DEFAULT_ZONE, bucketOfStateStore} from '../../core/sandbox/cluster-file.js'
+import {SANDBOX_SIZE_NAMES, type SandboxSize} from '../../core/sandbox/sizes.js'
+import {createDeps, type Deps} from '../../deps.js'
+import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import {createSandbox, type SandboxCreateResult} from '../../services/sandbox-create.js'
+
+export default class SandboxCreate extends BaseCommand {
+  static override description = `Create a sandbox cluster: a short wizard, a cost estimate, an expiry
+
+Asks only what it cannot infer — the name (under --zone), the owner (unless --owner, an e-mail in your AWS identity, or git config user.email knows it), the size and the lifetime (default 72h, at most 14 days) — then shows the estimated cost, writes clusters/<name>.yaml and, after you confirm, creates the cluster exactly as \`cluster create -f clusters/<name>.yaml --yes\` would. \`cluster reap\` deletes it once it has expired; \`sandbox extend\` gives it more time.
+
+Every answer is also a flag. Without a terminal (or with CI set, or --json) nothing is asked: missing answers fail with exit 2, naming every flag to pass. Ctrl-C at a question exits 130, answering no exits 0; both write nothing.`
+
+  static override examples = [
+    '<%= config.bin %> sandbox create',
+    '<%= config.bin %> sandbox create --name alice --size small --ttl 48h --dry-run',
+    '<%= config.bin %> sandbox create --name alice --owner alice@acme.de --bucket acme-kops-state --yes --json',
+  ]
+
+  static override flags = {
+    name: Flags.string({description: 'Cluster name: a DNS label (alice → alice.<zone>) or the full name', helpValue: 'NAME'}),
+    owner: Flags.string({description: 'Owner e-mail (default: from your AWS identity or git config user.email)', helpValue: 'EMAIL'}),
+    size: Flags.string({description: 'small: t3.medium + 1-3 t3.large; medium: t3.large + 2-4 t3.xlarge; large: m7i.large + 2-6 m7i.xlarge (spot nodes)', options: SANDBOX_SIZE_NAMES}),
+    ttl: Flags.string({description: 'Lifetime, 1h to 14d (default 72h)', helpValue: 'DURATION'}),
+    zone: Flags.string({description: 'Sandbox DNS zone', default: SANDBOX_DEFAULT_ZONE, env: 'KOPSMITH_SANDBOX_ZONE', helpValue: 'ZONE'}),
+    bucket: Flags.string({description: 'S3 bucket for the kops state (default: the bucket of KOPS_STATE_STORE)', helpValue: 'BUCKET'}),
+    'kubernetes-version': Flags.string({description: 'Kubernetes version (default: the newest stable patch both supported kops releases run)', helpValue: 'VERSION'}),
+    'api-access': Flags.string({description: `CIDR allowed to reach the API (repeatable; default ${SANDBOX_DEFAULT_API_ACCESS.join(', ')})`, multiple: true, helpValue: 'CIDR'}),
+    yes: yesFlag,
+    'dry-run': dryRunFlag,
+    kops: kopsBinaryFlag,
+    profile: awsProfileFlag,
+  }
+
+  async run(): Promise<SandboxCreateResult> {
+    const {flags} = await this.parse(SandboxCreate)
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const bucket = flags.bucket ?? bucketOfStateStore(process.env.KOPS_STATE_STORE)
+    return createSandbox(
+      {
+        prompter: await deps.prompter(),
+        files: deps.files,
+        packageFiles: deps.packageFiles,
+        clock: deps.clock,
+        identity: () => deps.identity(),
+        gitConfig: () => deps.gitConfig(),
+        stateStore: () => deps.stateStore(),
+        log: (line) => this.log(line),
+      },
+      {
+        zone: flags.zone,
+        yes: flags.yes,
+        dryRun: flags['dry-run'],
+        ...(flags.name === undefined ? {} : {name: flags.name}),
+        ...(flags.owner === undefined ? {} : {owner: flags.owner}),
+        ...(flags.size === undefined ? {} : {size: flags.size as SandboxSize}),
+        ...(flags.ttl === undefined ? {} : {ttl: flags.ttl}),
+        ...(bucket === undefined ? {} : {bucket}),
+        ...(flags['kubernetes-version'] === undefined ? {} : {kubernetesVersion: flags['kubernetes-version']}),
+        ...(flags['api-access'] === undefined ? {} : {apiAccess: flags['api-access']}),
+      },
+      (file) => this.runCreate(deps, file),
+    )
+  }
+
+  /**
+   * What `cluster create -f FILE --yes` runs, on the file the wizard just wrote: load and validate
+   * it, plan (which refuses a spec failing hardening), then apply.
+   */
+  private async runCreate(deps: Deps, file: string): Promise<unknown> {
+    const [{loadClusterFile}, {applyClusterCreate, planClusterCreate}] = await Promise.all([import('../../services/load-cluster-file.js'), import('../../services/create-cluster.js')])
+    const {config} = await loadClusterFile(deps.files, file, {now: deps.clock.now()})
+    const input = {config, file, skip: new Set<never>(), delegate: false}
+    const {plan} = await planClusterCreate(deps, input)
+    return applyClusterCreate(
+      {
+        identity: await deps.identity(),
+        store: await deps.stateStore(),
+        dns: await deps.dns(),
+        kops: await deps.kops(),
+        clock: deps.clock,
+        workspace: deps.workspace,
+        packageFiles: deps.packageFiles,
+        files: deps.files,
+        operation: await deps.operationContext({warn: (m) => this.addWarning(m)}),
+        kube: (path) => deps.kube(path),
+      },
+      input,
+      plan,
+      {display: this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain', waitMs: 30 * 60_000, command: ['kopsmith', 'sandbox', 'create', ...this.argv]},
+    )
+  }
+}

@@ -1,0 +1,70 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import SandboxCreate from '../../../src/commands/sandbox/create.js'
+import {validateClusterFile} from '../../../src/core/config/validate.js'
+import {runCli} from '../../helpers/cli.js'
+import {motoEnv, uniqueBucket} from '../../helpers/moto.js'
+import {anonymousEnv, workDir} from './support.js'
+
+describe('kopsmith sandbox create (CLI, no terminal)', () => {
+  it('names every flag it would have asked for, in one exit-2 message, and writes nothing', async () => {
+    const dir = workDir()
+    // moto's caller identity (user/moto) carries no e-mail, and git has none: the owner is unknown.
+    const r = await runCli(['sandbox', 'create'], {cwd: dir, env: {...motoEnv(), ...anonymousEnv(dir)}})
+    expect(r.exitCode, r.stderr).toBe(2)
+    expect(r.stderr).toContain('Error: sandbox create cannot ask questions in a non-interactive run; pass --name NAME --owner EMAIL --bucket BUCKET --yes')
+    expect(r.stderr).toContain('Try this:')
+    expect(r.stderr).toContain('Without --size and --ttl a sandbox is small and lives 72h')
+    expect(existsSync(join(dir, 'clusters'))).toBe(false)
+  })
+
+  it('under --json the same refusal is an error envelope listing the missing flags', async () => {
+    const dir = workDir()
+    const r = await runCli(['sandbox', 'create', '--name', 'alice', '--json'], {cwd: dir, env: {...motoEnv(), ...anonymousEnv(dir), KOPS_STATE_STORE: 's3://acme-kops-state'}})
+    expect(r.exitCode).toBe(2)
+    expect(r.json).toMatchObject({status: 'error', error: {code: 'usage', exitCode: 2, details: {missingFlags: ['--owner', '--yes']}}})
+  })
+
+  it('refuses --ttl beyond 14 days with exit 2 and the cap explained', async () => {
+    const dir = workDir()
+    const r = await runCli(['sandbox', 'create', '--name', 'alice', '--owner', 'alice@acme.de', '--bucket', 'acme-kops-state', '--ttl', '15d', '--dry-run'], {cwd: dir, env: {...motoEnv(), ...anonymousEnv(dir)}})
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toMatch(/--ttl 15d: 15d is longer than a sandbox may live: at most 14 days \(336h\)/)
+  })
+
+  it('--dry-run --json: the file it would write validates, the cost comes from the price table, nothing is written', async () => {
+    const dir = workDir()
+    const r = await runCli(['sandbox', 'create', '--name', 'alice', '--owner', 'alice@acme.de', '--bucket', 'acme-kops-state', '--size', 'small', '--ttl', '48h', '--dry-run', '--json'], {cwd: dir, env: {...motoEnv(), ...anonymousEnv(dir)}})
+    expect(r.exitCode, r.stderr).toBe(0)
+    const result = (r.json as {result: Record<string, unknown> & {content: string; expiresAt: string}}).result
+    expect(existsSync(join(dir, 'clusters'))).toBe(false)
+    const config = validateClusterFile(result.content, 'clusters/alice.sandbox.k8s.acme.de.yaml')
+    expect(config).toMatchObject({profile: 'sandbox', ttl: '48h', expiresAt: result.expiresAt, owner: 'alice@acme.de'})
+    expect(Date.parse(result.expiresAt) - Date.now()).toBeGreaterThan(47.9 * 3_600_000)
+    const prices = JSON.parse(readFileSync(new URL('../../../data/prices-eu-central-1.json', import.meta.url), 'utf8')) as {prices: Record<string, {onDemand: number; spot: number}>}
+    const onDemand = prices.prices['t3.medium']!.onDemand + prices.prices['t3.large']!.onDemand
+    expect(result.cost).toMatchObject({hours: 48, total: {onDemand: Math.round(onDemand * 48 * 100) / 100}})
+    // The public shape of the result, pinned: a change to it must be deliberate.
+    expect({...result, content: '<cluster file>', expiresAt: '<now + ttl>'}).toMatchSnapshot()
+  })
+
+  it('with --yes writes the file, then runs the create pipeline on it (here it stops at the kops check, exit 4)', async () => {
+    const dir = workDir()
+    const file = join(dir, 'clusters', 'alice.sandbox.k8s.acme.de.yaml')
+    const r = await runCli(['sandbox', 'create', '--name', 'alice', '--owner', 'alice@acme.de', '--bucket', uniqueBucket('sbx'), '--yes'], {
+      cwd: dir,
+      env: {...motoEnv(), ...anonymousEnv(dir), KOPSMITH_KOPS: join(dir, 'no-kops-here')},
+    })
+    expect(r.exitCode, r.stderr).toBe(4)
+    expect(r.stdout).toContain('Wrote clusters/alice.sandbox.k8s.acme.de.yaml. Creating the cluster; if this stops, resume with: kopsmith cluster create -f clusters/alice.sandbox.k8s.acme.de.yaml --yes')
+    expect(r.stderr).toContain('no-kops-here')
+    expect(validateClusterFile(readFileSync(file, 'utf8'), file)).toMatchObject({name: 'alice.sandbox.k8s.acme.de', profile: 'sandbox'})
+  })
+
+  it('keeps its flags stable', () => {
+    expect(Object.fromEntries(Object.entries(SandboxCreate.flags).map(([k, f]) => [k, {type: f.type, ...('options' in f && f.options ? {options: f.options} : {}), ...(f.env ? {env: f.env} : {}), ...(f.char ? {char: f.char} : {})}]))).toMatchSnapshot()
+  })
+})
