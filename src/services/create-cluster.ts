@@ -190,8 +190,9 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
       return `(${outcome})`
     }
     const metadata = await findClusterMetadata(ports.store, config.stateStore.bucket, name)
-    // Once stamped, a sandbox's expiry only changes through `sandbox extend`, so re-runs keep it.
-    const expiresAt = config.profile === 'sandbox' ? (config.expiresAt ?? metadata?.expiresAt ?? sandboxExpiresAt(config, ports.clock.now())) : undefined
+    // Once stamped, a sandbox's expiry only moves later (`sandbox extend` updates kopsmith's state
+    // and perhaps not the file), so a re-run takes the later of the file and the stored record.
+    const expiresAt = config.profile === 'sandbox' ? (laterOf(config.expiresAt, metadata?.expiresAt) ?? sandboxExpiresAt(config, ports.clock.now())) : undefined
     const rendered = await renderClusterManifests(ports.packageFiles, config, expiresAt ? {expiresAt} : {})
     const hardening = summarise(auditKopsSpec(rendered, {...auditContextFor(config), kopsVersion: (await kopsPort.version()).version}))
     if (hardening.failed.length > 0) throw hardeningRefusal(name, hardening)
@@ -329,6 +330,12 @@ function describeProgress(p: ApplyProgress): string {
     default:
       return `${p.type} ${ref}`
   }
+}
+
+function laterOf(a: string | null | undefined, b: string | null | undefined): string | undefined {
+  if (!a) return b ?? undefined
+  if (!b) return a
+  return Date.parse(a) >= Date.parse(b) ? a : b
 }
 
 /** The namespaces file is named relative to the cluster file that names it. */

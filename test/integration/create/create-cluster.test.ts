@@ -10,6 +10,7 @@ import {ExecaKops} from '../../../src/adapters/kops/execa-kops.js'
 import {FsPackageFiles} from '../../../src/adapters/package-files.js'
 import {SystemClock} from '../../../src/adapters/system-clock.js'
 import {validateClusterFile} from '../../../src/core/config/validate.js'
+import type {ClusterConfig} from '../../../src/core/config/types.js'
 import {KopsError} from '../../../src/core/errors.js'
 import type {Kops} from '../../../src/ports.js'
 import {applyClusterCreate, planClusterCreate, type CreatePorts} from '../../../src/services/create-cluster.js'
@@ -89,9 +90,9 @@ function calls(run: Run): string[] {
 const MUTATING = ['create', 'create-secret-encryptionconfig', 'update-cluster', 'export-kubeconfig']
 const count = (list: string[], command: string): number => list.filter((c) => c === command).length
 
-async function create(run: Run, env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof applyClusterCreate>>> {
+async function create(run: Run, env: Record<string, string> = {}, cluster: ClusterConfig = config): Promise<Awaited<ReturnType<typeof applyClusterCreate>>> {
   const ports = {...run.ports, kops: standinKops(run.kopsState, run.callLog, env)}
-  const input = {config, file: 'examples/production.yaml', skip: new Set(['addons', 'namespaces'] as const), delegate: false}
+  const input = {config: cluster, file: 'examples/production.yaml', skip: new Set(['addons', 'namespaces'] as const), delegate: false}
   const {plan} = await planClusterCreate(ports, input)
   return applyClusterCreate(ports, input, plan, {display: 'silent', waitMs: 60_000, intervalMs: 10, consecutive: 2, command: ['cluster', 'create']})
 }
@@ -154,4 +155,23 @@ describe('cluster create --yes against the kops stand-in', () => {
       expect(statSync(join(run.workDir, '.kopsmith/kubeconfig', config.name)).mode & 0o777).toBe(0o600)
     },
   )
+
+  it('a sandbox re-run keeps the later expiry: sandbox extend moved the stored record, not the file', async () => {
+    const text = readFileSync(join(ROOT, 'examples/sandbox.yaml'), 'utf8').replace(/^(\s*)ttl: .*$/m, '$1ttl: 72h\n$1expiresAt: "2026-12-01T00:00:00Z"')
+    const sandbox = validateClusterFile(text, 'sandbox.yaml')
+    run.ports.dns = new FakeDns()
+    const extended = '2026-12-05T00:00:00Z'
+    await run.store.createBucket(sandbox.stateStore.bucket, 'eu-central-1')
+    await run.store.putObject(
+      sandbox.stateStore.bucket,
+      `${sandbox.name}/kopsmith/metadata.json`,
+      JSON.stringify({name: sandbox.name, profile: 'sandbox', owner: sandbox.owner, protected: false, expiresAt: extended, createdAt: '2026-11-26T00:00:00Z'}),
+    )
+    await create(run, {}, sandbox)
+    const stored = readFileSync(join(run.kopsState.replace('file://', ''), sandbox.name, 'config'), 'utf8')
+    expect(stored).toContain(extended)
+    expect(stored).not.toContain('2026-12-01T00:00:00')
+    const metadata = JSON.parse((await run.store.getObject(sandbox.stateStore.bucket, `${sandbox.name}/kopsmith/metadata.json`))!.body) as {expiresAt: string}
+    expect(metadata.expiresAt).toBe(extended)
+  })
 })
