@@ -3,6 +3,7 @@ import {FsWorkspace} from './adapters/fs-workspace.js'
 import {FsPackageFiles} from './adapters/package-files.js'
 import {SystemClock} from './adapters/system-clock.js'
 import type {OperationContext} from './services/operation.js'
+import type {CreatePorts} from './services/apply-cluster-create.js'
 import type {Clock, Dns, GitConfig, Identity, Kops, Kube, PackageFiles, Prompter, StateStore, UserFiles, Workspace} from './ports.js'
 
 /**
@@ -64,5 +65,17 @@ export function createDeps(options: DepsOptions): Deps {
     workspace: new FsWorkspace(workDir),
     packageFiles: new FsPackageFiles(),
     files: new FsUserFiles(),
+  }
+}
+
+/** Everything the `cluster create --yes` pipeline talks to, shared by `cluster create` and `sandbox create`. */
+export async function clusterCreatePorts(deps: Deps, warn: (message: string) => void): Promise<CreatePorts> {
+  return {
+    ...deps,
+    identity: await deps.identity(),
+    store: await deps.stateStore(),
+    dns: await deps.dns(),
+    kops: await deps.kops(),
+    operation: await deps.operationContext({warn}),
   }
 }

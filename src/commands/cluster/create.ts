@@ -3,10 +3,10 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import type {CreateStage} from '../../core/create-plan.js'
 import {UsageError} from '../../core/errors.js'
-import {createDeps} from '../../deps.js'
+import {clusterCreatePorts, createDeps} from '../../deps.js'
 import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
-import {applyClusterCreate, planClusterCreate} from '../../services/create-cluster.js'
+import {planClusterCreate} from '../../services/create-cluster.js'
 import {formatPlan} from '../../ui/plan-printer.js'
 
 export default class ClusterCreate extends BaseCommand {
@@ -56,15 +56,9 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
         return {cluster: config.name, cancelled: true}
       }
     }
-    const ports = {
-      ...deps,
-      identity: await deps.identity(),
-      store: await deps.stateStore(),
-      dns: await deps.dns(),
-      kops: await deps.kops(),
-      operation: await deps.operationContext({warn: (m) => this.addWarning(m)}),
-    }
     const display = this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain'
-    return applyClusterCreate(ports, input, preview.plan, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})
+    // The real run's modules (listr2, lock, addons, namespaces…) load only when something is applied.
+    const {applyClusterCreate} = await import('../../services/apply-cluster-create.js')
+    return applyClusterCreate(await clusterCreatePorts(deps, (m) => this.addWarning(m)), input, preview.plan, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})
   }
 }

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {SANDBOX_DEFAULT_API_ACCESS, SANDBOX_DEFAULT_ZONE, bucketOfStateStore} from '../../core/sandbox/cluster-file.js'
 import {SANDBOX_SIZE_NAMES, type SandboxSize} from '../../core/sandbox/sizes.js'
-import {createDeps, type Deps} from '../../deps.js'
+import {clusterCreatePorts, createDeps, type Deps} from '../../deps.js'
 import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
 import {createSandbox, type SandboxCreateResult} from '../../services/sandbox-create.js'
 
@@ -71,23 +71,16 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
    * it, plan (which refuses a spec failing hardening), then apply.
    */
   private async runCreate(deps: Deps, file: string): Promise<unknown> {
-    const [{loadClusterFile}, {applyClusterCreate, planClusterCreate}] = await Promise.all([import('../../services/load-cluster-file.js'), import('../../services/create-cluster.js')])
+    const [{loadClusterFile}, {planClusterCreate}, {applyClusterCreate}] = await Promise.all([
+      import('../../services/load-cluster-file.js'),
+      import('../../services/create-cluster.js'),
+      import('../../services/apply-cluster-create.js'),
+    ])
     const {config} = await loadClusterFile(deps.files, file, {now: deps.clock.now()})
     const input = {config, file, skip: new Set<never>(), delegate: false}
     const {plan} = await planClusterCreate(deps, input)
     return applyClusterCreate(
-      {
-        identity: await deps.identity(),
-        store: await deps.stateStore(),
-        dns: await deps.dns(),
-        kops: await deps.kops(),
-        clock: deps.clock,
-        workspace: deps.workspace,
-        packageFiles: deps.packageFiles,
-        files: deps.files,
-        operation: await deps.operationContext({warn: (m) => this.addWarning(m)}),
-        kube: (path) => deps.kube(path),
-      },
+      await clusterCreatePorts(deps, (m) => this.addWarning(m)),
       input,
       plan,
       {display: this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain', waitMs: 30 * 60_000, command: ['kopsmith', 'sandbox', 'create', ...this.argv]},

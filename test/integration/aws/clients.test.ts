@@ -31,7 +31,7 @@ describe('createAwsClients', () => {
     expect(await clients.s3.config.region()).toBe('eu-central-1')
     expect(await clients.sts.config.region()).toBe('eu-central-1')
     expect(await clients.s3.config.maxAttempts()).toBe(5)
-    expect((await clients.s3.config.retryStrategy()).mode).toBe('standard')
+    expect(((await clients.s3.config.retryStrategy()) as {mode?: string}).mode).toBe('standard')
   })
 
   it('switches S3 to path-style only when an endpoint is overridden', () => {

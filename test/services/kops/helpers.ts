@@ -73,7 +73,7 @@ export function operationContext(store: StateStore, clock: Clock): OperationCont
 }
 
 /** The production example as the loader returns it, with fields overridden. */
-export function productionConfig(overrides: Partial<ClusterConfig> & {upgrade?: Partial<ClusterConfig['upgrade']>} = {}): ClusterConfig {
+export function productionConfig(overrides: Partial<Omit<ClusterConfig, 'upgrade'>> & {upgrade?: Partial<ClusterConfig['upgrade']>} = {}): ClusterConfig {
   const base = validateClusterFile(readFileSync(`${ROOT}examples/production.yaml`, 'utf8'), 'examples/production.yaml')
   return {...base, ...overrides, upgrade: {...base.upgrade, ...overrides.upgrade}}
 }

@@ -6,7 +6,7 @@ import {extendSandbox, type SandboxExtendInput} from '../../../src/services/sand
 import {FakeKops} from '../../fakes/fake-kops.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
 import {FakeClock, operationContext} from '../kops/helpers.js'
-import {BUCKET, auditRecords, labelsOf, metadataOf, seed} from './seed.js'
+import {BUCKET, auditRecords, labelsOf, metadataOf, seed, type SeedOptions} from './seed.js'
 import {MemoryFiles} from './support.js'
 
 const NAME = 'alice.sandbox.k8s.acme.de'
@@ -94,7 +94,7 @@ describe('sandbox extend', () => {
     expect(t.kops.calls).toEqual([])
   })
 
-  it.each([
+  it.each<{case: string; options: SeedOptions; message: RegExp}>([
     {case: 'a production cluster', options: {profile: 'production' as const}, message: /its profile is production/},
     {case: 'a production cluster whose labels were forged to say sandbox', options: {profile: 'production' as const, labels: {[LABELS.profile]: 'sandbox', [LABELS.expiresAt]: '2026-05-01T00:00:00Z'}}, message: /its profile is production/},
     {case: 'a cluster without metadata.json', options: {noMetadata: true}, message: /there is no s3:\/\/acme-kops-state\/alice.sandbox.k8s.acme.de\/kopsmith\/metadata.json/},

@@ -1,8 +1,8 @@
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
-import Ajv2020 from 'ajv/dist/2020.js'
-import addFormats from 'ajv-formats'
+import {Ajv2020} from 'ajv/dist/2020.js'
+import * as formatsModule from 'ajv-formats'
 import {describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 
@@ -15,6 +15,9 @@ const INVALID = `${ROOT}test/fixtures/cluster-files/invalid/`
 
 /** What `kopsmith config schema` prints and what the committed file holds, byte for byte. */
 const generated = `${JSON.stringify(clusterFileJsonSchema(), null, 2)}\n`
+
+// ajv-formats is CommonJS: under NodeNext its default import is the module object.
+const addFormats = ((formatsModule as unknown as {default?: unknown}).default ?? formatsModule) as (ajv: Ajv2020) => Ajv2020
 
 function compile() {
   const ajv = new Ajv2020({allErrors: true, strict: true})

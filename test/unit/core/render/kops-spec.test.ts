@@ -19,10 +19,10 @@ const TEMPLATES: KopsTemplates = {
 const production = (): ClusterConfig => loadConfig('examples/production.yaml')
 const sandbox = (): ClusterConfig => loadConfig('examples/sandbox.yaml')
 const spec = (o: KopsObject): Json => o.spec as Json
-const igNamed = (igs: KopsObject[], name: string): Json => {
+const igNamed = (igs: KopsObject[], name: string): KopsObject => {
   const found = igs.find((g) => g.metadata.name === name)
   if (!found) throw new Error(`no ${name} in ${igs.map((g) => g.metadata.name).join(', ')}`)
-  return found as Json
+  return found
 }
 
 describe('renderKopsSpec: production', () => {
