@@ -1,4 +1,5 @@
-import {checkClusterFile, type ValidateOptions} from '../core/config/validate.js'
+import {checkClusterFileWith, type SchemaCheck, type ValidateOptions} from '../core/config/check.js'
+import type {ClusterFile} from '../core/config/schema.js'
 import type {ClusterConfig} from '../core/config/types.js'
 import {CliError, UsageError} from '../core/errors.js'
 import type {UserFiles} from '../ports.js'
@@ -13,15 +14,47 @@ export interface LoadedClusterFile {
 
 const START_HERE = ['kopsmith cluster create -f examples/production.yaml --dry-run', 'kopsmith sandbox create']
 
+/** The validator `npm run build` precompiles from the cluster file's JSON Schema: yes or no, defaults applied. */
+export type PrecompiledValidator = (data: unknown) => boolean
+
+let precompiled: Promise<PrecompiledValidator | undefined> | undefined
+
+/** Loads the build's precompiled validator; undefined when running from source (tests, bin/dev.js). */
+export function loadPrecompiledValidator(): Promise<PrecompiledValidator | undefined> {
+  const url = new URL('../core/config/cluster-file.precompiled.js', import.meta.url).href
+  return (precompiled ??= import(url).then(
+    (m: {default: PrecompiledValidator}) => m.default,
+    () => undefined,
+  ))
+}
+
 /**
  * Reads and validates a cluster file. A missing or unreadable path is a usage error (exit 2);
  * an invalid file is exit 3 and a region outside Germany exit 9 (from validateClusterFile).
+ *
+ * A valid file is checked by the precompiled validator, so zod is neither loaded nor compiled at
+ * start-up; when that says no, the zod schema runs to explain every problem.
  */
-export async function loadClusterFile(files: UserFiles, path: string, options: ValidateOptions = {}): Promise<LoadedClusterFile> {
+export async function loadClusterFile(
+  files: UserFiles,
+  path: string,
+  options: ValidateOptions = {},
+  validator: Promise<PrecompiledValidator | undefined> = loadPrecompiledValidator(),
+): Promise<LoadedClusterFile> {
   if (path.trim() === '') throw new UsageError('no cluster file given', {suggestions: ['Pass the file with -f FILE', ...START_HERE]})
   const text = await readClusterFile(files, path)
-  const {config, defaultsApplied} = checkClusterFile(text, path, options)
+  const fast = await validator
+  const checked = fast ? checkClusterFileWith(text, path, options, precompiledCheck(fast)) : undefined
+  const {config, defaultsApplied} = checked ?? (await import('../core/config/validate.js')).checkClusterFile(text, path, options)
   return {config, text, defaultsApplied}
+}
+
+export function precompiledCheck(validate: PrecompiledValidator): SchemaCheck {
+  return (data) => {
+    // The validator fills defaults in place; the raw data must stay as written (defaultsApplied).
+    const value = structuredClone(data)
+    return validate(value) ? {ok: true, value: value as ClusterFile} : {ok: false}
+  }
 }
 
 async function readClusterFile(files: UserFiles, path: string): Promise<string> {

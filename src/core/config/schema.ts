@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {GERMAN_REGIONS, HARDENING_IDS, type HardeningId} from './constants.js'
+
 /**
  * The cluster file (`apiVersion: kopsmith/v1alpha1`, `kind: Cluster`) as written by users.
  * Optional fields are filled by the profile defaults in `defaults.ts`; every object is strict so
@@ -7,12 +9,7 @@ import {z} from 'zod'
  * definition, so descriptions here are what editors show.
  */
 
-export const GERMAN_REGIONS = ['eu-central-1'] as const
-export const HARDENING_IDS = [
-  'H01', 'H02', 'H03', 'H04', 'H05', 'H06', 'H07', 'H08', 'H09',
-  'H10', 'H11', 'H12', 'H13', 'H14', 'H15', 'H16', 'H17', 'H18',
-] as const
-export type HardeningId = (typeof HARDENING_IDS)[number]
+export {GERMAN_REGIONS, HARDENING_IDS, type HardeningId}
 
 // Labels of at most 63 characters, the whole name at most 253 (RFC 1123, as Kubernetes and Route53 check).
 const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/

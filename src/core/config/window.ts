@@ -40,8 +40,13 @@ export function parseUpgradeWindow(text: string): WindowVerdict {
   return {ok: true, window: {days, startMinute, endMinute, timeZone}}
 }
 
+let canonicalZones: ReadonlySet<string> | undefined
+
 function isTimeZone(name: string): boolean {
-  // Intl.supportedValuesOf('timeZone') omits aliases such as UTC; the constructor knows them all.
+  // The canonical list is cheap; constructing a DateTimeFormat loads ICU's zone data (~25 ms at
+  // start-up), so it is only asked about aliases such as UTC, which the list omits.
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'))
+  if (canonicalZones.has(name)) return true
   try {
     new Intl.DateTimeFormat('en', {timeZone: name})
     return true

@@ -1,7 +1,7 @@
 import {parse} from 'yaml'
 
 import {autoscalerDiscoveryTags} from '../addons/identities.js'
-import {HARDENING_IDS, type HardeningId} from '../config/schema.js'
+import {HARDENING_IDS, type HardeningId} from '../config/constants.js'
 import type {ClusterConfig} from '../config/types.js'
 import {kopsSupports} from '../kops/versions.js'
 import {LABELS, MANAGED_BY} from '../naming.js'

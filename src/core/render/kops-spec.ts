@@ -71,8 +71,15 @@ export function renderKopsSpec(config: ClusterConfig, templates: KopsTemplates, 
   const instanceGroups = [...controlPlanes, ...nodes, ...bastions].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
 
   const cluster = renderCluster(config, templates, controlPlaneZones, options)
-  const manifest = [cluster, ...instanceGroups].map(toYaml).join('---\n')
-  return {cluster, instanceGroups, manifest}
+  // The YAML text is only needed when something is written or applied; a plain dry run never is.
+  let manifest: string | undefined
+  return {
+    cluster,
+    instanceGroups,
+    get manifest(): string {
+      return (manifest ??= [cluster, ...instanceGroups].map(toYaml).join('---\n'))
+    },
+  }
 }
 
 /** YAML as kubectl and kops read it (1.1: `yes`, `on`, timestamps quoted), keys sorted, no folding. */
@@ -165,9 +172,12 @@ function instanceGroup(config: ClusterConfig, templates: Map<string, KopsObject>
   }) as KopsObject
 }
 
+// Templates are parsed with the YAML 1.2 core schema: they are written so that 1.1 and 1.2 read
+// them alike (a test checks it), and building the 1.1 schema only for them would cost start-up.
+// What kops and kubectl read is YAML 1.1, which is what toYaml emits.
 function parseInstanceGroupTemplates(text: string): Map<string, KopsObject> {
   const byRole = new Map<string, KopsObject>()
-  for (const doc of parseAllDocuments(text, {version: '1.1'})) {
+  for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) throw new Error(`templates/instancegroup.yaml: ${doc.errors[0]?.message}`)
     const object = checkedTemplate(doc.toJS(), 'InstanceGroup')
     byRole.set(String(object.spec.role), object)
@@ -176,7 +186,7 @@ function parseInstanceGroupTemplates(text: string): Map<string, KopsObject> {
 }
 
 function parseSingle(text: string, kind: KopsObject['kind']): KopsObject {
-  const docs = parseAllDocuments(text, {version: '1.1'})
+  const docs = parseAllDocuments(text)
   const [doc] = docs
   if (docs.length !== 1 || !doc || doc.errors.length > 0) throw new Error(`the ${kind} template must be exactly one YAML document`)
   return checkedTemplate(doc.toJS(), kind)

@@ -230,3 +230,12 @@ describe('sandboxExpiresAt', () => {
     expect(sandboxExpiresAt(production(), now)).toBeUndefined()
   })
 })
+
+describe('templates', () => {
+  it.each(['cluster.yaml', 'instancegroup.yaml', 'audit-policy.yaml'])('templates/%s reads the same as YAML 1.1 (kubectl, kops) and YAML 1.2', (name) => {
+    const text = readFileSync(`${ROOT}templates/${name}`, 'utf8')
+    const as11 = parseAllDocuments(text, {version: '1.1'}).map((d) => d.toJS() as unknown)
+    const as12 = parseAllDocuments(text).map((d) => d.toJS() as unknown)
+    expect(as12).toEqual(as11)
+  })
+})

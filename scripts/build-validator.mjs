@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Build step: precompiles the cluster file's JSON Schema (generated from the zod definition) into a
+// standalone validator module, so `cluster create --dry-run` and friends never construct or compile
+// a schema at start-up. It only answers valid / not valid (applying the schema's defaults as zod
+// does); on "not valid", kopsmith loads zod to explain every problem with its path and position.
+import {writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {Ajv2020} from 'ajv/dist/2020.js'
+import * as formatsModule from 'ajv-formats'
+import * as standaloneModule from 'ajv/dist/standalone/index.js'
+
+// Both are CommonJS: under ESM their default export may sit one level down.
+const addFormats = formatsModule.default?.default ?? formatsModule.default ?? formatsModule
+const standaloneCode = standaloneModule.default?.default ?? standaloneModule.default ?? standaloneModule
+
+export const PRECOMPILED_PATH = 'core/config/cluster-file.precompiled.js'
+
+/** ESM source of a validator for `schema`; `useDefaults` fills defaults into the data like zod. */
+export function precompiledValidatorSource(schema) {
+  const ajv = new Ajv2020({code: {source: true, esm: true}, strict: true, allErrors: false, useDefaults: true})
+  addFormats(ajv)
+  // ajv's ESM output still require()s its runtime helpers (formats, ucs2length).
+  const preamble = "import {createRequire} from 'node:module';const require = createRequire(import.meta.url);"
+  return preamble + standaloneCode(ajv, ajv.compile(schema)).replace(/^"use strict";/, '')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+  const {clusterFileJsonSchema} = await import(join(root, 'dist/core/config/json-schema.js'))
+  writeFileSync(join(root, 'dist', PRECOMPILED_PATH), precompiledValidatorSource(clusterFileJsonSchema()))
+}
