@@ -1,5 +1,8 @@
 import {Flags} from '@oclif/core'
 
+import {parseDuration} from './core/config/duration.js'
+import {UsageError} from './core/errors.js'
+
 /**
  * Flags shared by several commands, built once so names, env vars and help text agree everywhere.
  * Env vars reuse the names people already have (AWS_PROFILE, KOPS_STATE_STORE), never renamed.
@@ -37,26 +40,17 @@ export const dryRunFlag = Flags.boolean({
   default: false,
 })
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/
-const UNIT_MS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
-
-/** Parses `15m`, `90s`, `1h30m` into milliseconds; used for every wait/timeout flag. */
-export function parseDurationMs(input: string): number {
-  let total = 0
-  let rest = input.trim()
-  if (rest === '') throw new Error('empty duration')
-  while (rest.length > 0) {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)/.exec(rest)
-    if (!m || !m[1] || !m[2]) throw new Error(`"${input}" is not a duration; use e.g. 90s, 15m, 1h30m`)
-    total += Number(m[1]) * (UNIT_MS[m[2]] ?? 0)
-    rest = rest.slice(m[0].length)
-  }
-  return total
-}
-
+/**
+ * Every wait/timeout flag, parsed exactly as the cluster file's durations (`90s`, `15m`, `1h30m`,
+ * `3d`), plus `0` for "do not wait" and milliseconds (`500ms`) for short polling intervals.
+ */
 export const durationFlag = Flags.custom<number>({
-  parse: async (input) => parseDurationMs(input),
+  parse: async (input) => {
+    const text = input.trim()
+    const ms = text === '0' ? 0 : /^\d+ms$/.test(text) ? Number(text.slice(0, -2)) : parseDuration(text)
+    // A CliError, so a bad value is a usage error (exit 2) like any other flag mistake.
+    if (ms === undefined) throw new UsageError(`"${input}" is not a duration; use e.g. 90s, 15m, 1h30m or 0`)
+    return ms
+  },
   helpValue: 'DURATION',
 })
-
-export {DURATION}

@@ -15,7 +15,7 @@ import {
   type UpgradeHop,
 } from '../core/kops/upgrade-path.js'
 import {summariseValidation} from '../core/kops/validation.js'
-import {evaluateWindow, parseMaintenanceWindow} from '../core/kops/window.js'
+import {evaluateWindow, parseMaintenanceWindow} from '../core/window.js'
 import type {Plan, PlanStep} from '../core/plan.js'
 import type {Clock, Kops, Workspace} from '../ports.js'
 import {runLockedOperation, type OperationContext} from './operation.js'

@@ -1,13 +1,13 @@
 import {Netmask} from 'netmask'
 
 import {InvalidFileError, RefusedError, formatIssue, type FileIssue} from '../errors.js'
+import {parseMaintenanceWindow} from '../window.js'
 import {formatPath, positionOf, readYamlDocument, type YamlDocument} from '../yaml-file.js'
 import {defaultDiscoveryBucket, PROFILE_DEFAULTS, resolveClusterConfig, SANDBOX_MAX_TTL_HOURS} from './defaults.js'
 import {HOUR_MS, parseDuration} from './duration.js'
 import {GERMAN_REGIONS} from './constants.js'
 import type {ClusterFile} from './schema.js'
 import type {ClusterConfig} from './types.js'
-import {parseUpgradeWindow} from './window.js'
 
 type Segment = string | number
 type Spec = ClusterFile['spec']
@@ -305,8 +305,9 @@ function upgradeIssues(spec: Spec, at: At): FileIssue[] {
   const issues: FileIssue[] = []
   const window = spec.upgrade?.window
   if (window) {
-    const verdict = parseUpgradeWindow(window)
-    if (!verdict.ok) issues.push(at(['spec', 'upgrade', 'window'], verdict.problem))
+    // The same parser `cluster upgrade` evaluates the window with, so what validates is what runs.
+    const verdict = parseMaintenanceWindow(window)
+    if (!verdict.ok) issues.push(at(['spec', 'upgrade', 'window'], verdict.message))
   }
   const drain = spec.upgrade?.drainTimeout
   if (drain !== undefined && (parseDuration(drain) ?? 0) < 60_000) {

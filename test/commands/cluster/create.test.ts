@@ -73,4 +73,10 @@ describe('cluster create', () => {
     expect(r.stderr).toContain('cluster file not found: nope.yaml')
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
+
+  it('a malformed duration flag is a usage error (exit 2), not a bug', async () => {
+    const r = await runCli(['cluster', 'create', '-f', 'examples/production.yaml', '--dry-run', '--wait', '1.5h'], {env: NO_AWS})
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain('"1.5h" is not a duration')
+  })
 })

@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest'
 import YAML from 'yaml'
 
 import {validateClusterFile} from '../../../src/core/config/validate.js'
-import {evaluateWindow, parseMaintenanceWindow} from '../../../src/core/kops/window.js'
+import {evaluateWindow, parseMaintenanceWindow} from '../../../src/core/window.js'
 import {ROOT} from '../../helpers/cli.js'
 import {K8sSchemas} from '../../helpers/k8s-schema.js'
 

@@ -7,7 +7,6 @@ import {stringify} from 'yaml'
 import {defaultDiscoveryBucket} from '../../../../src/core/config/defaults.js'
 import {parseDuration} from '../../../../src/core/config/duration.js'
 import {checkClusterFile, validateClusterFile} from '../../../../src/core/config/validate.js'
-import {parseUpgradeWindow} from '../../../../src/core/config/window.js'
 import {CliError, ExitCode, InvalidFileError, RefusedError, type FileIssue} from '../../../../src/core/errors.js'
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -256,24 +255,3 @@ describe('parseDuration', () => {
   })
 })
 
-describe('parseUpgradeWindow', () => {
-  it('reads day, times and time zone', () => {
-    expect(parseUpgradeWindow('Sat 02:00-06:00 Europe/Berlin')).toEqual({ok: true, window: {days: [6], startMinute: 120, endMinute: 360, timeZone: 'Europe/Berlin'}})
-  })
-
-  it('reads day ranges, also across the weekend, and 24:00', () => {
-    expect(parseUpgradeWindow('Mon-Fri 01:00-03:30 UTC')).toMatchObject({window: {days: [1, 2, 3, 4, 5], endMinute: 210}})
-    expect(parseUpgradeWindow('Fri-Mon 22:00-24:00 UTC')).toMatchObject({window: {days: [5, 6, 0, 1], startMinute: 1320, endMinute: 1440}})
-  })
-
-  it.each([
-    ['Sat 06:00-02:00 Europe/Berlin', 'must end after it starts'],
-    ['Sat 02:00-24:30 Europe/Berlin', 'between 00:00 and 24:00'],
-    ['Sat 02:00-06:00 Mars/Olympus', 'unknown time zone "Mars/Olympus"'],
-    ['Saturday 02:00-06:00 UTC', 'expected a window such as'],
-  ])('%s is rejected', (text, problem) => {
-    const verdict = parseUpgradeWindow(text)
-    expect(verdict.ok).toBe(false)
-    expect(verdict.ok ? '' : verdict.problem).toContain(problem)
-  })
-})

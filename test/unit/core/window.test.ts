@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {evaluateWindow, type MaintenanceWindow, parseMaintenanceWindow} from '../../../../src/core/kops/window.js'
+import {evaluateWindow, type MaintenanceWindow, parseMaintenanceWindow} from '../../../src/core/window.js'
 
 function window(text: string): MaintenanceWindow {
   const parsed = parseMaintenanceWindow(text)
@@ -23,6 +23,7 @@ describe('parseMaintenanceWindow', () => {
     ['Sat 02:00-02:00 UTC', 'same time'],
     ['Saturday 02:00-06:00 UTC', 'not a window'],
     ['Sat 25:00-26:00 UTC', 'between 00:00 and 24:00'],
+    ['Sat 02:00-24:30 UTC', 'between 00:00 and 24:00'],
   ])('refuses %j', (text, problem) => {
     const parsed = parseMaintenanceWindow(text)
     expect(parsed.ok).toBe(false)
