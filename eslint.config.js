@@ -7,7 +7,7 @@ const NODE_IO = ['node:fs', 'node:fs/*', 'node:child_process', 'node:net', 'node
 const pattern = (group, message) => ({group, message})
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'oclif.manifest.json', 'test/fixtures/**/*.js']},
+  {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'oclif.manifest.json', 'test/fixtures/**/*.js', 'test/.generated/**']},
   js.configs.recommended,
   {files: ['bin/**/*.js', 'scripts/**/*.mjs', 'test/fixtures/**/*.mjs'], languageOptions: {globals: {process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly'}}},
   ...tseslint.configs.recommended,

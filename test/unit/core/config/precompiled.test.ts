@@ -1,7 +1,7 @@
-import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {checkClusterFileWith} from '../../../../src/core/config/check.js'
 import {clusterFileJsonSchema} from '../../../../src/core/config/json-schema.js'
@@ -23,14 +23,15 @@ const valid: Array<{name: string; text: string}> = [
 const files = [...valid, ...readdirSync(INVALID).map((f) => ({name: f, text: readFileSync(join(INVALID, f), 'utf8')}))]
 
 let validate: PrecompiledValidator
+const file = join(ROOT, 'test/.generated', `cluster-file.precompiled.${process.pid}.mjs`)
 
 beforeAll(async () => {
-  const dir = join(ROOT, 'test/.generated')
-  mkdirSync(dir, {recursive: true})
-  const file = join(dir, `cluster-file.precompiled.${process.pid}.mjs`)
+  mkdirSync(join(ROOT, 'test/.generated'), {recursive: true})
   writeFileSync(file, precompiledValidatorSource(clusterFileJsonSchema()))
   validate = ((await import(file)) as {default: PrecompiledValidator}).default
 })
+
+afterAll(() => rmSync(file, {force: true}))
 
 function outcome(run: () => unknown): unknown {
   try {
