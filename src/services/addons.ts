@@ -8,7 +8,7 @@ import {sortForApply} from '../core/apply/phases.js'
 import {rolloutState} from '../core/apply/rollout.js'
 import type {ClusterConfig} from '../core/config/types.js'
 import {CliError, UsageError} from '../core/errors.js'
-import type {Clock, Kube, KubeObject, PackageFiles, UserFiles} from '../ports.js'
+import type {Clock, Kops, Kube, KubeObject, PackageFiles, UserFiles, Workspace} from '../ports.js'
 import {applyManifests, type ApplyProgress} from './apply-manifests.js'
 
 export interface AddonsPorts {
@@ -228,4 +228,33 @@ function containerImages(workload: KubeObject): string[] {
 
 function describe(ref: {kind: string; name: string; namespace?: string}): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`
+}
+
+/**
+ * After `cluster upgrade`: exports a fresh admin kubeconfig (kops' admin credentials last 18 h)
+ * and re-applies only the addons whose versions follow the Kubernetes minor, rendered for the new
+ * version. Returns their names.
+ */
+export async function reapplyMinorFollowingAddons(
+  ports: AddonsPorts & {kops: Kops; workspace: Workspace},
+  config: ClusterConfig,
+  kubernetesVersion: string,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const only = addonsFollowingKubernetesMinor(await loadAddons(ports.packageFiles)).filter((name) => isAddonEnabled(config, name))
+  if (only.length === 0) return []
+  const kubeconfig = `kubeconfig/${config.name}`
+  const kops = ports.kops.withStateStore(`s3://${config.stateStore.bucket}`)
+  await kops.exportKubeconfig(config.name, ports.workspace.resolve(kubeconfig), {signal})
+  await ports.workspace.setMode(kubeconfig, 0o600)
+  await installAddons(ports, {
+    config: {...config, kubernetesVersion},
+    kubeconfig: ports.workspace.resolve(kubeconfig),
+    only,
+    force: false,
+    prune: false,
+    dryRun: false,
+    timeoutMs: 10 * 60_000,
+  })
+  return only
 }

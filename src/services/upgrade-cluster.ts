@@ -2,6 +2,7 @@ import semver from 'semver'
 import YAML from 'yaml'
 
 import type {ClusterConfig} from '../core/config/types.js'
+import {diffSpecs, type DriftEntry} from '../core/drift.js'
 import {InvalidFileError, PreconditionError, RefusedError, UnhealthyError, UsageError} from '../core/errors.js'
 import {
   chooseRolloutMethod,
@@ -15,10 +16,12 @@ import {
   type UpgradeHop,
 } from '../core/kops/upgrade-path.js'
 import {summariseValidation} from '../core/kops/validation.js'
+import {LABELS} from '../core/naming.js'
 import {evaluateWindow, parseMaintenanceWindow} from '../core/window.js'
 import type {Plan, PlanStep} from '../core/plan.js'
-import type {Clock, Kops, Workspace} from '../ports.js'
+import type {Clock, Kops, PackageFiles, Workspace} from '../ports.js'
 import {runLockedOperation, type OperationContext} from './operation.js'
+import {renderClusterManifests} from './render-cluster.js'
 import {validateUntilHealthy} from './validate-cluster.js'
 
 export interface UpgradePorts {
@@ -28,6 +31,13 @@ export interface UpgradePorts {
   workspace: Workspace
   /** Lock + audit (loads the AWS SDK), asked for only when the upgrade really runs. */
   operation: () => Promise<OperationContext>
+  /** With it, the plan shows how the stored spec differs from the cluster file beyond the version. */
+  packageFiles?: PackageFiles
+  /**
+   * Re-applies the addons whose versions follow the Kubernetes minor (cluster-autoscaler), after
+   * the last hop; returns their names. Absent: addons are left as they are.
+   */
+  followAddons?: (kubernetesVersion: string, signal: AbortSignal) => Promise<string[]>
 }
 
 export interface UpgradeInput {
@@ -80,6 +90,8 @@ export interface UpgradeResult {
   hops: UpgradeHopResult[]
   window: WindowReport | null
   plan: Plan | null
+  /** Addons re-applied for the new Kubernetes minor, once the hops are done. */
+  addons?: string[]
 }
 
 const PRE_VALIDATION_MAX_WAIT_MS = 5 * 60_000
@@ -136,6 +148,21 @@ export async function upgradeCluster(ports: UpgradePorts, input: UpgradeInput): 
   const method = chooseRolloutMethod(kopsVersion, config.upgrade.drainTimeout)
   const observed = await observe(kops, name, config, target, kopsVersion)
   const plan = buildUpgradePlan(name, observed, method, config)
+  if (ports.packageFiles) {
+    const drift = await storedSpecDrift(kops, ports.packageFiles, config)
+    if (drift.length > 0) {
+      plan.steps.unshift({
+        id: 'upgrade:drift',
+        title: `The stored spec differs from ${input.file} in ${drift.length} field(s)`,
+        action: 'check',
+        reason: `an upgrade changes only the Kubernetes version; converge the rest with kopsmith cluster create -f ${input.file}`,
+        changes: drift.map((d) => ({field: d.path, from: d.live, to: d.desired})),
+      })
+    }
+  }
+  if (ports.followAddons && observed.hops.length > 0) {
+    plan.steps.push({id: 'upgrade:addons', title: 'Re-apply addons that follow the Kubernetes minor', action: 'run', reason: 'cluster-autoscaler must match the cluster\'s minor'})
+  }
   const base = {cluster: name, from: observed.current, to: target, kops: kopsVersion, method, window}
 
   if (observed.hops.length === 0 && !observed.pendingRollout) {
@@ -188,11 +215,26 @@ export async function upgradeCluster(ports: UpgradePorts, input: UpgradeInput): 
       await afterHop(hop.to)
       hops.push({...hop, status: already ? 'already-set' : 'done'})
     }
-    return {...base, from: now.current, status: 'upgraded' as const, resumed: now.pendingRollout, hops, plan}
+    let addons: string[] | undefined
+    if (ports.followAddons && hops.length > 0) {
+      step('Re-apply addons that follow the Kubernetes minor')
+      addons = await ports.followAddons(target, signal)
+    }
+    return {...base, from: now.current, status: 'upgraded' as const, resumed: now.pendingRollout, hops, plan, ...(addons ? {addons} : {})}
   })
 }
 
 // ---------------------------------------------------------------- observe and plan
+
+/** Fields where the stored spec differs from what the cluster file renders, the version aside. */
+async function storedSpecDrift(kops: Kops, packageFiles: PackageFiles, config: ClusterConfig): Promise<DriftEntry[]> {
+  const [stored, instanceGroups] = await Promise.all([kops.getCluster(config.name), kops.getInstanceGroups(config.name)])
+  if (!stored) return []
+  const labels = (stored.spec as {cloudLabels?: Record<string, unknown>} | undefined)?.cloudLabels
+  const expiresAt = typeof labels?.[LABELS.expiresAt] === 'string' ? (labels[LABELS.expiresAt] as string) : undefined
+  const rendered = await renderClusterManifests(packageFiles, config, expiresAt ? {expiresAt} : {})
+  return diffSpecs(rendered, {cluster: stored, instanceGroups}).filter((d) => d.path !== 'spec.kubernetesVersion')
+}
 
 interface Observed {
   current: string

@@ -4,7 +4,7 @@ import https from 'node:https'
 
 import {KubeConfig} from '@kubernetes/client-node'
 
-import {ApiError, PreconditionError} from '../../core/errors.js'
+import {ApiError, CliError, PreconditionError} from '../../core/errors.js'
 import type {ApplyOptions, Kube, KubeObject, KubeResourceRef} from '../../ports.js'
 
 interface ResourceInfo {
@@ -195,7 +195,21 @@ export class ClientNodeKube implements Kube {
     return {agent: this.agent, headers}
   }
 
+  /** Every failure below the HTTP status (credentials, TLS, sockets) becomes an ApiError (exit 6). */
   private async request(method: string, path: string, options: {body?: string; contentType?: string} = {}): Promise<Response> {
+    try {
+      return await this.send(method, path, options)
+    } catch (error) {
+      if (error instanceof CliError) throw error
+      throw new ApiError(`Cannot use the kubeconfig's credentials for ${this.server.origin}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+        suggestions: ['Export a fresh admin kubeconfig: kops export kubeconfig --admin (kopsmith cluster create does this)', 'Check the certificate data in the kubeconfig'],
+        details: {server: this.server.origin, method, path},
+      })
+    }
+  }
+
+  private async send(method: string, path: string, options: {body?: string; contentType?: string}): Promise<Response> {
     const connection = await this.connection()
     const headers: Record<string, string> = {...connection.headers, Accept: 'application/json'}
     if (options.body !== undefined) {

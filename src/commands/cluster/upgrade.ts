@@ -4,6 +4,7 @@ import {BaseCommand} from '../../base-command.js'
 import {ExitCode} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
 import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import {reapplyMinorFollowingAddons} from '../../services/addons.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 import {upgradeCluster, type UpgradeResult} from '../../services/upgrade-cluster.js'
 import {formatPlan} from '../../ui/plan-printer.js'
@@ -30,6 +31,7 @@ Plans the path from the version in the state store to --to (default: the file's 
     wait: durationFlag({description: 'How long each validation after a hop may wait', default: 30 * 60_000, defaultHelp: async () => '30m'}),
     interval: durationFlag({description: 'Pause between validation attempts', default: 10_000, defaultHelp: async () => '10s'}),
     count: Flags.integer({description: 'Consecutive healthy validations required after each hop', min: 1, default: 2}),
+    skip: Flags.string({description: 'Leave these alone after the hops (addons managed elsewhere)', options: ['addons'], multiple: true, delimiter: ','}),
     kops: kopsBinaryFlag,
     profile: awsProfileFlag,
   }
@@ -39,7 +41,16 @@ Plans the path from the version in the state store to --to (default: the file's 
     const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
     const {config} = await loadClusterFile(deps.files, flags.file, {now: deps.clock.now()})
     const result = await upgradeCluster(
-      {kops: await deps.kops(), clock: deps.clock, workspace: deps.workspace, operation: () => deps.operationContext({warn: (m) => this.addWarning(m)})},
+      {
+        kops: await deps.kops(),
+        clock: deps.clock,
+        workspace: deps.workspace,
+        packageFiles: deps.packageFiles,
+        operation: () => deps.operationContext({warn: (m) => this.addWarning(m)}),
+        ...(flags.skip?.includes('addons')
+          ? {}
+          : {followAddons: async (version: string, signal: AbortSignal) => reapplyMinorFollowingAddons({...deps, kops: await deps.kops()}, config, version, signal)}),
+      },
       {
         config,
         file: flags.file,

@@ -1,5 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
+import {FsPackageFiles} from '../../../src/adapters/package-files.js'
+
 import type {CliError} from '../../../src/core/errors.js'
 import {KopsError, PreconditionError, RefusedError, UnhealthyError, UsageError} from '../../../src/core/errors.js'
 import {upgradeCluster, type UpgradeInput} from '../../../src/services/upgrade-cluster.js'
@@ -201,5 +203,44 @@ describe('upgradeCluster', () => {
     const error = await upgradeCluster({...t.ports, kops: new FakeKops('1.35.2')}, t.input()).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(PreconditionError)
     expect((error as CliError).message).toContain(`not in s3://${BUCKET}`)
+  })
+
+  it('re-applies the addons that follow the Kubernetes minor once, after the last hop, for the new version', async () => {
+    const t = setup()
+    const followed: string[] = []
+    const ports = {
+      ...t.ports,
+      followAddons: async (version: string) => {
+        followed.push(`${version} after ${t.kops.storedVersion(NAME)}`)
+        return ['cluster-autoscaler']
+      },
+    }
+    const result = await upgradeCluster(ports, t.input())
+    expect(followed).toEqual(['1.35.7 after 1.35.7'])
+    expect(result.addons).toEqual(['cluster-autoscaler'])
+    expect(result.plan?.steps.at(-1)).toMatchObject({id: 'upgrade:addons', action: 'run'})
+  })
+
+  it('leaves addons alone in a dry run and when there is nothing to upgrade', async () => {
+    const calls: string[] = []
+    const followAddons = async (version: string) => (calls.push(version), ['cluster-autoscaler'])
+    const dry = setup()
+    await upgradeCluster({...dry.ports, followAddons}, dry.input({dryRun: true}))
+    const upToDate = setup({stored: '1.35.7'})
+    const result = await upgradeCluster({...upToDate.ports, followAddons}, upToDate.input())
+    expect(result.status).toBe('up-to-date')
+    expect(calls).toEqual([])
+  })
+
+  it('shows in the plan how the stored spec differs from the cluster file, the version aside', async () => {
+    const t = setup()
+    const result = await upgradeCluster({...t.ports, packageFiles: new FsPackageFiles()}, t.input({dryRun: true}))
+    const drift = result.plan?.steps.find((s) => s.id === 'upgrade:drift')
+    expect(drift?.action).toBe('check')
+    const fields = (drift?.changes ?? []).map((c) => c.field)
+    // The fake's stored spec is a bare kops object: the hardened settings are all missing there.
+    expect(fields).toEqual(expect.arrayContaining(['spec.kubeAPIServer', 'spec.encryptionConfig', 'spec.api']))
+    expect(fields).not.toContain('spec.kubernetesVersion')
+    expect(t.changes()).toEqual([])
   })
 })
