@@ -79,4 +79,19 @@ describe('cluster create', () => {
     expect(r.exitCode).toBe(2)
     expect(r.stderr).toContain('"1.5h" is not a duration')
   })
+
+  it('a waived check shows in the plan with its reason, instead of refusing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kopsmith-waiver-'))
+    const text = readFileSync('examples/production.yaml', 'utf8').replace(
+      '  owner: platform@acme.de',
+      '  owner: platform@acme.de\n  waivers:\n    - {id: H18, reason: kops is pinned by the platform image and checked at apply time}',
+    )
+    writeFileSync(join(dir, 'waived.yaml'), text)
+    const r = await runCli(['cluster', 'create', '-f', join(dir, 'waived.yaml'), '--dry-run', '--json'], {env: NO_AWS})
+    expect(r.exitCode, r.stderr).toBe(0)
+    const result = (r.json as PlanEnvelope).result
+    expect(result.hardening.waived).toEqual([{id: 'H18', reason: 'kops is pinned by the platform image and checked at apply time'}])
+    const render = result.plan.steps.find((s) => s.id === 'render:kops-spec') as {reason: string} | undefined
+    expect(render?.reason).toContain('waived: H18')
+  })
 })
