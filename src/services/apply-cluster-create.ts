@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {diffSpecs} from '../core/drift.js'
 import {auditContextFor, auditKopsSpec} from '../core/hardening/checks.js'
+import {parseUpdateApplied} from '../core/kops/kops-output.js'
 import type {Plan} from '../core/plan.js'
 import {sandboxExpiresAt} from '../core/render/expiry.js'
 import type {Clock, Dns, Identity, Kops, Kube, PackageFiles, StateStore, UserFiles, Workspace} from '../ports.js'
@@ -139,7 +140,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         title: 'kops update cluster --yes',
         run: async (r) => {
           const result = await kopsPort.updateCluster(name, {...kops, yes: true, onOutput: r.output})
-          return record('kops:update-cluster', result.changesPending ? 'applied' : 'no changes')
+          return record('kops:update-cluster', parseUpdateApplied(result.output))
         },
       },
       {

@@ -61,6 +61,13 @@ export function parseUpdateDryRun(output: string): {changesPending: boolean} {
   return {changesPending: /^Will (create|modify|delete) resources:/m.test(output)}
 }
 
+/** What `kops update cluster --yes` says it did (kops-contract.md): a first start, applied changes, or none. */
+export function parseUpdateApplied(output: string): 'cluster starting' | 'applied' | 'no changes' {
+  if (/Cluster is starting/.test(output)) return 'cluster starting'
+  if (/No changes need to be applied/.test(output)) return 'no changes'
+  return 'applied'
+}
+
 /** A whitespace-aligned kops table (tabwriter output) as records keyed by the header names. */
 export function parseKopsTable(output: string, firstHeader: string): Array<Record<string, string>> {
   const lines = output.split('\n')

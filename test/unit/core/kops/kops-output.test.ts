@@ -5,6 +5,7 @@ import {
   parseKopsTable,
   parseKopsVersion,
   parseRollingUpdatePreview,
+  parseUpdateApplied,
   parseUpdateDryRun,
   parseValidationJson,
   tailLines,
@@ -119,5 +120,15 @@ describe('tailLines', () => {
     expect(tail).toHaveLength(20)
     expect(tail[0]).toBe('line 11')
     expect(tail.at(-1)).toBe('line 30')
+  })
+})
+
+describe('parseUpdateApplied', () => {
+  it.each([
+    ['Cluster is starting.  It should be ready in a few minutes.\n', 'cluster starting'],
+    ['\nCluster changes have been applied to the cloud.\n\nChanges may require instances to restart: kops rolling-update cluster\n', 'applied'],
+    ['No changes need to be applied\n', 'no changes'],
+  ])('reads %j as %s', (output, expected) => {
+    expect(parseUpdateApplied(output)).toBe(expected)
   })
 })
