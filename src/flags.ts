@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {parseDuration} from './core/config/duration.js'
 import {UsageError} from './core/errors.js'
+import {bucketOfStateStore} from './core/naming.js'
 
 /**
  * Flags shared by several commands, built once so names, env vars and help text agree everywhere.
@@ -16,6 +17,21 @@ export const CLUSTER_FILE_FLAG_OPTIONS = {
 
 /** `-f FILE`, required. Commands where it is optional spread CLUSTER_FILE_FLAG_OPTIONS themselves. */
 export const clusterFileFlag = Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, required: true})
+
+/**
+ * The S3 state store of commands that lock and audit (`s3://BUCKET`), parsed to the bucket name.
+ * KOPS_STATE_STORE is reused, as kops users already set it.
+ */
+export const s3StateFlag = Flags.custom<string>({
+  description: 'S3 state store (the lock and audit records live there)',
+  env: 'KOPS_STATE_STORE',
+  helpValue: 's3://BUCKET',
+  parse: async (input) => {
+    const bucket = bucketOfStateStore(input)
+    if (!bucket) throw new UsageError(`expected an S3 state store such as s3://acme-kops-state, got "${input}"`)
+    return bucket
+  },
+})
 
 export const awsProfileFlag = Flags.string({
   description: 'AWS profile from your shared config (default credential chain otherwise)',

@@ -61,3 +61,11 @@ export function kopsClusterConfigKey(cluster: string): string {
 export function kopsInstanceGroupPrefix(cluster: string): string {
   return `${cluster}/instancegroup/`
 }
+
+/**
+ * The bucket of an S3 kops state store: `s3://bucket`, `s3://bucket/`, or the bare bucket name.
+ * undefined for anything else (file://, a path inside a bucket, a malformed name).
+ */
+export function bucketOfStateStore(url: string | undefined): string | undefined {
+  return /^(?:s3:\/\/)?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(url?.trim() ?? '')?.[1]
+}

@@ -1,12 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, dryRunFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, dryRunFlag, kopsBinaryFlag, s3StateFlag, yesFlag} from '../../flags.js'
 import type {KopsResource} from '../../ports.js'
 import {deleteCluster, type DeleteResult} from '../../services/delete-cluster.js'
-import {loadClusterFile} from '../../services/load-cluster-file.js'
+import {resolveClusterTarget} from '../../services/cluster-target.js'
 import {formatTable} from '../../ui/table.js'
 
 export default class ClusterDelete extends BaseCommand {
@@ -23,7 +22,7 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
   static override flags = {
     file: Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, exclusive: ['name']}),
     name: Flags.string({description: 'Cluster name, instead of -f (needs --state)', helpValue: 'NAME'}),
-    state: Flags.string({description: 'kops state store, with --name', env: 'KOPS_STATE_STORE', helpValue: 's3://BUCKET'}),
+    state: s3StateFlag({description: 'S3 state store, with --name'}),
     yes: yesFlag,
     confirm: Flags.string({description: 'The cluster name again, required with --yes when not interactive', helpValue: 'NAME'}),
     'dry-run': dryRunFlag,
@@ -34,7 +33,8 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
   async run(): Promise<DeleteResult> {
     const {flags} = await this.parse(ClusterDelete)
     const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
-    const target = await this.target(deps, flags)
+    const {config, ...named} = await resolveClusterTarget(deps.files, deps.clock.now(), {file: flags.file, name: flags.name, bucket: flags.state, verb: 'delete'})
+    const target = {...named, ...(config ? {fileProtected: config.protected} : {})}
     const result = await deleteCluster(
       {kops: await deps.kops(), workspace: deps.workspace, store: () => deps.stateStore(), operation: () => deps.operationContext({warn: (m) => this.addWarning(m)})},
       {
@@ -59,19 +59,6 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
     if (result.status === 'previewed') this.log(`${formatResources(result.resources)}\n\nDry run: nothing was deleted.`)
     if (result.status === 'deleted') this.log(`Deleted ${result.cluster}${result.kubeconfigRemoved ? ' and its kubeconfig' : ''}; audit records kept in ${result.audit}`)
     return result
-  }
-
-  private async target(deps: ReturnType<typeof createDeps>, flags: {file?: string; name?: string; state?: string}): Promise<{name: string; bucket: string; how: string; fileProtected?: boolean}> {
-    if (flags.file) {
-      const {config} = await loadClusterFile(deps.files, flags.file, {now: deps.clock.now()})
-      return {name: config.name, bucket: config.stateStore.bucket, how: `-f ${flags.file}`, fileProtected: config.protected}
-    }
-    if (!flags.name) throw new UsageError('name the cluster to delete: -f FILE, or --name NAME with --state s3://BUCKET')
-    const bucket = /^s3:\/\/([^/]+)\/?$/.exec(flags.state ?? '')?.[1]
-    if (!bucket) {
-      throw new UsageError(`--name ${flags.name} needs the S3 state store (the lock and audit record live there): --state s3://BUCKET or KOPS_STATE_STORE`)
-    }
-    return {name: flags.name, bucket, how: `--name ${flags.name} --state s3://${bucket}`}
   }
 }
 

@@ -2,10 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
-import {bucketOfStateStore} from '../../core/sandbox/cluster-file.js'
 import {parseInstant} from '../../core/sandbox/reap.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, s3StateFlag, yesFlag} from '../../flags.js'
 import {reapClusters, reapExitCode, type ReapSummary} from '../../services/reap-clusters.js'
 
 export default class ClusterReap extends BaseCommand {
@@ -24,7 +23,7 @@ Exit codes: 0 every intended reap succeeded (or nothing to reap, or --dry-run); 
   ]
 
   static override flags = {
-    state: Flags.string({description: 'kops state store', env: 'KOPS_STATE_STORE', helpValue: 's3://BUCKET'}),
+    state: s3StateFlag(),
     at: Flags.custom<Date>({
       description: 'Reap what expired before this time (RFC 3339, e.g. 2026-05-01T12:00:00Z; default now)',
       helpValue: 'TIME',
@@ -42,8 +41,8 @@ Exit codes: 0 every intended reap succeeded (or nothing to reap, or --dry-run); 
 
   async run(): Promise<ReapSummary> {
     const {flags} = await this.parse(ClusterReap)
-    const bucket = bucketOfStateStore(flags.state)
-    if (!bucket) throw new UsageError(flags.state ? `--state ${flags.state}: expected s3://BUCKET` : 'no S3 state store given', {suggestions: ['Pass --state s3://BUCKET or set KOPS_STATE_STORE']})
+    const bucket = flags.state
+    if (!bucket) throw new UsageError('no S3 state store given', {suggestions: ['Pass --state s3://BUCKET or set KOPS_STATE_STORE']})
     const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
     const summary = await reapClusters(
       {

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {SANDBOX_DEFAULT_API_ACCESS, SANDBOX_DEFAULT_ZONE, bucketOfStateStore} from '../../core/sandbox/cluster-file.js'
+import {bucketOfStateStore} from '../../core/naming.js'
+import {SANDBOX_DEFAULT_API_ACCESS, SANDBOX_DEFAULT_ZONE} from '../../core/sandbox/cluster-file.js'
 import {SANDBOX_SIZE_NAMES, type SandboxSize} from '../../core/sandbox/sizes.js'
 import {clusterCreatePorts, createDeps, type Deps} from '../../deps.js'
 import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'

@@ -2,9 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
-import {bucketOfStateStore} from '../../core/sandbox/cluster-file.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, kopsBinaryFlag} from '../../flags.js'
+import {awsProfileFlag, kopsBinaryFlag, s3StateFlag} from '../../flags.js'
 import {extendSandbox, type SandboxExtendResult} from '../../services/sandbox-extend.js'
 
 export default class SandboxExtend extends BaseCommand {
@@ -23,7 +22,7 @@ The new expiry is the later of now and the current expiry, plus --ttl — at mos
 
   static override flags = {
     ttl: Flags.string({description: 'How much longer, e.g. 24h, 2d (the result is capped at 14 days from now)', required: true, helpValue: 'DURATION'}),
-    state: Flags.string({description: 'kops state store (default: the bucket of -f FILE)', env: 'KOPS_STATE_STORE', helpValue: 's3://BUCKET'}),
+    state: s3StateFlag({description: 'S3 state store (default: the bucket of -f FILE)'}),
     file: Flags.string({char: 'f', description: 'The sandbox cluster file: its spec.expiresAt is updated too', helpValue: 'FILE'}),
     kops: kopsBinaryFlag,
     profile: awsProfileFlag,
@@ -32,7 +31,7 @@ The new expiry is the later of now and the current expiry, plus --ttl — at mos
   async run(): Promise<SandboxExtendResult> {
     const {args, flags} = await this.parse(SandboxExtend)
     const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
-    const bucket = bucketOfStateStore(flags.state) ?? (flags.file ? await this.bucketOfFile(deps, flags.file) : undefined)
+    const bucket = flags.state ?? (flags.file ? await this.bucketOfFile(deps, flags.file) : undefined)
     if (!bucket) throw new UsageError('no S3 state store given', {suggestions: ['Pass --state s3://BUCKET or set KOPS_STATE_STORE', 'Or pass the sandbox cluster file with -f FILE']})
     const ctx = await deps.operationContext({warn: (m) => this.addWarning(m)})
     const kops = (await deps.kops()).withStateStore(`s3://${bucket}`, {logFile: deps.workspace.runLogPath(args.name, 'extend')})

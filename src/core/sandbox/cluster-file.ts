@@ -135,6 +135,3 @@ export function setClusterFileExpiry(text: string, expiresAt: string): string {
 }
 
 /** The bucket of a kops state store URL `s3://BUCKET` (kopsmith keeps clusters at the bucket root). */
-export function bucketOfStateStore(url: string | undefined): string | undefined {
-  return /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(url?.trim() ?? '')?.[1]
-}

@@ -1,9 +1,10 @@
 import {describe, expect, it} from 'vitest'
 
+import {bucketOfStateStore} from '../../../../src/core/naming.js'
+
 import {validateClusterFile} from '../../../../src/core/config/validate.js'
 import {
   SCHEMA_MODELINE,
-  bucketOfStateStore,
   setClusterFileExpiry,
   buildSandboxClusterFile,
   defaultSandboxKubernetesVersion,
@@ -96,6 +97,7 @@ describe('bucketOfStateStore', () => {
   it.each([
     ['s3://acme-kops-state', 'acme-kops-state'],
     ['s3://acme-kops-state/', 'acme-kops-state'],
+    ['acme-kops-state', 'acme-kops-state'],
     ['s3://acme-kops-state/prefix', undefined],
     ['file:///tmp/state', undefined],
     [undefined, undefined],
