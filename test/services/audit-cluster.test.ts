@@ -166,7 +166,7 @@ describe('auditCluster: live spec from the state bucket', () => {
 })
 
 describe('renderKopsSpec and the stored spec agree on kops object shape', () => {
-  it('toYaml round-trips through the state store unchanged', async () => {
+  it('the manifest is the Cluster, then each InstanceGroup, as toYaml prints them', async () => {
     const config = loadConfig('examples/production.yaml')
     const rendered = renderKopsSpec(config, {
       cluster: await packageFiles.read('templates/cluster.yaml'),

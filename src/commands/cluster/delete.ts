@@ -3,10 +3,9 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {createDeps} from '../../deps.js'
 import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, dryRunFlag, kopsBinaryFlag, s3StateFlag, yesFlag} from '../../flags.js'
-import type {KopsResource} from '../../ports.js'
 import {deleteCluster, type DeleteResult} from '../../services/delete-cluster.js'
 import {resolveClusterTarget} from '../../services/cluster-target.js'
-import {formatTable} from '../../ui/table.js'
+import {formatResources} from '../../ui/kops-reports.js'
 
 export default class ClusterDelete extends BaseCommand {
   static override description = `Delete a cluster and its cloud resources
@@ -60,9 +59,4 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
     if (result.status === 'deleted') this.log(`Deleted ${result.cluster}${result.kubeconfigRemoved ? ' and its kubeconfig' : ''}; audit records kept in ${result.audit}`)
     return result
   }
-}
-
-function formatResources(resources: KopsResource[]): string {
-  if (resources.length === 0) return 'kops lists no cloud resources (only the state store entries remain)'
-  return `kops would delete ${resources.length} cloud resource(s):\n${formatTable(['TYPE', 'NAME', 'ID'], resources.map((r) => [r.type, r.name, r.id]))}`
 }

@@ -9,7 +9,7 @@ import {CLUSTER_FILE_FLAG_OPTIONS, durationFlag, kopsBinaryFlag} from '../../fla
 import {auditCluster, formatAuditReport} from '../../services/audit-cluster.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 import {validateCluster, type ValidateClusterResult} from '../../services/validate-cluster.js'
-import {formatTable} from '../../ui/table.js'
+import {formatValidation} from '../../ui/kops-reports.js'
 
 export default class ClusterValidate extends BaseCommand {
   static override description = `Validate a running cluster with kops, in kopsmith's own loop
@@ -86,16 +86,4 @@ async function resolveCluster(deps: ReturnType<typeof createDeps>, flags: {file?
   if (!flags.name) throw new UsageError('name the cluster: -f FILE, or --name NAME with --state s3://BUCKET', {suggestions: ['kopsmith cluster validate -f clusters/prod.yaml']})
   if (!flags.state) throw new UsageError(`--name ${flags.name} needs the state store: --state s3://BUCKET or KOPS_STATE_STORE`)
   return {name: flags.name, stateStore: flags.state}
-}
-
-function formatValidation(r: ValidateClusterResult): string {
-  const lines = [
-    `NODES (${r.nodes.filter((n) => n.status === 'True').length}/${r.nodes.length} ready)`,
-    formatTable(['NAME', 'ROLE', 'ZONE', 'READY'], r.nodes.map((n) => [n.name, n.role, n.zone, n.status])),
-  ]
-  if (r.failures.length > 0) {
-    lines.push('', 'FAILURES', formatTable(['TYPE', 'NAME', 'MESSAGE'], r.failures.map((f) => [f.type, f.name, f.message])))
-  }
-  lines.push('', r.healthy ? `${r.cluster} is healthy (${r.attempts} attempt(s))` : `${r.cluster} is NOT healthy`)
-  return lines.join('\n')
 }
