@@ -1,8 +1,8 @@
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {parseDuration} from './core/config/duration.js'
 import {UsageError} from './core/errors.js'
-import {bucketOfStateStore} from './core/naming.js'
+import {BUCKET_NAME, bucketOfStateStore, clusterNameProblem, kopsStateStoreProblem} from './core/naming.js'
 
 /**
  * Flags shared by several commands, built once so names, env vars and help text agree everywhere.
@@ -30,6 +30,58 @@ export const s3StateFlag = Flags.custom<string>({
     const bucket = bucketOfStateStore(input)
     if (!bucket) throw new UsageError(`expected an S3 state store such as s3://acme-kops-state, got "${input}"`)
     return bucket
+  },
+})
+
+/**
+ * Every cluster name given on the command line (`--name`, a NAME argument) passes through here: a
+ * DNS-1123 name, as the cluster file's metadata.name must be, or exit 2 before anything runs. Names
+ * end up in local paths (run logs) and S3 keys (lock, audit), so `../x` or `$(id)` never get that far.
+ */
+export function parseClusterName(input: string, what: string): string {
+  const name = input.trim()
+  const problem = clusterNameProblem(name)
+  if (problem) throw new UsageError(`${what} ${JSON.stringify(input)} is not a cluster name: ${problem}`, {suggestions: ['kopsmith cluster list --state s3://BUCKET   (the names in a state store)']})
+  return name
+}
+
+/** A DNS zone from a flag (`sandbox create --zone`): the same DNS-1123 rule, as cluster names are built under it. */
+export function parseDnsZone(input: string, what: string): string {
+  const zone = input.trim()
+  if (clusterNameProblem(zone)) throw new UsageError(`${what} ${JSON.stringify(input)} is not a DNS zone name: lowercase letters, digits, hyphens and dots, e.g. sandbox.k8s.acme.de`)
+  return zone
+}
+
+/** `--name NAME`: a cluster named without its cluster file; validated by parseClusterName. */
+export const clusterNameFlag = Flags.custom<string>({
+  description: 'Cluster name, e.g. prod.k8s.acme.de',
+  helpValue: 'NAME',
+  parse: async (input) => parseClusterName(input, '--name'),
+})
+
+/** A cluster name as a positional argument (`sandbox extend NAME`); validated by parseClusterName. */
+export const clusterNameArg = Args.custom<string>({
+  parse: async (input) => parseClusterName(input, 'NAME'),
+})
+
+/** A bare S3 bucket name (`--bucket`), checked against S3's naming rules. */
+export const bucketFlag = Flags.custom<string>({
+  helpValue: 'BUCKET',
+  parse: async (input) => {
+    if (!BUCKET_NAME.test(input)) throw new UsageError(`--bucket ${JSON.stringify(input)} is not an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, no "..", e.g. acme-kops-state`)
+    return input
+  },
+})
+
+/** A kops state store read through kops (`cluster list`, `cluster validate --name`): s3:// or file://, checked before kops sees it. */
+export const kopsStateFlag = Flags.custom<string>({
+  description: 'kops state store',
+  env: 'KOPS_STATE_STORE',
+  helpValue: 's3://BUCKET',
+  parse: async (input) => {
+    const problem = kopsStateStoreProblem(input.trim())
+    if (problem) throw new UsageError(`--state ${JSON.stringify(input)} is not a kops state store: ${problem}`, {suggestions: ['Pass --state s3://BUCKET or set KOPS_STATE_STORE']})
+    return input.trim()
   },
 })
 
