@@ -108,6 +108,8 @@ export const dryRunFlag = Flags.boolean({
   default: false,
 })
 
+const MAX_WAIT_MS = 24 * 24 * 60 * 60_000
+
 /**
  * Every wait/timeout flag, parsed exactly as the cluster file's durations (`90s`, `15m`, `1h30m`,
  * `3d`), plus `0` for "do not wait" and milliseconds (`500ms`) for short polling intervals.
@@ -118,6 +120,8 @@ export const durationFlag = Flags.custom<number>({
     const ms = text === '0' ? 0 : /^\d+ms$/.test(text) ? Number(text.slice(0, -2)) : parseDuration(text)
     // A CliError, so a bad value is a usage error (exit 2) like any other flag mistake.
     if (ms === undefined) throw new UsageError(`"${input}" is not a duration; use e.g. 90s, 15m, 1h30m or 0`)
+    // Node's timers hold at most 2^31-1 ms (24.8 days); a longer wait would fire at once.
+    if (ms > MAX_WAIT_MS) throw new UsageError(`"${input}" is longer than kopsmith waits: at most 24d`)
     return ms
   },
   helpValue: 'DURATION',

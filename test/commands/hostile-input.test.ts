@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readdirSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {CreateBucketCommand} from '@aws-sdk/client-s3'
@@ -89,5 +89,48 @@ describe('state stores from flags are checked before kops or S3 sees them (exit 
     const r = await runCli([...argv, '--json'], {env: {KOPSMITH_KOPS: '/nonexistent/kops', KOPS_STATE_STORE: ''}})
     expect(r.exitCode, r.stdout + r.stderr).toBe(2)
     expect(r.json).toMatchObject({status: 'error', error: {code: 'usage'}})
+  })
+})
+
+describe('user mistakes about paths and values are exit 2 or 3 naming the path, never "a bug in kopsmith" (exit 10)', () => {
+  it('--output-dir that is a file: exit 2 naming it, nothing written', async () => {
+    const dir = cliWorkDir('kopsmith-outdir-')
+    writeFileSync(join(dir, 'out'), 'a file')
+    const r = await runCli(['cluster', 'create', '-f', `${process.cwd()}/examples/production.yaml`, '--dry-run', '--output-dir', 'out', '--json'], {cwd: dir})
+    expect(r.exitCode, r.stdout + r.stderr).toBe(2)
+    expect(r.json).toMatchObject({error: {code: 'usage', message: 'cannot create directory out/kops: a part of the path is a file, not a directory', details: {path: 'out/kops'}}})
+  })
+
+  it('a directory as -f: exit 2 naming it', async () => {
+    const r = await runCli(['config', 'validate', 'examples', '--json'])
+    expect(r.exitCode).toBe(2)
+    expect(r.json).toMatchObject({error: {message: 'cannot read cluster file examples: it is a directory, not a file'}})
+  })
+
+  it('-f /dev/urandom: exit 3 at the size limit, in bounded memory', async () => {
+    const r = await runCli(['cluster', 'create', '-f', '/dev/urandom', '--dry-run', '--json'])
+    expect(r.exitCode, r.stderr).toBe(3)
+    expect(r.json).toMatchObject({error: {code: 'invalid-file', message: expect.stringContaining('larger than 4 MiB')}})
+  })
+
+  it('a cluster file that is not UTF-8: exit 3 with the position, nothing rendered', async () => {
+    const dir = cliWorkDir('kopsmith-latin1-')
+    const text = readFileSync('examples/production.yaml', 'utf8').replace('owner: platform@acme.de', 'owner: jürgen@acme.de')
+    writeFileSync(join(dir, 'latin1.yaml'), Buffer.from(text, 'latin1'))
+    const r = await runCli(['config', 'validate', 'latin1.yaml', '--json'], {cwd: dir})
+    expect(r.exitCode, r.stdout + r.stderr).toBe(3)
+    expect(r.json).toMatchObject({error: {code: 'invalid-file', details: {issues: [{message: 'the file is not UTF-8 text: save it as UTF-8', line: expect.any(Number)}]}}})
+  })
+
+  it('sandbox extend --ttl 9999999999d: exit 2', async () => {
+    const r = await runCli(['sandbox', 'extend', 'alice.sandbox.k8s.acme.de', '--ttl', '9999999999d', '--state', 's3://acme-kops-state', '--json'], {env: {...motoEnv(), KOPSMITH_KOPS: STANDIN}})
+    expect(r.exitCode, r.stdout + r.stderr).toBe(2)
+    expect(r.json).toMatchObject({error: {code: 'usage', message: expect.stringContaining('more than a year')}})
+  })
+
+  it('a wait longer than a timer can hold: exit 2', async () => {
+    const r = await runCli(['cluster', 'validate', '--name', 'prod.k8s.acme.de', '--state', 's3://acme-kops-state', '--wait', '9999999999d', '--json'], {env: {KOPSMITH_KOPS: '/nonexistent/kops'}})
+    expect(r.exitCode, r.stdout + r.stderr).toBe(2)
+    expect(r.json).toMatchObject({error: {message: expect.stringContaining('at most 24d')}})
   })
 })
