@@ -2,7 +2,7 @@ import {toYamlStream} from '../core/apply/manifests.js'
 import {namespaceSetOwnerLabels} from '../core/apply/ownership.js'
 import {sortForApply} from '../core/apply/phases.js'
 import {UsageError} from '../core/errors.js'
-import {DEFAULT_NAMESPACE_SET, renderNamespaceSet} from '../core/namespaces/render.js'
+import {DEFAULT_NAMESPACE_SET, groupByNamespace, renderNamespaceSet} from '../core/namespaces/render.js'
 import {namespaceSetSchema, type NamespaceSet} from '../core/namespaces/schema.js'
 import {parseYamlFile} from '../core/yaml-file.js'
 import type {Clock, Kube, KubeObject, UserFiles} from '../ports.js'
@@ -110,10 +110,9 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
 async function writeNamespaceManifests(files: UserFiles, outputDir: string, set: NamespaceSet, objects: KubeObject[]): Promise<string[]> {
   const out = outputDir.replace(/\/+$/, '')
   const written: string[] = []
-  for (const entry of set.namespaces) {
-    const own = sortForApply(objects.filter((o) => o.metadata.name === entry.name && o.kind === 'Namespace' ? true : o.metadata.namespace === entry.name))
-    const name = `${entry.name}.yaml`
-    await files.write(`${out}/${name}`, toYamlStream(own))
+  for (const group of groupByNamespace(set, objects)) {
+    const name = `${group.namespace}.yaml`
+    await files.write(`${out}/${name}`, toYamlStream(sortForApply(group.objects)))
     written.push(name)
   }
   return written
