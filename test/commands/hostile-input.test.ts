@@ -134,3 +134,15 @@ describe('user mistakes about paths and values are exit 2 or 3 naming the path, 
     expect(r.json).toMatchObject({error: {message: expect.stringContaining('at most 24d')}})
   })
 })
+
+describe('H17 decides residency from where S3 keeps a bucket, never from its name', () => {
+  it.each(['de-kops-1', 'ux-state-1'])('cluster create --dry-run with state bucket %s is planned (H17 unknown until S3 is asked), not refused', async (bucket) => {
+    const dir = cliWorkDir('kopsmith-h17-')
+    writeFileSync(join(dir, 'prod.yaml'), readFileSync('examples/production.yaml', 'utf8').replace(/bucket: [a-z0-9.-]+/, `bucket: ${bucket}`))
+    const r = await runCli(['cluster', 'create', '-f', 'prod.yaml', '--dry-run', '--json'], {cwd: dir})
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+    const result = (r.json as {result: {hardening: {failed: string[]; unknown: Array<{id: string}>}}}).result
+    expect(result.hardening.failed).toEqual([])
+    expect(result.hardening.unknown.map((u) => u.id)).toContain('H17')
+  })
+})

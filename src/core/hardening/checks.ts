@@ -67,8 +67,8 @@ export interface ExpectedSettings {
 export interface AuditContext {
   /** Version of the kops binary in use (H18). */
   kopsVersion?: string
-  /** Regions of the state and discovery buckets as S3 reports them (H17). */
-  bucketRegions?: {state?: string; discovery?: string}
+  /** Where S3 says buckets are (GetBucketLocation), by bucket name (H17); a bucket missing here is not located yet. */
+  bucketRegions?: Readonly<Record<string, string>>
   waivers?: ReadonlyArray<{id: string; reason: string}>
   expected?: ExpectedSettings
 }
@@ -448,8 +448,8 @@ const DEFINITIONS: CheckDefinition[] = [
     id: 'H17',
     title: 'Everything in Germany (eu-central-1)',
     risk: 'Instances or state outside Frankfurt break the data-residency commitment.',
-    field: '`spec.subnets[].zone`, InstanceGroup `spec.zones`, `spec.configBase`, `spec.serviceAccountIssuerDiscovery.discoveryStore`; the state and discovery buckets\' regions',
-    expected: `zones \`${REGION}[a-z]\`, S3 stores, both buckets in \`${REGION}\``,
+    field: '`spec.subnets[].zone`, InstanceGroup `spec.zones`, `spec.configBase`, `spec.serviceAccountIssuerDiscovery.discoveryStore`; where S3 says the buckets they name are (GetBucketLocation)',
+    expected: `zones \`${REGION}[a-z]\`, \`s3://\` stores whose buckets S3 locates in \`${REGION}\` (a bucket's name says nothing about its region)`,
     fix: `Use ${REGION} zones; recreate buckets created elsewhere in ${REGION} (S3 cannot move a bucket).`,
     run(view, context) {
       const findings: Finding[] = []
@@ -463,20 +463,21 @@ const DEFINITIONS: CheckDefinition[] = [
           if (!inRegion(zone)) findings.push({path: `${ig.at}.spec.zones[${i}]`, expected: `a zone of ${REGION}`, actual: zone})
         })
       }
-      for (const path of ['configBase', 'serviceAccountIssuerDiscovery.discoveryStore']) {
+      const unlocated: string[] = []
+      for (const [kind, path] of [['state', 'configBase'], ['discovery', 'serviceAccountIssuerDiscovery.discoveryStore']] as const) {
         const url = valueAt(view.spec, path)
         if (url === undefined) continue
-        const foreignRegion = typeof url === 'string' ? /\b([a-z]{2}-[a-z]+-\d)\b/.exec(url)?.[1] : undefined
-        if (typeof url !== 'string' || !url.startsWith('s3://') || (foreignRegion && foreignRegion !== REGION)) {
+        const bucket = typeof url === 'string' ? bucketOfS3Url(url) : undefined
+        if (bucket === undefined) {
           findings.push({path: `spec.${path}`, expected: `an s3:// location in ${REGION}`, actual: url})
+          continue
         }
+        // Only S3 knows where a bucket is: `de-kops-1` may well be in Frankfurt, `acme-state` in Ohio.
+        const region = context.bucketRegions?.[bucket]
+        if (region === undefined) unlocated.push(bucket)
+        else if (region !== REGION) findings.push({path: `${kind} bucket ${bucket}`, expected: `located in ${REGION}`, actual: region})
       }
-      const regions = context.bucketRegions
-      for (const bucket of ['state', 'discovery'] as const) {
-        const region = regions?.[bucket]
-        if (region !== undefined && region !== REGION) findings.push({path: `${bucket} bucket region`, expected: REGION, actual: region})
-      }
-      const unknown = regions?.state === undefined || regions.discovery === undefined ? 'bucket regions are known only after reading S3 (run with --live)' : undefined
+      const unknown = unlocated.length > 0 ? `where S3 keeps ${unlocated.join(' and ')} is known only after asking it (run with --live)` : undefined
       return {findings, unknown}
     },
   },
@@ -561,6 +562,11 @@ function kubeletOverrides(view: SpecView): Array<[Json, string, string]> {
   if (isJson(view.spec.masterKubelet)) out.push([view.spec, 'masterKubelet', 'spec.'])
   for (const ig of view.instanceGroups) if (isJson(ig.spec.kubelet)) out.push([ig.spec, 'kubelet', `${ig.at}.spec.`])
   return out
+}
+
+/** The bucket of an `s3://BUCKET[/path]` location, or undefined for anything else. */
+function bucketOfS3Url(url: string): string | undefined {
+  return /^s3:\/\/([^/]+)(\/.*)?$/.exec(url)?.[1]
 }
 
 function isOpenToWorld(cidr: string): boolean {
