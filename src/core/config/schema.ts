@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
 import {BUCKET_NAME, DNS_1123_SUBDOMAIN} from '../naming.js'
+import {IPV4_CIDR} from '../net/exposure.js'
 import {GERMAN_REGIONS, HARDENING_IDS, type HardeningId} from './constants.js'
 
 /**
@@ -15,7 +16,6 @@ export {GERMAN_REGIONS, HARDENING_IDS, type HardeningId}
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 // A key id, a multi-Region key id, an alias name, or the ARN of a key or an alias.
 const KMS_KEY = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+)$/
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/
 const K8S_VERSION = /^1\.(\d+)\.(\d+)$/
 // Units largest first, each at most once: 3d, 72h, 1h30m, 90s (parsed by duration.ts).
 const DURATION = /^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/

@@ -5,6 +5,7 @@ import {HARDENING_IDS, type HardeningId} from '../config/constants.js'
 import type {ClusterConfig} from '../config/types.js'
 import {kopsSupports} from '../kops/versions.js'
 import {LABELS, MANAGED_BY} from '../naming.js'
+import {exposureLimit, exposureSummary, parseAccessCidr, publicExposure, PUBLIC_LIMIT} from '../net/exposure.js'
 import {addonServiceAccountPermissions} from '../render/irsa.js'
 import {
   arrayAt,
@@ -75,7 +76,6 @@ export interface AuditContext {
 
 export const REGION = 'eu-central-1'
 const TLS_FLOOR = ['VersionTLS12', 'VersionTLS13']
-const OPEN_TO_WORLD = ['0.0.0.0/0', '::/0']
 const MIN_BACKUP_RETENTION_DAYS = {production: 30, sandbox: 7} as const
 /** etcd-manager keeps backups this long when `manager.backupRetentionDays` is unset. */
 const KOPS_DEFAULT_BACKUP_RETENTION_DAYS = 90
@@ -140,17 +140,26 @@ const DEFINITIONS: CheckDefinition[] = [
   },
   {
     id: 'H03',
-    title: 'No access rule open to the whole internet',
-    risk: '`0.0.0.0/0` or `::/0` in an access list opens the API, SSH or NodePorts to every address.',
+    title: 'No access rule open to the internet',
+    risk: 'An access list that admits the internet — `0.0.0.0/0`, `::/0`, or CIDRs that add up to it such as `0.0.0.0/1` + `128.0.0.0/1` — opens the API, SSH or NodePorts to every address.',
     field: '`spec.kubernetesApiAccess`, `spec.sshAccess`, `spec.nodePortAccess`',
-    expected: 'no `0.0.0.0/0` or `::/0` (nodePortAccess empty)',
+    expected: `valid CIDRs whose union, per list and address family, admits at most a /${PUBLIC_LIMIT.ipv4.prefix} of public IPv4 addresses (a /${PUBLIC_LIMIT.ipv6.prefix} of IPv6) — public meaning outside the IANA special-purpose blocks (IPv4) or inside \`2000::/3\` (IPv6); kopsmith renders nodePortAccess empty`,
     fix: 'List only corporate/VPN CIDRs in `spec.access.api` and `spec.access.ssh` of the cluster file.',
     run(view) {
       const findings: Finding[] = []
       for (const key of ['kubernetesApiAccess', 'sshAccess', 'nodePortAccess']) {
-        ;(arrayAt(view.spec, key) ?? []).forEach((cidr, i) => {
-          if (typeof cidr === 'string' && isOpenToWorld(cidr)) findings.push({path: `spec.${key}[${i}]`, expected: 'a CIDR narrower than /0', actual: cidr})
+        const list = arrayAt(view.spec, key) ?? []
+        const cidrs: string[] = []
+        list.forEach((cidr, i) => {
+          const parsed = typeof cidr === 'string' ? parseAccessCidr(cidr) : undefined
+          if (!parsed?.ok) findings.push({path: `spec.${key}[${i}]`, expected: 'a CIDR such as 10.0.0.0/8', actual: cidr})
+          else if (isOpenToWorld(parsed.canonical)) findings.push({path: `spec.${key}[${i}]`, expected: 'a CIDR narrower than /0', actual: cidr})
+          else cidrs.push(parsed.canonical)
         })
+        // The union, not each entry: 0.0.0.0/1 + 128.0.0.0/1 admits exactly what 0.0.0.0/0 does.
+        for (const exposure of publicExposure(cidrs)) {
+          if (exposure.tooOpen) findings.push({path: `spec.${key}`, expected: `CIDRs that together admit ${exposureLimit(exposure.family)}`, actual: `${JSON.stringify(list)}: ${exposureSummary(exposure)}`})
+        }
       }
       return {findings}
     },
@@ -569,9 +578,9 @@ function bucketOfS3Url(url: string): string | undefined {
   return /^s3:\/\/([^/]+)(\/.*)?$/.exec(url)?.[1]
 }
 
-function isOpenToWorld(cidr: string): boolean {
-  const trimmed = cidr.trim()
-  return OPEN_TO_WORLD.includes(trimmed) || /\/0+$/.test(trimmed)
+/** `0.0.0.0/0` or `::/0`, however written (`1.2.3.4/0`). */
+function isOpenToWorld(canonicalCidr: string): boolean {
+  return canonicalCidr.endsWith('/0')
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -54,6 +54,10 @@ const BREAKAGES: Breakage[] = [
   {id: 'H02', what: 'classic load balancer', mutate: (s) => (s.cluster.spec.api.loadBalancer.class = 'Classic')},
   {id: 'H03', what: 'API open to 0.0.0.0/0', mutate: (s) => s.cluster.spec.kubernetesApiAccess.push('0.0.0.0/0')},
   {id: 'H03', what: 'NodePorts open to ::/0', mutate: (s) => (s.cluster.spec.nodePortAccess = ['::/0'])},
+  {id: 'H03', what: 'the API open in two halves', mutate: (s) => (s.cluster.spec.kubernetesApiAccess = ['0.0.0.0/1', '128.0.0.0/1'])},
+  {id: 'H03', what: 'the API open to IPv6 global unicast in pieces', mutate: (s) => (s.cluster.spec.kubernetesApiAccess = ['10.0.0.0/8', '2000::/4', '3000::/4'])},
+  {id: 'H03', what: 'NodePorts open to a public /7', mutate: (s) => (s.cluster.spec.nodePortAccess = ['10.0.0.0/8', '8.0.0.0/7'])},
+  {id: 'H03', what: 'an access entry that is no CIDR', mutate: (s) => (s.cluster.spec.kubernetesApiAccess = ['10.0.0.0/8', 'everyone'])},
   {id: 'H04', what: 'an SSH key without a bastion', mutate: (s) => (s.cluster.spec.sshKeyName = 'ops-key')},
   {id: 'H04', what: 'SSH from a CIDR the cluster file does not list', mutate: (s) => (s.cluster.spec.sshAccess = ['10.99.0.0/16'])},
   {id: 'H04', what: 'a public bastion load balancer', base: 'bastion-kms', mutate: (s) => (s.cluster.spec.topology.bastion.loadBalancer.type = 'Public')},
@@ -155,6 +159,21 @@ describe('auditKopsSpec: findings, unknowns and waivers', () => {
     const results = auditKopsSpec(spec, context)
     expect(results.find((r) => r.id === 'H02')?.findings).toEqual([{path: 'spec.api.loadBalancer.type', expected: 'Internal', actual: 'Public'}])
     expect(results.find((r) => r.id === 'H10')?.findings).toEqual([{path: 'instanceGroups[nodes-general].spec.instanceMetadata.httpPutResponseHopLimit', expected: '1', actual: 2}])
+  })
+
+  it('H03 names the list, the rule and what the CIDRs admit together', () => {
+    const {spec, context} = fresh(BASE)
+    spec.cluster.spec.kubernetesApiAccess = ['0.0.0.0/1', '128.0.0.0/1']
+    expect(auditKopsSpec(spec, context).find((r) => r.id === 'H03')?.findings).toEqual([
+      {path: 'spec.kubernetesApiAccess', expected: 'CIDRs that together admit at most a /8 of public IPv4 addresses', actual: '["0.0.0.0/1","128.0.0.0/1"]: the whole IPv4 internet'},
+    ])
+  })
+
+  it('H03 passes private ranges, a corporate public /24 and IPv6 ULA', () => {
+    const {spec, context} = fresh(BASE)
+    spec.cluster.spec.kubernetesApiAccess = ['10.0.0.0/8', '172.16.0.0/12', '198.51.0.0/24', 'fd00::/8']
+    spec.cluster.spec.nodePortAccess = ['192.168.0.0/16']
+    expect(auditKopsSpec(spec, context).find((r) => r.id === 'H03')).toMatchObject({status: 'pass', findings: []})
   })
 
   it('reports unknown, never pass, when the kops version or the bucket regions are not known', () => {
