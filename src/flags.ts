@@ -85,6 +85,22 @@ export const kopsStateFlag = Flags.custom<string>({
   },
 })
 
+/**
+ * `--kubeconfig PATH`: exactly that file, as kubectl's flag. Without it the KUBECONFIG list is merged
+ * by kubectl's rules, else the admin kubeconfig `cluster create` exported, else ~/.kube/config.
+ * (KUBECONFIG is read as the list it is, not as this flag.)
+ */
+export const kubeconfigFlag = Flags.string({
+  description: "kubeconfig file (default: the KUBECONFIG list, else the admin kubeconfig cluster create exported to kopsmith's state directory, else ~/.kube/config)",
+  helpValue: 'PATH',
+})
+
+/** `--context NAME`: the user's explicit choice of context, used even when its server is not the cluster's api.NAME. */
+export const contextFlag = Flags.string({
+  description: "kubeconfig context to use (default: the current context, which must point at the cluster's API)",
+  helpValue: 'NAME',
+})
+
 export const awsProfileFlag = Flags.string({
   description: 'AWS profile from your shared config (default credential chain otherwise)',
   env: 'AWS_PROFILE',
