@@ -228,6 +228,21 @@ export interface KubeResourceRef {
   namespace?: string
 }
 
+/**
+ * Which kubeconfig and context to use, and for which cluster. The adapter loads kubeconfigs as
+ * kubectl does (`kubeconfig` alone, else the KUBECONFIG list merged, else kopsmith's own export of
+ * `cluster`, else ~/.kube/config) and refuses (RefusedError, exit 9) a context whose server is not
+ * the API of `cluster`, unless the user named the `context`.
+ */
+export interface KubeTarget {
+  /** `--kubeconfig PATH`: that one file. */
+  kubeconfig?: string
+  /** `--context NAME`, named by the user: used as it is. */
+  context?: string
+  /** The cluster the command acts on (`-f`, `--cluster`). */
+  cluster?: string
+}
+
 export interface Kube {
   /**
    * Server-side apply (PATCH application/apply-patch+yaml). A field-ownership conflict (409) throws

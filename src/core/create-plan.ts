@@ -15,6 +15,8 @@ export interface CreatePlanInput {
   namespaces: string[] | null
   /** Hardening ids waived by the cluster file, for the plan's record. */
   waived: string[]
+  /** `--write-kubeconfig`: the user's kubeconfig file that also gets a context for the cluster. */
+  writeKubeconfig?: string
 }
 
 /**
@@ -50,9 +52,13 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
     step('kops:update-cluster', 'kops update cluster --yes', 'run', 'creates or converges the cloud resources kops manages'),
     step('validate:wait', 'Validate until healthy (kops validate cluster -o json, our own loop)', 'check',
       'the cluster must pass validation several times in a row before anything is installed on it'),
-    step('kubeconfig:export', `Export admin kubeconfig to .kopsmith/kubeconfig/${c.name} (mode 0600)`, 'run',
+    step('kubeconfig:export', `Export admin kubeconfig to kopsmith's state directory: kubeconfig/${c.name} (mode 0600)`, 'run',
       'addons and namespaces are applied with it; kops admin credentials last 18h'),
   ]
+  if (input.writeKubeconfig !== undefined) {
+    steps.push(step('kubeconfig:write-user', `Write context ${c.name} into ${input.writeKubeconfig}`, 'run',
+      'asked for with --write-kubeconfig: kops merges a cluster, user and context into that file; the user is an admin credential valid 18h'))
+  }
   if (c.dns.type === 'private') {
     steps.push(step('dns:verify-private-zone', `Verify private zone ${c.dns.zone} is associated with the cluster VPC`, 'check',
       'kops created or associated it during update; the API name must resolve inside the VPC'))

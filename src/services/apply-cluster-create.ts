@@ -5,7 +5,7 @@ import {auditContextFor, auditKopsSpec} from '../core/hardening/checks.js'
 import {parseUpdateApplied} from '../core/kops/kops-output.js'
 import type {Plan} from '../core/plan.js'
 import {sandboxExpiresAt} from '../core/render/expiry.js'
-import type {Clock, Dns, Identity, Kops, Kube, PackageFiles, StateStore, UserFiles, Workspace} from '../ports.js'
+import type {Clock, Dns, Identity, Kops, Kube, KubeTarget, PackageFiles, StateStore, UserFiles, Workspace} from '../ports.js'
 import {runTasks, type TaskDisplay, type TaskSpec} from '../ui/tasks.js'
 import {installAddons} from './addons.js'
 import type {ApplyProgress} from './apply-manifests.js'
@@ -29,7 +29,7 @@ export interface CreatePorts {
   packageFiles: PackageFiles
   files: UserFiles
   operation: OperationContext
-  kube(kubeconfigPath: string): Promise<Kube>
+  kube(target: KubeTarget): Promise<Kube>
 }
 
 export interface ApplyCreateOptions {
@@ -158,13 +158,25 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         },
       },
       {
-        title: `Export admin kubeconfig to .kopsmith/${kubeconfigPath}`,
+        title: `Export admin kubeconfig to ${ports.workspace.resolve(kubeconfigPath)}`,
         run: async (r) => {
           await kopsPort.exportKubeconfig(name, ports.workspace.resolve(kubeconfigPath), {...kops, onOutput: r.output})
           await ports.workspace.setMode(kubeconfigPath, 0o600)
           return record('kubeconfig', 'exported, mode 0600')
         },
       },
+      ...(input.writeKubeconfig === undefined
+        ? []
+        : [
+            {
+              title: `Write context ${name} into ${input.writeKubeconfig}`,
+              run: async (r: {output(line: string): void}) => {
+                // kops merges into an existing file (other contexts stay) and writes it 0600.
+                await kopsPort.exportKubeconfig(name, input.writeKubeconfig!, {...kops, onOutput: r.output})
+                return record('kubeconfig-user', `context ${name} written to ${input.writeKubeconfig}`)
+              },
+            },
+          ]),
     ]
     if (config.dns.type === 'private') {
       tasks.push({
@@ -193,7 +205,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         title: `Namespaces from ${nsFile}`,
         run: async (r) => {
           const result = await bootstrapNamespaces(ports, {
-            file: nsFile, kubeconfig: ports.workspace.resolve(kubeconfigPath), prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000,
+            file: nsFile, kubeconfig: ports.workspace.resolve(kubeconfigPath), cluster: name, prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000,
             onProgress: (p) => r.output(describeProgress(p)),
           })
           return record('namespaces', `${result.namespaces.length} namespace(s)`)
@@ -201,7 +213,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
       })
     }
     await runTasks(tasks, options.display)
-    return {cluster: name, dryRun: false as const, kubeconfig: `.kopsmith/${kubeconfigPath}`, steps, hardening}
+    return {cluster: name, dryRun: false as const, kubeconfig: ports.workspace.resolve(kubeconfigPath), steps, hardening}
   })
 }
 

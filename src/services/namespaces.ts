@@ -2,23 +2,27 @@ import {toYamlStream} from '../core/apply/manifests.js'
 import {namespaceSetOwnerLabels} from '../core/apply/ownership.js'
 import {sortForApply} from '../core/apply/phases.js'
 import {UsageError} from '../core/errors.js'
-import {DEFAULT_NAMESPACE_SET, renderNamespaceSet} from '../core/namespaces/render.js'
+import {DEFAULT_NAMESPACE_SET, groupByNamespace, renderNamespaceSet} from '../core/namespaces/render.js'
 import {namespaceSetSchema, type NamespaceSet} from '../core/namespaces/schema.js'
 import {parseYamlFile} from '../core/yaml-file.js'
-import type {Clock, Kube, KubeObject, UserFiles} from '../ports.js'
+import type {Clock, Kube, KubeObject, KubeTarget, UserFiles} from '../ports.js'
 import {applyManifests, type ApplyProgress} from './apply-manifests.js'
 
 export interface NamespacesPorts {
   files: UserFiles
   clock: Clock
-  kube(kubeconfigPath: string): Promise<Kube>
+  kube(target: KubeTarget): Promise<Kube>
 }
 
 export interface BootstrapNamespacesInput {
   /** The NamespaceSet file. */
   file: string
-  /** Required unless dryRun. */
+  /** `--kubeconfig`; by default KUBECONFIG, else the admin kubeconfig `cluster create` exported of `cluster`. */
   kubeconfig?: string
+  /** `--context`, named by the user. */
+  context?: string
+  /** `--cluster`: the cluster to change; the kubeconfig context must point at its API. */
+  cluster?: string
   prune: boolean
   force: boolean
   /** Render only; with outputDir, write one manifest file per namespace. No cluster is contacted. */
@@ -82,8 +86,15 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
     if (input.outputDir) result.files = await writeNamespaceManifests(ports.files, input.outputDir, set, objects)
     return result
   }
-  if (!input.kubeconfig) throw new UsageError('no kubeconfig given', {suggestions: ['Pass --kubeconfig PATH or set KUBECONFIG', 'Or render only: --dry-run --output-dir DIR']})
-  const kube = await ports.kube(input.kubeconfig)
+  // A NamespaceSet file names no cluster: acting on whatever the current context points at is how the
+  // wrong cluster gets changed. So the run names it, by --cluster (checked against the context's
+  // server) or by --context (the user's explicit choice).
+  if (input.cluster === undefined && input.context === undefined) {
+    throw new UsageError('namespaces bootstrap changes a cluster; name it with --cluster NAME (checked against the kubeconfig context) or --context NAME', {
+      suggestions: ['kopsmith namespaces bootstrap -f namespaces.yaml --cluster prod.k8s.acme.de --yes', 'Or render only: --dry-run --output-dir DIR'],
+    })
+  }
+  const kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster: input.cluster})
   try {
     const applied = await applyManifests(kube, objects, {
       force: input.force,
@@ -110,10 +121,9 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
 async function writeNamespaceManifests(files: UserFiles, outputDir: string, set: NamespaceSet, objects: KubeObject[]): Promise<string[]> {
   const out = outputDir.replace(/\/+$/, '')
   const written: string[] = []
-  for (const entry of set.namespaces) {
-    const own = sortForApply(objects.filter((o) => o.metadata.name === entry.name && o.kind === 'Namespace' ? true : o.metadata.namespace === entry.name))
-    const name = `${entry.name}.yaml`
-    await files.write(`${out}/${name}`, toYamlStream(own))
+  for (const group of groupByNamespace(set, objects)) {
+    const name = `${group.namespace}.yaml`
+    await files.write(`${out}/${name}`, toYamlStream(sortForApply(group.objects)))
     written.push(name)
   }
   return written

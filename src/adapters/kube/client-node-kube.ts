@@ -1,11 +1,23 @@
-import {existsSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 
 import {KubeConfig} from '@kubernetes/client-node'
 
 import {ApiError, CliError, PreconditionError} from '../../core/errors.js'
+import {selectContext, toKubeconfigDocument, type MergedKubeconfig} from '../../core/kube/kubeconfig.js'
 import type {ApplyOptions, Kube, KubeObject, KubeResourceRef} from '../../ports.js'
+import {loadKubeconfigFileSync} from './kubeconfig-loader.js'
+
+/** Kubeconfig files merged by kubectl's rules, and the context chosen from them. */
+export interface ChosenKubeconfig {
+  merged: MergedKubeconfig
+  context: string
+}
+
+function chooseCurrent(path: string): ChosenKubeconfig {
+  const merged = loadKubeconfigFileSync(path)
+  return {merged, context: selectContext(merged, {}).context}
+}
 
 interface ResourceInfo {
   plural: string
@@ -47,20 +59,27 @@ export class ClientNodeKube implements Kube {
   private auth: {headers: Record<string, string>; at: number} | undefined
   private readonly requestTimeoutMs: number
 
-  constructor(kubeconfigPath: string, options: ClientNodeKubeOptions = {}) {
-    if (!existsSync(kubeconfigPath)) {
-      throw new PreconditionError(`kubeconfig ${kubeconfigPath} does not exist`, {
-        suggestions: ['Pass --kubeconfig PATH or set KUBECONFIG', 'After `kopsmith cluster create`, the kubeconfig is at .kopsmith/kubeconfig/<cluster-name>'],
-      })
-    }
+  /**
+   * `kubeconfig` is a kubeconfig file (its current context is used) or what `deps.kube()` chose:
+   * the files merged by kubectl's rules and the context that passed the cluster check.
+   */
+  constructor(kubeconfig: string | ChosenKubeconfig, options: ClientNodeKubeOptions = {}) {
+    const chosen = typeof kubeconfig === 'string' ? chooseCurrent(kubeconfig) : kubeconfig
+    const where = chosen.merged.files.join(', ')
     try {
-      this.kc.loadFromFile(kubeconfigPath)
+      this.kc.loadFromString(JSON.stringify(toKubeconfigDocument(chosen.merged, chosen.context)))
     } catch (error) {
-      throw new PreconditionError(`kubeconfig ${kubeconfigPath} cannot be read: ${(error as Error).message}`, {cause: error})
+      // client-node's messages name missing fields; anything else might quote the file, so it is not passed on.
+      const message = error instanceof Error && /^(clusters|users|contexts)\[\d+\]\.[\w.-]+ is missing$/.test(error.message) ? error.message : 'it is not a kubeconfig client-node can use'
+      throw new PreconditionError(`kubeconfig ${where} cannot be used: ${message}`)
     }
     const cluster = this.kc.getCurrentCluster()
-    if (!cluster) throw new PreconditionError(`kubeconfig ${kubeconfigPath} has no current context with a cluster`, {suggestions: ['Set current-context in the kubeconfig']})
-    this.server = new URL(cluster.server)
+    if (!cluster) throw new PreconditionError(`kubeconfig ${where} has no current context with a cluster`, {suggestions: ['Set current-context in the kubeconfig, or pass --context']})
+    try {
+      this.server = new URL(cluster.server)
+    } catch {
+      throw new PreconditionError(`kubeconfig ${where}: the server of context "${chosen.context}" is not a URL`)
+    }
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000
     this.maxSockets = options.maxSockets ?? 64
   }
@@ -201,8 +220,7 @@ export class ClientNodeKube implements Kube {
       return await this.send(method, path, options)
     } catch (error) {
       if (error instanceof CliError) throw error
-      throw new ApiError(`Cannot use the kubeconfig's credentials for ${this.server.origin}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
+      throw new ApiError(`Cannot use the kubeconfig's credentials for ${this.server.origin}: ${credentialProblem(error)}`, {
         suggestions: ['Export a fresh admin kubeconfig: kops export kubeconfig --admin (kopsmith cluster create does this)', 'Check the certificate data in the kubeconfig'],
         details: {server: this.server.origin, method, path},
       })
@@ -291,6 +309,16 @@ export class ClientNodeKube implements Kube {
       details: {status: res.status, reason: status.reason, causes: status.details?.causes},
     })
   }
+}
+
+/**
+ * Why credentials could not be used, without echoing them: an exec plugin's stderr, or a parser's
+ * message about certificate data, may quote what it was given. Error codes (TLS, OpenSSL) are safe.
+ */
+function credentialProblem(error: unknown): string {
+  const code = (error as {code?: unknown} | null)?.code
+  if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code)) return `${code} (check the certificate and key data in the kubeconfig)`
+  return 'the credentials (client certificate, token or exec plugin) could not be loaded; their content is not shown'
 }
 
 function collectionPath(apiVersion: string, plural: string): string {

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {dryRunFlag, durationFlag, yesFlag} from '../../flags.js'
+import {clusterNameFlag, contextFlag, dryRunFlag, durationFlag, kubeconfigFlag, yesFlag} from '../../flags.js'
 import {bootstrapNamespaces, loadNamespaceSet, type BootstrapNamespacesResult} from '../../services/namespaces.js'
 
 export default class NamespacesBootstrap extends BaseCommand {
@@ -13,13 +13,16 @@ Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-den
 
   static override examples = [
     '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --dry-run --output-dir out/namespaces',
-    '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --kubeconfig .kopsmith/kubeconfig/prod.k8s.acme.de --yes',
+    '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --cluster prod.k8s.acme.de --yes',
+    '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --kubeconfig ~/.kube/config --context prod-admin --yes',
     '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --prune --yes --json',
   ]
 
   static override flags = {
     file: Flags.string({char: 'f', description: 'NamespaceSet file (kopsmith/v1alpha1 NamespaceSet)', env: 'KOPSMITH_NAMESPACES_FILE', helpValue: 'FILE', required: true}),
-    kubeconfig: Flags.string({description: 'kubeconfig of the cluster', env: 'KUBECONFIG', helpValue: 'PATH'}),
+    cluster: clusterNameFlag({description: "The cluster to change: the kubeconfig context must point at its API (api.NAME or api.internal.NAME); needed unless --context names the context"}),
+    kubeconfig: kubeconfigFlag,
+    context: contextFlag,
     prune: Flags.boolean({description: 'Delete namespaces and objects of this set that the file no longer lists', default: false}),
     'force-conflicts': Flags.boolean({description: 'Take ownership of fields another field manager owns', default: false}),
     'dry-run': dryRunFlag,
@@ -35,7 +38,9 @@ Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-den
     if (!dryRun && !flags.yes) await this.confirmApply(deps, flags.file, flags.prune)
     const result = await bootstrapNamespaces(deps, {
       file: flags.file,
-      kubeconfig: flags.kubeconfig?.split(':')[0],
+      kubeconfig: flags.kubeconfig,
+      context: flags.context,
+      cluster: flags.cluster,
       prune: flags.prune,
       force: flags['force-conflicts'],
       dryRun,

@@ -1,6 +1,7 @@
 import {Netmask} from 'netmask'
 
 import {InvalidFileError, RefusedError, formatIssue, type FileIssue} from '../errors.js'
+import {describeExposure, publicExposure} from '../net/exposure.js'
 import {parseMaintenanceWindow} from '../window.js'
 import {formatPath, positionOf, readYamlDocument, type YamlDocument} from '../yaml-file.js'
 import {defaultDiscoveryBucket, PROFILE_DEFAULTS, resolveClusterConfig, SANDBOX_MAX_TTL_HOURS} from './defaults.js'
@@ -214,16 +215,23 @@ function networkIssues(spec: Spec, at: At): FileIssue[] {
 function accessIssues(spec: Spec, at: At): FileIssue[] {
   const issues: FileIssue[] = []
   for (const kind of ['api', 'ssh'] as const) {
+    const what = kind === 'api' ? 'the Kubernetes API' : 'SSH'
+    let slashZero = false
     spec.access[kind].forEach((cidr, i) => {
       const block = new Netmask(cidr)
-      const what = kind === 'api' ? 'the Kubernetes API' : 'SSH'
       if (block.bitmask === 0) {
+        slashZero = true
         issues.push(at(['spec', 'access', kind, i], `${cidr} would open ${what} to the whole internet; list only the networks that need it, e.g. 10.0.0.0/8`))
         return
       }
       const canonical = canonicalIssue(cidr, block)
       if (canonical) issues.push(at(['spec', 'access', kind, i], canonical))
     })
+    // What the CIDRs admit together: 0.0.0.0/1 + 128.0.0.0/1 is as open as 0.0.0.0/0 (core/net/exposure.ts).
+    if (slashZero) continue
+    for (const exposure of publicExposure(spec.access[kind])) {
+      if (exposure.tooOpen) issues.push(at(['spec', 'access', kind], `${describeExposure(exposure, what)}; list only the networks that need it, e.g. 10.0.0.0/8`))
+    }
   }
   if (spec.access.ssh.length > 0 && !spec.bastion?.enabled) {
     issues.push(at(['spec', 'access', 'ssh'], 'SSH is only allowed through a bastion: set spec.bastion.enabled: true, or leave access.ssh empty for no SSH at all'))

@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {BUCKET_NAME, DNS_1123_SUBDOMAIN} from '../naming.js'
+import {IPV4_CIDR} from '../net/exposure.js'
 import {GERMAN_REGIONS, HARDENING_IDS, type HardeningId} from './constants.js'
 
 /**
@@ -11,14 +13,9 @@ import {GERMAN_REGIONS, HARDENING_IDS, type HardeningId} from './constants.js'
 
 export {GERMAN_REGIONS, HARDENING_IDS, type HardeningId}
 
-// Labels of at most 63 characters, the whole name at most 253 (RFC 1123, as Kubernetes and Route53 check).
-const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
-// S3 general purpose bucket naming rules: no `..`, not shaped like an IP address, no reserved prefix or suffix.
-const BUCKET_NAME = /^(?!xn--|sthree-)(?!.*(-s3alias|--ol-s3)$)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 // A key id, a multi-Region key id, an alias name, or the ARN of a key or an alias.
 const KMS_KEY = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+)$/
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/
 const K8S_VERSION = /^1\.(\d+)\.(\d+)$/
 // Units largest first, each at most once: 3d, 72h, 1h30m, 90s (parsed by duration.ts).
 const DURATION = /^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/

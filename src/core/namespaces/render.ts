@@ -23,6 +23,20 @@ export function renderNamespaceSet(set: NamespaceSet, options: RenderNamespacesO
  * policies with allow rules (DNS always; ingress controller and extra egress when asked), the team
  * bound to `edit`, and optionally a CI `deployer` identity limited to deploy-relevant verbs.
  */
+/**
+ * The rendered objects of a set, one group per namespace in the file's order: the Namespace itself
+ * and everything that lives in it. One pass over the objects (a set of 4,000 namespaces renders
+ * about 40,000 objects; filtering them once per namespace took 23 s).
+ */
+export function groupByNamespace(set: NamespaceSet, objects: readonly KubeObject[]): Array<{namespace: string; objects: KubeObject[]}> {
+  const groups = new Map<string, KubeObject[]>(set.namespaces.map((n) => [n.name, []]))
+  for (const object of objects) {
+    const namespace = object.kind === 'Namespace' ? object.metadata.name : object.metadata.namespace
+    if (namespace !== undefined) groups.get(namespace)?.push(object)
+  }
+  return [...groups].map(([namespace, own]) => ({namespace, objects: own}))
+}
+
 export function renderNamespace(entry: NamespaceEntry, options: RenderNamespacesOptions = {}): KubeObject[] {
   const ns = entry.name
   const version = options.podSecurityVersion ?? 'latest'

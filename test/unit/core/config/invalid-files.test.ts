@@ -61,6 +61,8 @@ const CASES: Case[] = [
   // access and network
   {file: 'api-open-to-world.yaml', exit: 3, path: 'spec.access.api[0]', line: 20, column: 11, message: '0.0.0.0/0 would open the Kubernetes API to the whole internet'},
   {file: 'ssh-slash-zero.yaml', exit: 3, path: 'spec.access.ssh[0]', line: 21, column: 11, message: '192.168.0.0/0 would open SSH to the whole internet'},
+  {file: 'api-open-in-halves.yaml', exit: 3, path: 'spec.access.api', line: 20, column: 5, message: 'together these CIDRs open the Kubernetes API to the whole IPv4 internet'},
+  {file: 'ssh-open-in-pieces.yaml', exit: 3, path: 'spec.access.ssh', line: 21, column: 5, message: 'together these CIDRs open SSH to 1,086,324,736 public IPv4 addresses'},
   {file: 'ssh-without-bastion.yaml', exit: 3, path: 'spec.access.ssh', line: 21, column: 5, message: 'SSH is only allowed through a bastion'},
   {file: 'non-canonical-cidr.yaml', exit: 3, path: 'spec.access.api[0]', line: 20, column: 11, message: 'did you mean 10.0.0.0/8?'},
   {file: 'public-network-cidr.yaml', exit: 3, path: 'spec.network.cidr', line: 17, column: 5, message: '8.20.0.0/16 is not a private range'},
