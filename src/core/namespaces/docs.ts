@@ -1,3 +1,4 @@
+import {withGeneratedBlock} from '../markdown.js'
 import {DEPLOYER_RULES} from './render.js'
 
 export const DEPLOYER_TABLE_START = '<!-- deployer-rules:start (generated from DEPLOYER_RULES in src/core/namespaces/render.ts; a test keeps it in sync) -->'
@@ -13,8 +14,5 @@ export function deployerRulesMarkdown(): string {
 
 /** Replaces the table between the markers of a page (for regenerating docs/access.md). */
 export function withDeployerTable(page: string): string {
-  const start = page.indexOf(DEPLOYER_TABLE_START)
-  const end = page.indexOf(DEPLOYER_TABLE_END)
-  if (start < 0 || end < start) throw new Error('the page has no deployer-rules markers')
-  return page.slice(0, start) + deployerRulesMarkdown() + page.slice(end + DEPLOYER_TABLE_END.length)
+  return withGeneratedBlock(page, DEPLOYER_TABLE_START, DEPLOYER_TABLE_END, deployerRulesMarkdown())
 }
