@@ -260,6 +260,25 @@ export interface Kube {
   isServed(apiVersion: string, kind: string): Promise<boolean>
   /** Releases pooled keep-alive connections, so the process can exit. */
   close(): void
+  /**
+   * TokenRequest (`POST /api/v1/namespaces/NS/serviceaccounts/NAME/token`): a token bound to the
+   * ServiceAccount, expiring after `expirationSeconds` (the API refuses less than 600), with where it
+   * is valid (the kubeconfig's server and CA). Failures throw ApiError with `details.status` (404:
+   * no such ServiceAccount; 403: the caller may not create `serviceaccounts/token` there).
+   */
+  requestServiceAccountToken(namespace: string, name: string, options: {expirationSeconds: number}): Promise<ServiceAccountToken>
+}
+
+export interface ServiceAccountToken {
+  /** The bearer token itself: never logged, never in an error message. */
+  token: string
+  /** RFC 3339, as the API server set it (it may shorten what was asked). */
+  expirationTimestamp: string
+  server: string
+  /** Base64 PEM of the CA that signs the API server's certificate. */
+  certificateAuthorityData?: string
+  tlsServerName?: string
+  insecureSkipTlsVerify?: boolean
 }
 
 // ---------------------------------------------------------------- people and time

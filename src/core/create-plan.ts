@@ -44,7 +44,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
       : step('dns:check-private-zone', `Check private hosted zone ${c.dns.zone}`, 'check',
         'kops creates or associates the private zone with the cluster VPC; refuse a conflicting zone of the same name first'),
     step('render:kops-spec', `Render kops spec (${1 + c.controlPlane.count + c.nodeGroups.length + (c.bastion.enabled ? 1 : 0)} documents)`, 'run',
-      `hardened baseline H01–H18${input.waived.length ? `; waived: ${input.waived.join(', ')}` : ''}`),
+      `hardened baseline H01–H19${input.waived.length ? `; waived: ${input.waived.join(', ')}` : ''}`),
     step('kops:create-or-replace', `kops create -f (or kops replace -f when the stored spec differs)`, 'create',
       'find the stored cluster; absent → create, different → replace, equal → nothing'),
     step('kops:encryption-secret', 'kops create secret encryptionconfig', 'create',

@@ -13,7 +13,7 @@ import {findClusterMetadata, metadataFromConfig, writeClusterMetadata} from './c
 import {hardeningRefusal, summariseHardening, type CreateClusterInput, type HardeningSummary} from './create-cluster.js'
 import {ensureDnsZone, verifyPrivateZone} from './dns-zone.js'
 import {checkKopsSupports} from './kops-preflight.js'
-import {bootstrapNamespaces} from './namespaces.js'
+import {bootstrapNamespaces, loadNamespaceSet} from './namespaces.js'
 import {runLockedOperation, type OperationContext} from './operation.js'
 import {renderClusterManifests} from './render-cluster.js'
 import {ensureStateBuckets} from './state-bucket.js'
@@ -66,6 +66,9 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
   const name = config.name
   const logFile = ports.workspace.runLogPath(name, 'create')
   const kopsPort = ports.kops.withStateStore(`s3://${config.stateStore.bucket}`, {logFile})
+  // A team group nobody can log in with is an invalid namespaces file: say so before anything is touched.
+  const access = {cluster: name, authentication: config.authentication, clusterFile: input.file}
+  if (!input.skip.has('namespaces') && config.namespaces) await loadNamespaceSet(ports.files, resolveBeside(input.file, config.namespaces.file), access)
   await ports.identity.whoAmI()
   await checkKopsSupports(kopsPort, config.kubernetesVersion)
   await ensureStateBuckets(ports.store, config)
@@ -205,7 +208,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         title: `Namespaces from ${nsFile}`,
         run: async (r) => {
           const result = await bootstrapNamespaces(ports, {
-            file: nsFile, kubeconfig: ports.workspace.resolve(kubeconfigPath), cluster: name, prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000,
+            file: nsFile, access, kubeconfig: ports.workspace.resolve(kubeconfigPath), cluster: name, prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000,
             onProgress: (p) => r.output(describeProgress(p)),
           })
           return record('namespaces', `${result.namespaces.length} namespace(s)`)

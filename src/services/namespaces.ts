@@ -1,10 +1,12 @@
 import {toYamlStream} from '../core/apply/manifests.js'
 import {namespaceSetOwnerLabels} from '../core/apply/ownership.js'
 import {sortForApply} from '../core/apply/phases.js'
-import {UsageError} from '../core/errors.js'
+import type {AuthenticationConfig} from '../core/config/types.js'
+import {InvalidFileError, UsageError} from '../core/errors.js'
+import {teamAccessProblems, teamAccessSuggestions} from '../core/namespaces/access.js'
 import {DEFAULT_NAMESPACE_SET, groupByNamespace, renderNamespaceSet} from '../core/namespaces/render.js'
 import {namespaceSetSchema, type NamespaceSet} from '../core/namespaces/schema.js'
-import {parseYamlFile} from '../core/yaml-file.js'
+import {parseYamlFile, positionOf} from '../core/yaml-file.js'
 import type {Clock, Kube, KubeObject, KubeTarget, UserFiles} from '../ports.js'
 import {applyManifests, type ApplyProgress} from './apply-manifests.js'
 
@@ -14,9 +16,19 @@ export interface NamespacesPorts {
   kube(target: KubeTarget): Promise<Kube>
 }
 
+/** How the cluster the namespaces go to authenticates, from its cluster file. */
+export interface ClusterAccess {
+  cluster: string
+  authentication: AuthenticationConfig
+  /** The cluster file, named in suggestions. */
+  clusterFile?: string
+}
+
 export interface BootstrapNamespacesInput {
   /** The NamespaceSet file. */
   file: string
+  /** When given, every team's group must be one someone who logs in can hold (exit 3 otherwise); it also names the cluster. */
+  access?: ClusterAccess
   /** `--kubeconfig`; by default KUBECONFIG, else the admin kubeconfig `cluster create` exported of `cluster`. */
   kubeconfig?: string
   /** `--context`, named by the user. */
@@ -51,10 +63,18 @@ export interface BootstrapNamespacesResult {
 }
 
 /** Reads and validates a NamespaceSet file: exit 2 when missing, exit 3 (path, line:column) when invalid. */
-export async function loadNamespaceSet(files: UserFiles, path: string): Promise<NamespaceSet> {
+export async function loadNamespaceSet(files: UserFiles, path: string, access?: ClusterAccess): Promise<NamespaceSet> {
   const text = await files.read(path)
   if (text === undefined) throw new UsageError(`namespaces file ${path} does not exist`, {suggestions: ['Pass the path of a NamespaceSet file with -f (see examples/namespaces.yaml)']})
-  return parseYamlFile(text, path, namespaceSetSchema).value
+  const {value: set, doc, lines} = parseYamlFile(text, path, namespaceSetSchema)
+  if (access) {
+    const problems = teamAccessProblems(set, access.authentication, access.cluster)
+    if (problems.length > 0) {
+      const issues = problems.map((p) => ({path: `namespaces[${p.index}].team`, message: p.message, ...positionOf(doc, lines, ['namespaces', p.index, 'team'])}))
+      throw new InvalidFileError(path, issues, {suggestions: teamAccessSuggestions(problems, access.authentication, access.clusterFile)})
+    }
+  }
+  return set
 }
 
 /** The manifests of a set, sorted for apply (phase, kind, namespace, name). */
@@ -68,7 +88,7 @@ export function renderNamespaceManifests(set: NamespaceSet, options: {setName?: 
  * objects of this set that the file no longer lists.
  */
 export async function bootstrapNamespaces(ports: NamespacesPorts, input: BootstrapNamespacesInput): Promise<BootstrapNamespacesResult> {
-  const set = await loadNamespaceSet(ports.files, input.file)
+  const set = await loadNamespaceSet(ports.files, input.file, input.access)
   const setName = input.setName ?? DEFAULT_NAMESPACE_SET
   const objects = renderNamespaceSet(set, {setName, podSecurityVersion: input.podSecurityVersion})
   const result: BootstrapNamespacesResult = {
@@ -89,12 +109,13 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
   // A NamespaceSet file names no cluster: acting on whatever the current context points at is how the
   // wrong cluster gets changed. So the run names it, by --cluster (checked against the context's
   // server) or by --context (the user's explicit choice).
-  if (input.cluster === undefined && input.context === undefined) {
-    throw new UsageError('namespaces bootstrap changes a cluster; name it with --cluster NAME (checked against the kubeconfig context) or --context NAME', {
-      suggestions: ['kopsmith namespaces bootstrap -f namespaces.yaml --cluster prod.k8s.acme.de --yes', 'Or render only: --dry-run --output-dir DIR'],
+  const cluster = input.cluster ?? input.access?.cluster
+  if (cluster === undefined && input.context === undefined) {
+    throw new UsageError('namespaces bootstrap changes a cluster; name it with -c CLUSTER_FILE or --cluster NAME (checked against the kubeconfig context), or --context NAME', {
+      suggestions: ['kopsmith namespaces bootstrap -f namespaces.yaml -c clusters/prod.yaml --yes', 'Or render only: --dry-run --output-dir DIR'],
     })
   }
-  const kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster: input.cluster})
+  const kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster})
   try {
     const applied = await applyManifests(kube, objects, {
       force: input.force,

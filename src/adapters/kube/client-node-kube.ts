@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 
@@ -5,7 +6,7 @@ import {KubeConfig} from '@kubernetes/client-node'
 
 import {ApiError, CliError, PreconditionError} from '../../core/errors.js'
 import {selectContext, toKubeconfigDocument, type MergedKubeconfig} from '../../core/kube/kubeconfig.js'
-import type {ApplyOptions, Kube, KubeObject, KubeResourceRef} from '../../ports.js'
+import type {ApplyOptions, Kube, KubeObject, KubeResourceRef, ServiceAccountToken} from '../../ports.js'
 import {loadKubeconfigFileSync} from './kubeconfig-loader.js'
 
 /** Kubeconfig files merged by kubectl's rules, and the context chosen from them. */
@@ -308,6 +309,37 @@ export class ClientNodeKube implements Kube {
       suggestions,
       details: {status: res.status, reason: status.reason, causes: status.details?.causes},
     })
+  }
+
+  // ------------------------------------------------------------------ TokenRequest
+
+  async requestServiceAccountToken(namespace: string, name: string, options: {expirationSeconds: number}): Promise<ServiceAccountToken> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}/token`
+    // No audiences: the token is for the API server itself (its default audiences).
+    const body = {apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {expirationSeconds: options.expirationSeconds}}
+    const res = await this.request('POST', path, {body: JSON.stringify(body), contentType: 'application/json'})
+    if (res.status !== 201 && res.status !== 200) throw this.httpError(`Requesting a token for ServiceAccount ${namespace}/${name}`, res)
+    const status = (res.body as {status?: {token?: unknown; expirationTimestamp?: unknown}} | undefined)?.status
+    if (typeof status?.token !== 'string' || typeof status.expirationTimestamp !== 'string') {
+      throw new ApiError(`Requesting a token for ServiceAccount ${namespace}/${name}: the API server answered without a token`, {details: {status: res.status}})
+    }
+    const cluster = this.kc.getCurrentCluster()
+    let certificateAuthorityData = cluster?.caData
+    if (!certificateAuthorityData && cluster?.caFile) {
+      try {
+        certificateAuthorityData = readFileSync(cluster.caFile).toString('base64')
+      } catch (error) {
+        throw new PreconditionError(`the kubeconfig's certificate-authority ${cluster.caFile} cannot be read: ${(error as Error).message}`, {cause: error})
+      }
+    }
+    return {
+      token: status.token,
+      expirationTimestamp: status.expirationTimestamp,
+      server: cluster?.server ?? this.server.origin,
+      ...(certificateAuthorityData ? {certificateAuthorityData} : {}),
+      ...(cluster?.tlsServerName ? {tlsServerName: cluster.tlsServerName} : {}),
+      ...(cluster?.skipTLSVerify ? {insecureSkipTlsVerify: true} : {}),
+    }
   }
 }
 

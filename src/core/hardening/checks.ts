@@ -507,16 +507,46 @@ const DEFINITIONS: CheckDefinition[] = [
       return {findings: [{path: 'spec.kubernetesVersion', expected: `Kubernetes ${window} for kops ${context.kopsVersion}`, actual: version}]}
     },
   },
+  {
+    id: 'H19',
+    title: 'Nobody logs in as one of Kubernetes\' own identities',
+    risk: 'An IAM role mapped to `system:masters` is cluster-admin that no RBAC rule can limit or revoke (other `system:` groups get the powers of nodes or controllers); an OIDC token read without a prefix can name any user or group, `system:masters` included.',
+    field: '`spec.authentication.aws.identityMappings[].groups`, `.username`; `spec.kubeAPIServer.oidcUsernamePrefix`, `.oidcGroupsPrefix` (with `oidcIssuerURL`, `oidcGroupsClaim`)',
+    expected: 'no mapping to a `system:` group or user name; OIDC username and groups prefixes set, not `-`, not under `system:`',
+    fix: 'Map IAM roles to team groups (`authentication.aws.mappings` in the cluster file) and let `namespaces bootstrap` bind them; set `authentication.oidc.usernamePrefix` and `groupsPrefix`, e.g. `oidc:`. Cluster administrators use the kops admin kubeconfig.',
+    run(view) {
+      const findings: Finding[] = []
+      const at = 'spec.authentication.aws.identityMappings'
+      ;(arrayAt(view.spec, 'authentication.aws.identityMappings') ?? []).forEach((mapping, i) => {
+        const username = valueAt(mapping, 'username')
+        if (typeof username === 'string' && isSystemIdentity(username)) findings.push({path: `${at}[${i}].username`, expected: 'a user name outside system:', actual: username})
+        ;(arrayAt(mapping, 'groups') ?? []).forEach((group, j) => {
+          if (typeof group === 'string' && isSystemIdentity(group)) findings.push({path: `${at}[${i}].groups[${j}]`, expected: 'a group outside system:', actual: group})
+        })
+      })
+      const api = objectAt(view.spec, 'kubeAPIServer') ?? {}
+      const prefixes: Array<[string, boolean]> = [
+        ['oidcUsernamePrefix', api.oidcIssuerURL !== undefined],
+        ['oidcGroupsPrefix', api.oidcIssuerURL !== undefined && api.oidcGroupsClaim !== undefined],
+      ]
+      for (const [key, needed] of prefixes) {
+        const prefix = api[key]
+        const ok = typeof prefix === 'string' && prefix !== '' && prefix !== '-' && !isSystemIdentity(prefix)
+        if (needed && !ok) findings.push({path: `spec.kubeAPIServer.${key}`, expected: 'a prefix such as oidc: (not empty, not -, not under system:)', actual: prefix})
+      }
+      return {findings}
+    },
+  },
 ]
 
-if (DEFINITIONS.map((d) => d.id).join() !== HARDENING_IDS.join()) throw new Error('hardening checks must cover H01–H18 in order')
+if (DEFINITIONS.map((d) => d.id).join() !== HARDENING_IDS.join()) throw new Error('hardening checks must cover H01–H19 in order')
 
-/** The baseline H01–H18, in order, without the code. */
+/** The baseline H01–H19, in order, without the code. */
 export const HARDENING_CHECKS: readonly HardeningCheck[] = DEFINITIONS.map(({id, title, risk, field, expected, fix}) => ({id, title, risk, field, expected, fix}))
 
 /**
  * Runs every check against a kops Cluster and its InstanceGroups (rendered or as kops stored them).
- * One result per check, H01–H18 in order. A waived check reports `waived` with its reason instead
+ * One result per check, H01–H19 in order. A waived check reports `waived` with its reason instead
  * of failing; `unknown` only when the context lacks what a check needs and the spec shows nothing wrong.
  */
 export function auditKopsSpec(spec: KopsSpecInput, context: AuditContext = {}): CheckResult[] {
@@ -602,6 +632,11 @@ function isAuditPolicy(content: unknown, isBase64: boolean): boolean {
 
 function summarize(value: unknown): unknown {
   return typeof value === 'string' && value.length > 80 ? `${value.slice(0, 77)}...` : value
+}
+
+/** Kubernetes' own users and groups (system:masters, system:nodes, system:serviceaccount:…). */
+function isSystemIdentity(name: string): boolean {
+  return name.startsWith('system:')
 }
 
 function isRfc3339(text: string): boolean {

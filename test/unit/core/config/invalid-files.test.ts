@@ -81,6 +81,13 @@ const CASES: Case[] = [
   // addons
   {file: 'opensearch-without-endpoint.yaml', exit: 3, path: 'spec.addons.logging.endpoint', line: 32, column: 5, message: 'logging to opensearch needs an endpoint'},
   {file: 'cloudwatch-retention.yaml', exit: 3, path: 'spec.addons.logging.retentionDays', line: 34, column: 7, message: 'CloudWatch Logs cannot keep logs for 10 days'},
+  // authentication
+  {file: 'auth-system-masters.yaml', exit: 3, path: 'spec.authentication.aws.mappings[0].groups[1]', line: 43, column: 30, message: '"system:masters" is one of Kubernetes\' own groups'},
+  {file: 'auth-role-with-path.yaml', exit: 3, path: 'spec.authentication.aws.mappings[0].roleARN', line: 42, column: 11, message: 'would never match; write arn:aws:iam::123456789012:role/payments-devs'},
+  {file: 'auth-oidc-without-groups-prefix.yaml', exit: 3, path: 'spec.authentication.oidc.groupsPrefix', line: 40, column: 5, message: 'required field is missing'},
+  {file: 'auth-oidc-prefix-disabled.yaml', exit: 3, path: 'spec.authentication.oidc.usernamePrefix', line: 43, column: 7, message: 'a prefix is required, so that no ID token can name one of Kubernetes\' own users'},
+  {file: 'auth-oidc-http-issuer.yaml', exit: 3, path: 'spec.authentication.oidc.issuerURL', line: 41, column: 7, message: 'expected an https URL'},
+  {file: 'auth-empty.yaml', exit: 3, path: 'spec.authentication', line: 39, column: 3, message: 'names no method'},
   // waivers
   {file: 'duplicate-waiver.yaml', exit: 3, path: 'spec.waivers[1].id', line: 42, column: 7, message: 'H04 is already waived at spec.waivers[0]'},
   {file: 'short-waiver-reason.yaml', exit: 3, path: 'spec.waivers[0].reason', line: 41, column: 7, message: 'expected a written reason of at least 10 characters'},

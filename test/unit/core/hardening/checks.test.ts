@@ -121,10 +121,15 @@ const BREAKAGES: Breakage[] = [
   {id: 'H18', what: 'Kubernetes newer than the kops binary', mutate: (s) => (s.cluster.spec.kubernetesVersion = '1.36.3')},
   {id: 'H18', what: 'a kops too old for this Kubernetes', mutate: (_s, c) => (c.kopsVersion = '1.33.4')},
   {id: 'H18', what: 'a Kubernetes below the kops floor', mutate: (s) => (s.cluster.spec.kubernetesVersion = '1.28.15')},
+  {id: 'H19', what: 'an IAM role mapped to system:masters', mutate: (s) => s.cluster.spec.authentication.aws.identityMappings[0].groups.push('system:masters')},
+  {id: 'H19', what: 'an IAM role logging in as a system: user', mutate: (s) => (s.cluster.spec.authentication.aws.identityMappings[1].username = 'system:kube-scheduler')},
+  {id: 'H19', what: 'OIDC groups read without a prefix', base: 'sandbox', mutate: (s) => delete s.cluster.spec.kubeAPIServer.oidcGroupsPrefix},
+  {id: 'H19', what: 'OIDC user names with the prefix switched off', base: 'sandbox', mutate: (s) => (s.cluster.spec.kubeAPIServer.oidcUsernamePrefix = '-')},
+  {id: 'H19', what: 'OIDC groups prefixed into system:', base: 'sandbox', mutate: (s) => (s.cluster.spec.kubeAPIServer.oidcGroupsPrefix = 'system:')},
 ]
 
 describe('HARDENING_CHECKS', () => {
-  it('lists H01–H18 in order, each with a title, risk, kops field, expected value and fix', () => {
+  it('lists H01–H19 in order, each with a title, risk, kops field, expected value and fix', () => {
     expect(HARDENING_CHECKS.map((c) => c.id)).toEqual([...HARDENING_IDS])
     for (const check of HARDENING_CHECKS) {
       for (const key of ['title', 'risk', 'field', 'expected', 'fix'] as const) expect(check[key].length, `${check.id}.${key}`).toBeGreaterThan(5)
@@ -235,6 +240,19 @@ describe('auditKopsSpec: findings, unknowns and waivers', () => {
     for (const etcd of spec.cluster.spec.etcdClusters) delete etcd.manager
     ig(spec, 'control-plane-eu-central-1a').spec.role = 'ControlPlane'
     expect(auditKopsSpec(spec, context).filter((r) => r.status !== 'pass')).toEqual([])
+  })
+
+  it('H19 names each system: group of a mapping, and leaves OIDC groups alone when no groups claim is read', () => {
+    const {spec, context} = fresh(BASE)
+    spec.cluster.spec.authentication.aws.identityMappings[0].groups = ['payments-devs', 'system:masters', 'system:nodes']
+    expect(auditKopsSpec(spec, context).find((r) => r.id === 'H19')?.findings).toEqual([
+      {path: 'spec.authentication.aws.identityMappings[0].groups[1]', expected: 'a group outside system:', actual: 'system:masters'},
+      {path: 'spec.authentication.aws.identityMappings[0].groups[2]', expected: 'a group outside system:', actual: 'system:nodes'},
+    ])
+    const oidc = fresh('sandbox')
+    delete oidc.spec.cluster.spec.kubeAPIServer.oidcGroupsClaim
+    delete oidc.spec.cluster.spec.kubeAPIServer.oidcGroupsPrefix
+    expect(auditKopsSpec(oidc.spec, oidc.context).find((r) => r.id === 'H19')?.status).toBe('pass')
   })
 
   it('H18 passes a Kubernetes version inside the window of the kops in use and fails an unknown kops', () => {

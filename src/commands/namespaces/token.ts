@@ -1,0 +1,43 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {createDeps} from '../../deps.js'
+import {durationFlag} from '../../flags.js'
+import {issueNamespaceToken, type NamespaceTokenResult} from '../../services/namespace-token.js'
+
+export default class NamespacesToken extends BaseCommand {
+  static override description = `Issue a short-lived credential for a namespace's CI deployer
+
+Requests a token of the namespace's "deployer" ServiceAccount through the TokenRequest API: bound to that ServiceAccount, expiring after --duration (10m to 24h), allowed only what the deployer Role allows in that namespace (docs/access.md). Prints a kubeconfig for it (or, with --output token, the bare token) on standard output and writes nothing to disk. Your own kubeconfig needs create on serviceaccounts/token in the namespace, which the team's edit role has: no admin credentials are involved.`
+
+  static override examples = [
+    '<%= config.bin %> namespaces token payments > deployer.kubeconfig',
+    '<%= config.bin %> namespaces token payments --duration 30m --output token',
+    '<%= config.bin %> namespaces token payments --kubeconfig ~/.kube/prod --json',
+  ]
+
+  static override args = {
+    namespace: Args.string({description: 'Namespace whose deployer the token is for (deployer: true in the namespaces file)', required: true}),
+  }
+
+  static override flags = {
+    kubeconfig: Flags.string({description: 'Your kubeconfig for the cluster; the printed one points at the same server', env: 'KUBECONFIG', helpValue: 'PATH'}),
+    duration: durationFlag({description: 'How long the token stays valid, 10m to 24h', default: 60 * 60_000, defaultHelp: async () => '1h'}),
+    output: Flags.option({char: 'o', description: 'Print a kubeconfig or only the token', options: ['kubeconfig', 'token'] as const, default: 'kubeconfig' as const})(),
+  }
+
+  async run(): Promise<NamespaceTokenResult> {
+    const {args, flags} = await this.parse(NamespacesToken)
+    const deps = createDeps({interactive: this.interactive})
+    const result = await issueNamespaceToken(deps, {
+      namespace: args.namespace,
+      kubeconfig: flags.kubeconfig?.split(':')[0],
+      durationMs: flags.duration,
+      output: flags.output,
+    })
+    // The credential alone on stdout, so `> file` or `$(…)` captures exactly it; the rest on stderr.
+    this.log((result.output === 'token' ? result.token : result.kubeconfig)?.trimEnd())
+    this.logToStderr(`Token for ${result.user} at ${result.server}, valid until ${result.expiresAt}`)
+    return result
+  }
+}
