@@ -1,15 +1,18 @@
 import {ApiError, PreconditionError, UsageError} from '../core/errors.js'
 import {DEPLOYER_SERVICE_ACCOUNT, serviceAccountUser, tokenKubeconfig, tokenRequestSeconds} from '../core/namespaces/token.js'
-import type {Kube} from '../ports.js'
+import type {Kube, KubeTarget} from '../ports.js'
 
 export interface NamespaceTokenPorts {
-  kube(kubeconfigPath: string): Promise<Kube>
+  kube(target: KubeTarget): Promise<Kube>
 }
 
 export interface NamespaceTokenInput {
   namespace: string
-  /** The caller's kubeconfig: the token is requested with its credentials and valid at its server. */
-  kubeconfig?: string
+  /**
+   * The caller's own login to the cluster (kubeconfig, context, and the cluster it must point at):
+   * the token is requested with its credentials and is valid at its server.
+   */
+  target: KubeTarget
   durationMs: number
   output: 'kubeconfig' | 'token'
 }
@@ -36,8 +39,13 @@ export interface NamespaceTokenResult {
  */
 export async function issueNamespaceToken(ports: NamespaceTokenPorts, input: NamespaceTokenInput): Promise<NamespaceTokenResult> {
   const expirationSeconds = tokenRequestSeconds(input.namespace, input.durationMs)
-  if (!input.kubeconfig) throw new UsageError('no kubeconfig given', {suggestions: ['Pass --kubeconfig PATH or set KUBECONFIG (your own login to the cluster, not the admin one)']})
-  const kube = await ports.kube(input.kubeconfig)
+  // A token is a credential for whichever cluster the context points at: the run names the cluster.
+  if (input.target.cluster === undefined && input.target.context === undefined) {
+    throw new UsageError('namespaces token issues a credential for a cluster; name it with --cluster NAME (checked against the kubeconfig context) or --context NAME', {
+      suggestions: [`kopsmith namespaces token ${input.namespace} --cluster prod.k8s.acme.de`],
+    })
+  }
+  const kube = await ports.kube(input.target)
   try {
     const issued = await kube.requestServiceAccountToken(input.namespace, DEPLOYER_SERVICE_ACCOUNT, {expirationSeconds}).catch((error: unknown) => {
       throw explain(error, input.namespace)

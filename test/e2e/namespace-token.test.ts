@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -23,6 +23,8 @@ import {runCli} from '../helpers/cli.js'
  * ServiceAccounts still get an auto-created token Secret, which the deployer cannot list.
  */
 const admin = process.env.KOPSMITH_E2E_KUBECONFIG
+/** The test server's kubeconfig names no kops cluster (its server is 127.0.0.1): the context is named explicitly. */
+const ADMIN_CONTEXT = admin ? String((parse(readFileSync(admin, 'utf8')) as {'current-context'?: string})['current-context']) : ''
 
 interface TokenEnvelope {
   status: 'ok' | 'error'
@@ -38,7 +40,7 @@ describe.skipIf(!admin)('namespaces token on a real API server (KOPSMITH_E2E_KUB
   const dir = mkdtempSync(join(tmpdir(), 'kopsmith-token-e2e-'))
   let kube: ClientNodeKube
 
-  const token = (args: string[]) => runCli(['namespaces', 'token', ...args, '--kubeconfig', admin!, '--json'], {env: {KUBECONFIG: undefined}, timeoutMs: 90_000})
+  const token = (args: string[]) => runCli(['namespaces', 'token', ...args, '--kubeconfig', admin!, '--context', ADMIN_CONTEXT, '--json'], {env: {KUBECONFIG: undefined}, timeoutMs: 90_000})
   const writeKubeconfig = (name: string, text: string): string => {
     const path = join(dir, name)
     writeFileSync(path, text, {mode: 0o600})
@@ -67,7 +69,7 @@ describe.skipIf(!admin)('namespaces token on a real API server (KOPSMITH_E2E_KUB
     const entry = (name: string, deployer: boolean) =>
       [`  - name: ${name}`, `    team: ${prefix}-devs`, '    quota: {cpu: "2", memory: 2Gi, pods: 10}', '    limits: {cpu: 100m, memory: 64Mi}', `    deployer: ${deployer}`].join('\n')
     writeFileSync(nsFile, ['apiVersion: kopsmith/v1alpha1', 'kind: NamespaceSet', 'namespaces:', entry(ns, true), entry(other, true), entry(plain, false), ''].join('\n'))
-    const boot = await runCli(['namespaces', 'bootstrap', '-f', nsFile, '--kubeconfig', admin!, '--yes', '--json'], {env: {KUBECONFIG: undefined}, timeoutMs: 120_000})
+    const boot = await runCli(['namespaces', 'bootstrap', '-f', nsFile, '--kubeconfig', admin!, '--context', ADMIN_CONTEXT, '--yes', '--json'], {env: {KUBECONFIG: undefined}, timeoutMs: 120_000})
     expect(boot.exitCode, boot.stdout + boot.stderr).toBe(0)
     await kube.apply({apiVersion: 'v1', kind: 'Secret', metadata: {name: 'db-password', namespace: other}, type: 'Opaque', stringData: {password: 'not-for-payments'}}, {fieldManager: 'e2e', force: false})
   }, 180_000)
@@ -158,7 +160,7 @@ describe.skipIf(!admin)('namespaces token on a real API server (KOPSMITH_E2E_KUB
   })
 
   it('--output token prints only the token', async () => {
-    const r = await runCli(['namespaces', 'token', ns, '--kubeconfig', admin!, '--output', 'token', '--duration', '15m'], {env: {KUBECONFIG: undefined}, timeoutMs: 90_000})
+    const r = await runCli(['namespaces', 'token', ns, '--kubeconfig', admin!, '--context', ADMIN_CONTEXT, '--output', 'token', '--duration', '15m'], {env: {KUBECONFIG: undefined}, timeoutMs: 90_000})
     expect(r.exitCode, r.stderr).toBe(0)
     const lines = r.stdout.trimEnd().split('\n')
     expect(lines).toHaveLength(1)
@@ -174,8 +176,10 @@ describe.skipIf(!admin)('namespaces token on a real API server (KOPSMITH_E2E_KUB
     expect((none.json as TokenEnvelope).error?.suggestions[0]).toContain(`deployer: true for ${plain}`)
 
     const issued = await token([ns])
-    const path = writeKubeconfig('self.kubeconfig', (issued.json as TokenEnvelope).result!.kubeconfig!)
-    const self = await runCli(['namespaces', 'token', ns, '--kubeconfig', path, '--json'], {env: {KUBECONFIG: undefined}, timeoutMs: 90_000})
+    const issuedKubeconfig = (issued.json as TokenEnvelope).result!.kubeconfig!
+    const path = writeKubeconfig('self.kubeconfig', issuedKubeconfig)
+    const selfContext = String((parse(issuedKubeconfig) as {'current-context'?: string})['current-context'])
+    const self = await runCli(['namespaces', 'token', ns, '--kubeconfig', path, '--context', selfContext, '--json'], {env: {KUBECONFIG: undefined}, timeoutMs: 90_000})
     expect(self.exitCode).toBe(6)
     const error = (self.json as TokenEnvelope).error!
     expect(error.message).toContain('cannot create resource "serviceaccounts/token"')

@@ -26,11 +26,11 @@ describe('kopsmith namespaces token: refused before any cluster is asked', () =>
     expect((r.json as Envelope).error?.message).toContain('"../kube-system" is not a namespace name')
   })
 
-  it('without a kubeconfig: exit 2 naming --kubeconfig; with a missing one: exit 4', async () => {
+  it('without a cluster or context named: exit 2 naming --cluster; with a missing kubeconfig: exit 4', async () => {
     const none = await runCli(['namespaces', 'token', 'payments', '--json'], {env: {KUBECONFIG: undefined}})
     expect(none.exitCode).toBe(2)
-    expect((none.json as Envelope).error?.suggestions[0]).toContain('--kubeconfig')
-    const missing = await runCli(['namespaces', 'token', 'payments', '--kubeconfig', '/nonexistent/kubeconfig', '--json'])
+    expect((none.json as Envelope).error?.message).toContain('--cluster NAME')
+    const missing = await runCli(['namespaces', 'token', 'payments', '--cluster', 'prod.k8s.acme.de', '--kubeconfig', '/nonexistent/kubeconfig', '--json'])
     expect(missing.exitCode).toBe(4)
     expect((missing.json as Envelope).error?.message).toBe('kubeconfig /nonexistent/kubeconfig does not exist')
   })
