@@ -599,15 +599,15 @@ function policyProblem(entry: unknown): string | undefined {
   if (arns.some((arn) => typeof arn === 'string' && /:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess)$/.test(arn))) return 'an administrator-level managed policy'
   const inline = valueAt(entry, 'aws.inlinePolicy')
   if (inline === undefined) return arns.length > 0 ? undefined : 'no inlinePolicy and no policyARNs'
-  let document: unknown
+  let statements: unknown
   try {
-    document = JSON.parse(String(inline))
+    statements = JSON.parse(String(inline))
   } catch {
     return 'an inlinePolicy that is not JSON'
   }
-  const raw = valueAt(document, 'Statement')
-  const statements = Array.isArray(raw) ? raw : [raw]
-  for (const statement of statements) {
+  // kops parses inlinePolicy as a JSON array of statements; `kops update cluster` fails on a document.
+  if (!Array.isArray(statements)) return 'an inlinePolicy that is not a JSON array of IAM statements (kops refuses a {"Version", "Statement"} document)'
+  for (const statement of statements as unknown[]) {
     if (!isJson(statement) || statement.Effect !== 'Allow') continue
     const actions = ([] as unknown[]).concat(statement.Action ?? [])
     const resources = ([] as unknown[]).concat(statement.Resource ?? [])
