@@ -161,7 +161,9 @@ export class FakeKops implements Kops {
     return true
   }
 
-  async createEncryptionConfigSecret(name: string): Promise<void> {
+  async createEncryptionConfigSecret(name: string, content: string): Promise<void> {
+    // kops parses it as YAML (a map) before storing it; an empty or non-YAML body is a bug of ours.
+    if (!/^kind: EncryptionConfiguration$/m.test(content)) throw new Error(`FakeKops: createEncryptionConfigSecret got no EncryptionConfiguration for ${name}`)
     this.record('createEncryptionConfigSecret', name)
   }
 
