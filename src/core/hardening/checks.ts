@@ -76,9 +76,10 @@ export interface AuditContext {
 export const REGION = 'eu-central-1'
 const TLS_FLOOR = ['VersionTLS12', 'VersionTLS13']
 const OPEN_TO_WORLD = ['0.0.0.0/0', '::/0']
-const MIN_BACKUP_RETENTION_DAYS = {production: 30, sandbox: 7} as const
-/** etcd-manager keeps backups this long when `manager.backupRetentionDays` is unset. */
+/** etcd-manager keeps daily backups this long when `manager.backupRetentionDays` is unset (kops' default). */
 const KOPS_DEFAULT_BACKUP_RETENTION_DAYS = 90
+/** kops' default is the floor for every profile: nothing here shortens it (see config/defaults.ts). */
+const MIN_BACKUP_RETENTION_DAYS = {production: KOPS_DEFAULT_BACKUP_RETENTION_DAYS, sandbox: KOPS_DEFAULT_BACKUP_RETENTION_DAYS} as const
 
 interface Outcome {
   findings: Finding[]
@@ -238,8 +239,8 @@ const DEFINITIONS: CheckDefinition[] = [
     title: 'etcd volumes encrypted, backups kept',
     risk: 'Unencrypted etcd volumes expose every object (including Secrets) on the EBS snapshots; short backup retention loses restore points.',
     field: '`spec.etcdClusters[].etcdMembers[].encryptedVolume`, `.kmsKeyId`; `spec.etcdClusters[].manager.backupRetentionDays`',
-    expected: '`true` (+ the cluster file\'s KMS key when given); retention ≥ 7 days (production ≥ 30; unset means the kops default of 90)',
-    fix: 'Set `encryptedVolume: true` (and `kmsKeyId`) on every member of `main` and `events`; set `manager.backupRetentionDays`.',
+    expected: '`true` (+ the cluster file\'s KMS key when given); retention ≥ 90 days, kops\' default (unset means 90)',
+    fix: 'Set `encryptedVolume: true` (and `kmsKeyId`) on every member of `main` and `events`; set `manager.backupRetentionDays` to 90 or more, or leave it unset.',
     run(view, context) {
       const findings: Finding[] = []
       const clusters = arrayAt(view.spec, 'etcdClusters') ?? []
