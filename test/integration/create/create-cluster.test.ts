@@ -19,6 +19,8 @@ import {FakeDns} from '../../fakes/fake-dns.js'
 import {FakeIdentity} from '../../fakes/fake-identity.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
 import {ROOT} from '../../helpers/cli.js'
+import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
 
 /**
  * `cluster create --yes` end to end: the real pipeline and the real kops adapter running the kops
@@ -134,8 +136,8 @@ describe('cluster create --yes against the kops stand-in', () => {
     expect(count(log, 'create')).toBe(1)
     expect(count(log, 'create-secret-encryptionconfig')).toBe(1)
     expect(log.indexOf('create-secret-encryptionconfig')).toBeLessThan(log.indexOf('update-cluster'))
-    expect(await run.store.getObject(config.stateStore.bucket, `${config.name}/kopsmith/lock.json`)).toBeUndefined()
-    const audits = await run.store.listKeys(config.stateStore.bucket, `${config.name}/kopsmith/audit/`)
+    expect(await run.store.getObject(config.stateStore.bucket, lockKey(config.name))).toBeUndefined()
+    const audits = await run.store.listKeys(config.stateStore.bucket, auditPrefix(config.name))
     expect(audits).toHaveLength(1)
     const record = JSON.parse((await run.store.getObject(config.stateStore.bucket, audits[0]!))!.body) as {outcome: string; operation: string}
     expect(record).toMatchObject({outcome: 'success', operation: 'create'})
@@ -161,8 +163,8 @@ describe('cluster create --yes against the kops stand-in', () => {
       } else {
         expect(error).toBeInstanceOf(KopsError)
         expect((error as KopsError).exitCode).toBe(5)
-        expect(await run.store.getObject(config.stateStore.bucket, `${config.name}/kopsmith/lock.json`)).toBeUndefined()
-        const audits = await run.store.listKeys(config.stateStore.bucket, `${config.name}/kopsmith/audit/`)
+        expect(await run.store.getObject(config.stateStore.bucket, lockKey(config.name))).toBeUndefined()
+        const audits = await run.store.listKeys(config.stateStore.bucket, auditPrefix(config.name))
         const record = JSON.parse((await run.store.getObject(config.stateStore.bucket, audits[0]!))!.body) as {outcome: string; exitCode: number}
         expect(record).toMatchObject({outcome: 'failure', exitCode: 5})
         await create(run)
@@ -235,14 +237,14 @@ describe('cluster create --yes against the kops stand-in', () => {
     await run.store.createBucket(sandbox.stateStore.bucket, 'eu-central-1')
     await run.store.putObject(
       sandbox.stateStore.bucket,
-      `${sandbox.name}/kopsmith/metadata.json`,
+      clusterMetadataKey(sandbox.name),
       JSON.stringify({name: sandbox.name, profile: 'sandbox', owner: sandbox.owner, protected: false, expiresAt: extended, createdAt: '2026-11-26T00:00:00Z'}),
     )
     await create(run, {}, sandbox)
     const stored = readFileSync(join(run.kopsState.replace('file://', ''), sandbox.name, 'config'), 'utf8')
     expect(stored).toContain(extended)
     expect(stored).not.toContain('2026-12-01T00:00:00')
-    const metadata = JSON.parse((await run.store.getObject(sandbox.stateStore.bucket, `${sandbox.name}/kopsmith/metadata.json`))!.body) as {expiresAt: string}
+    const metadata = JSON.parse((await run.store.getObject(sandbox.stateStore.bucket, clusterMetadataKey(sandbox.name)))!.body) as {expiresAt: string}
     expect(metadata.expiresAt).toBe(extended)
   })
 })

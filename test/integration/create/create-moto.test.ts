@@ -10,6 +10,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ROOT, runCli} from '../../helpers/cli.js'
 import {motoEnv, uniqueBucket} from '../../helpers/moto.js'
 import {cliWorkDir, readCallLog, STANDIN} from '../kops/standin.js'
+import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
 
 /**
  * `kopsmith cluster create --yes` as a user runs it: the real CLI, the real AWS adapters against
@@ -89,12 +91,17 @@ describe('cluster create --yes (moto + kops stand-in)', () => {
     expect((await s3().send(new GetBucketVersioningCommand({Bucket: t.bucket}))).Status).toBe('Enabled')
     expect((await s3().send(new GetBucketPolicyCommand({Bucket: t.bucket}))).Policy).toContain('aws:SecureTransport')
     expect(await keys(t.bucket, `${name}/config`)).toEqual([`${name}/config`])
-    expect(await keys(t.bucket, `${name}/kopsmith/lock.json`)).toEqual([])
-    const audits = await keys(t.bucket, `${name}/kopsmith/audit/`)
+    expect(await keys(t.bucket, lockKey(name))).toEqual([])
+    const audits = await keys(t.bucket, auditPrefix(name))
     expect(audits).toHaveLength(1)
     expect(JSON.parse(await body(t.bucket, audits[0]!))).toMatchObject({operation: 'create', outcome: 'success', exitCode: 0})
-    expect(JSON.parse(await body(t.bucket, `${name}/kopsmith/metadata.json`))).toMatchObject({name, profile: 'sandbox', expiresAt: expect.any(String)})
+    expect(JSON.parse(await body(t.bucket, clusterMetadataKey(name)))).toMatchObject({name, profile: 'sandbox', expiresAt: expect.any(String)})
     expect(statSync(join(t.dir, '.kopsmith/kubeconfig', name)).mode & 0o777).toBe(0o600)
+    // kopsmith keeps nothing in kops' cluster folder, and nothing of its own ends in /config.
+    expect(await keys(t.bucket, `${name}/kopsmith/`)).toEqual([])
+    const ours = await keys(t.bucket, 'kopsmith/')
+    expect(ours.length).toBeGreaterThanOrEqual(2)
+    expect(ours.filter((k) => k.endsWith('/config'))).toEqual([])
     expect(t.calls().filter((c) => ['create', 'create-secret-encryptionconfig', 'update-cluster', 'export-kubeconfig'].includes(c))).toEqual([
       'create',
       'create-secret-encryptionconfig',
@@ -109,10 +116,10 @@ describe('cluster create --yes (moto + kops stand-in)', () => {
     const failed = await t.create({KOPS_STANDIN_FAIL_AT: 'update-cluster:1'})
     expect(failed.exitCode).toBe(5)
     expect((failed.json as {error: {message: string}}).error.message).toContain('update cluster')
-    expect(await keys(t.bucket, `${name}/kopsmith/lock.json`)).toEqual([])
+    expect(await keys(t.bucket, lockKey(name))).toEqual([])
     const again = await t.create()
     expect(again.exitCode, again.stdout).toBe(0)
-    const outcomes = await Promise.all((await keys(t.bucket, `${name}/kopsmith/audit/`)).map(async (k) => (JSON.parse(await body(t.bucket, k)) as {outcome: string}).outcome))
+    const outcomes = await Promise.all((await keys(t.bucket, auditPrefix(name))).map(async (k) => (JSON.parse(await body(t.bucket, k)) as {outcome: string}).outcome))
     expect(outcomes.sort()).toEqual(['failure', 'success'])
     const calls = t.calls()
     expect(calls.filter((c) => c === 'create')).toHaveLength(1)

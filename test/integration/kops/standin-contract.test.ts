@@ -135,6 +135,19 @@ describe('kops stand-in contract', () => {
     expect(YAML.parse(kops(['get', 'cluster', NAME, '-o', 'yaml']).stdout)).toMatchObject({spec: {kubernetesVersion: '1.34.10'}})
   })
 
+  it('get clusters takes every folder holding a config file, at any depth, for a cluster (kopsmith/CLUSTER/ holds none)', () => {
+    create()
+    mkdirSync(join(root, 'kopsmith', NAME, 'audit'), {recursive: true})
+    writeFileSync(join(root, 'kopsmith', NAME, 'lock.json'), '{}')
+    writeFileSync(join(root, 'kopsmith', NAME, 'audit', 'a.json'), '{}')
+    const clean = kops(['get', 'clusters', '-o', 'json'])
+    expect(clean.stderr).toBe('')
+    expect((JSON.parse(clean.stdout) as Array<{metadata: {name: string}}>).map((c) => c.metadata.name)).toEqual([NAME])
+    writeFileSync(join(root, 'kopsmith', NAME, 'config'), '{}')
+    const polluted = kops(['get', 'clusters', '-o', 'json'])
+    expect(polluted.stderr).toContain(`cluster "kopsmith/${NAME}" found in state store listing, but cannot be loaded`)
+  })
+
   it('reconcile exists from kops 1.31 and rolls the control plane before the nodes', () => {
     create()
     secret()
