@@ -85,7 +85,7 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
     try {
       if (controller.signal.aborted) throw controller.signal.reason
       const migration = await migrateLegacyRecords(ctx.store, spec.bucket, spec.cluster)
-      if (migration.left.length > 0) ctx.warn?.(`files in kops' cluster folder that kopsmith did not write were left there: ${migration.left.join(', ')}`)
+      if (migration.left.length > 0) ctx.warn?.(`left in place, not kopsmith records: ${migration.left.join(', ')} (kops delete cluster refuses its folder while they are there)`)
       result = await work(controller.signal)
     } catch (error) {
       // When we aborted the work ourselves (lost lock), our reason explains the failure better than the work's AbortError.

@@ -11,6 +11,8 @@ import type {
 } from '../../src/ports.js'
 import YAML from 'yaml'
 
+import {iamModelError} from '../fixtures/kops-standin/validation.mjs'
+
 /** What kops' DeleteAllClusterState removes under `CLUSTER/` (vfsclientset/clientset.go); anything else makes it refuse. */
 const KOPS_STATE_FILES = ['config', 'cluster.spec', 'cluster-completed.spec', 'kops-version.txt']
 const KOPS_STATE_DIRS = ['addons/', 'pki/', 'secrets/', 'instancegroup/', 'manifests/', 'igconfig/', 'clusteraddons/', 'backups/']
@@ -179,6 +181,9 @@ export class FakeKops implements Kops {
   async updateCluster(name: string, options: UpdateClusterOptions): Promise<{changesPending: boolean; output: string}> {
     this.record('updateCluster', name, {yes: options.yes, roles: options.instanceGroupRoles, prune: options.prune})
     const c = this.cluster(name)
+    // As kops: the IAM policy strings are parsed when update builds its models, dry run included.
+    const iam = iamModelError(c.object)
+    if (iam) throw new KopsError(`kops update cluster failed: ${iam}`, {argv: ['kops', 'update', 'cluster', '--name', name], exitCode: 1, stderrTail: `Error: ${iam}`})
     const pending = c.updatePending.size > 0
     if (!options.yes) return {changesPending: pending, output: pending ? 'Must specify --yes to apply changes' : 'No changes need to be applied'}
     for (const role of [...c.updatePending]) {

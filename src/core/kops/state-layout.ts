@@ -1,5 +1,5 @@
 import {auditPrefix, legacyLockKey} from '../aws/lock.js'
-import {kopsmithRecordsPrefix, legacyKopsmithRecordsPrefix} from '../naming.js'
+import {legacyKopsmithRecordsPrefix} from '../naming.js'
 import {clusterMetadataKey, legacyClusterMetadataKey} from '../sandbox/metadata.js'
 
 /**
@@ -17,9 +17,4 @@ export function migratedRecordKey(cluster: string, legacyKey: string): string | 
   const rest = legacyKey.slice(legacy.length)
   if (/^audit\/[^/]+\.json$/.test(rest)) return `${auditPrefix(cluster)}${rest.slice('audit/'.length)}`
   return undefined
-}
-
-/** Every key kopsmith writes for a cluster lies under this prefix, outside kops' folders. */
-export function isKopsmithRecordKey(cluster: string, key: string): boolean {
-  return key.startsWith(kopsmithRecordsPrefix(cluster))
 }
