@@ -1,5 +1,5 @@
-import {lockKey} from './aws/lock.js'
 import type {ClusterConfig} from './config/types.js'
+import {lockKey} from './naming.js'
 import type {Plan, PlanStep} from './plan.js'
 
 export type CreateStage = 'addons' | 'namespaces'

@@ -70,6 +70,19 @@ export function legacyKopsmithRecordsPrefix(cluster: string): string {
   return `${cluster}/kopsmith/`
 }
 
+/**
+ * `s3://BUCKET/kopsmith/<cluster>/lock.json`. Here rather than in aws/lock.ts (which re-exports it)
+ * because the create plan names it, and lock.ts loads zod, which `cluster create --dry-run` must not.
+ */
+export function lockKey(cluster: string): string {
+  return `${kopsmithRecordsPrefix(cluster)}lock.json`
+}
+
+/** `<cluster>/kopsmith/lock.json`: where kopsmith before the move took its lock. */
+export function legacyLockKey(cluster: string): string {
+  return `${legacyKopsmithRecordsPrefix(cluster)}lock.json`
+}
+
 /** State-store keys kops writes (kops-contract.md, "State store layout"). */
 export function kopsClusterConfigKey(cluster: string): string {
   return `${cluster}/config`

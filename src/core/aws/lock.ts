@@ -1,21 +1,14 @@
 import {z} from 'zod'
 
 import type {CallerIdentity} from '../../ports.js'
-import {kopsmithRecordsPrefix, legacyKopsmithRecordsPrefix} from '../naming.js'
+import {kopsmithRecordsPrefix} from '../naming.js'
 import type {Plan} from '../plan.js'
 
 /** Default lifetime of a lock; a running operation renews it well before then. */
 export const DEFAULT_LOCK_TTL_MS = 2 * 60 * 60 * 1000
 
-/** `s3://BUCKET/kopsmith/<cluster>/lock.json` */
-export function lockKey(cluster: string): string {
-  return `${kopsmithRecordsPrefix(cluster)}lock.json`
-}
-
-/** `<cluster>/kopsmith/lock.json`: where kopsmith before the move took its lock (see naming.ts). */
-export function legacyLockKey(cluster: string): string {
-  return `${legacyKopsmithRecordsPrefix(cluster)}lock.json`
-}
+/** `s3://BUCKET/kopsmith/<cluster>/lock.json`, and the old place; built in naming.ts (see there). */
+export {legacyLockKey, lockKey} from '../naming.js'
 
 export function auditPrefix(cluster: string): string {
   return `${kopsmithRecordsPrefix(cluster)}audit/`
