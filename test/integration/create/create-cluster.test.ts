@@ -238,7 +238,7 @@ describe('cluster create --yes against the kops stand-in', () => {
     expect(written.filter((w) => w.content.includes(key!) || w.content.includes('EncryptionConfiguration')).map((w) => w.path)).toEqual([])
     const holding = [...seen.entries()].filter(([, contents]) => [...contents].some((c) => c.includes(key!) || c.includes('kind: EncryptionConfiguration'))).map(([f]) => f)
     expect(holding).toEqual([])
-    expect([...seen.keys()].some((f) => f.startsWith('.kopsmith/logs/'))).toBe(true) // the run log was scanned too
+    expect([...seen.keys()].some((f) => f.startsWith('state/logs/'))).toBe(true) // the run log was scanned too
     const secretCall = readFileSync(run.callLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as {command: string; argv: string[]}).find((c) => c.command === 'create-secret-encryptionconfig')
     expect(secretCall?.argv).toEqual(['create', 'secret', 'encryptionconfig', '--name', config.name, '-f', '-'])
   })
