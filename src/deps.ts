@@ -59,7 +59,11 @@ export function createDeps(options: DepsOptions): Deps {
     operationContext: async ({warn} = {}) => {
       const proc = (await import('./adapters/process-info.js')).currentProcess()
       const [store, id] = await Promise.all([stateStore(), identity()])
-      return {store, identity: id, clock, host: proc.host, pid: proc.pid, onInterrupt: proc.onInterrupt, ...(warn ? {warn} : {})}
+      return {
+        store, identity: id, clock, host: proc.host, pid: proc.pid, isProcessAlive: proc.isProcessAlive, onInterrupt: proc.onInterrupt,
+        ...(proc.processScope === undefined ? {} : {processScope: proc.processScope}),
+        ...(warn ? {warn} : {}),
+      }
     },
     clock,
     workspace: new FsWorkspace(workDir),

@@ -6,11 +6,12 @@ import {
   buildLockRecord,
   DEFAULT_LOCK_TTL_MS,
   describeLockHolder,
-  isLockExpired,
   lockKey,
   type LockRecord,
+  lockStaleness,
   parseLockRecord,
   renewLockRecord,
+  type TakeoverReason,
 } from '../core/aws/lock.js'
 import {ApiError, CliError, ExitCode, InterruptedError, isCliError, LockedError} from '../core/errors.js'
 import type {Plan} from '../core/plan.js'
@@ -22,6 +23,10 @@ export interface OperationContext {
   clock: Clock
   host: string
   pid: number
+  /** The process table `pid` belongs to (boot + PID namespace), where the host can tell. */
+  processScope?: string
+  /** Whether `pid` runs in this process table: a same-host lock whose holder is gone is stale at once. */
+  isProcessAlive?(pid: number): boolean
   /** Registers a Ctrl-C / SIGTERM handler; returns its unregister function. */
   onInterrupt(handler: () => void): () => void
   /** Problems that do not fail the operation (e.g. a lock that was broken while we held it). */
@@ -42,14 +47,16 @@ interface HeldLock {
   record: LockRecord
   etag: string
   tookOverFrom?: LockRecord
+  takeoverReason?: TakeoverReason
 }
 
 /**
  * Runs `work` while holding the cluster lock, and writes one audit record whatever happens.
  *
  * Acquire: conditional put (`If-None-Match: *`) of `<cluster>/kopsmith/lock.json`. A live lock
- * fails fast with LockedError (exit 8) naming its holder; an expired one is taken over only by a
- * conditional put on its ETag, so of two racing takers exactly one wins. While the work runs the
+ * fails fast with LockedError (exit 8) naming its holder; a stale one (expired, or held by a
+ * process that is gone from this host: see `lockStaleness`) is taken over only by a conditional
+ * put on its ETag, so of two racing takers exactly one wins. While the work runs the
  * lock is renewed (again conditionally), so a long upgrade is never mistaken for a dead one.
  * Release: conditional delete on our ETag, so we never delete a lock someone else holds now —
  * on success, on failure and on interrupt. Interrupt: the signal given to `work` aborts; once
@@ -97,7 +104,11 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
       outcome,
       exitCode: final === undefined ? ExitCode.Ok : exitCodeOf(final),
       ...(final === undefined ? {} : {error: errorSummary(final)}),
-      lock: {...(lock.tookOverFrom ? {tookOverFrom: lock.tookOverFrom} : {}), released: release.released, ...(release.released ? {} : {releaseProblem: release.problem})},
+      lock: {
+        ...(lock.tookOverFrom ? {tookOverFrom: lock.tookOverFrom, takeoverReason: lock.takeoverReason} : {}),
+        released: release.released,
+        ...(release.released ? {} : {releaseProblem: release.problem}),
+      },
     })
     const audit = await writeAuditRecord(ctx.store, spec.bucket, spec.cluster, record)
     if (final !== undefined) {
@@ -125,7 +136,7 @@ export async function writeAuditRecord(store: StateStore, bucket: string, cluste
 
 async function acquireLock(ctx: OperationContext, spec: OperationSpec, identity: CallerIdentity, started: Date, ttlMs: number): Promise<HeldLock> {
   const key = lockKey(spec.cluster)
-  const record = buildLockRecord({owner: identity.arn, host: ctx.host, pid: ctx.pid, operation: spec.operation, command: spec.command, started, ttlMs, token: randomToken()})
+  const record = buildLockRecord({owner: identity.arn, host: ctx.host, pid: ctx.pid, ...(ctx.processScope === undefined ? {} : {scope: ctx.processScope}), operation: spec.operation, command: spec.command, started, ttlMs, token: randomToken()})
   const body = lockBody(record)
   // A few rounds only cover a lock released between our put and our read.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -138,9 +149,13 @@ async function acquireLock(ctx: OperationContext, spec: OperationSpec, identity:
     if (parsed.valid && parsed.record.token === record.token) return {record, etag: current.etag}
     if (!parsed.valid) throw lockedError(spec, `an unreadable lock (${parsed.problem})`, undefined)
     const now = ctx.clock.now()
-    if (!isLockExpired(parsed.record, now)) throw lockedError(spec, describeLockHolder(parsed.record, now), parsed.record, now)
+    const staleness = lockStaleness(parsed.record, now, {host: ctx.host, pid: ctx.pid, ...(ctx.processScope === undefined ? {} : {scope: ctx.processScope}), ...(ctx.isProcessAlive ? {isProcessAlive: (pid: number) => ctx.isProcessAlive!(pid)} : {})})
+    if (!staleness.stale) throw lockedError(spec, describeLockHolder(parsed.record, now), parsed.record, now)
     const takeover = await ctx.store.putObject(spec.bucket, key, body, {ifMatch: current.etag})
-    if (takeover.ok) return {record, etag: takeover.etag, tookOverFrom: parsed.record}
+    if (takeover.ok) {
+      if (staleness.reason === 'holder-gone') ctx.warn?.(`took over the lock of ${spec.cluster} from pid ${parsed.record.pid} on this host, which is no longer running`)
+      return {record, etag: takeover.etag, tookOverFrom: parsed.record, takeoverReason: staleness.reason}
+    }
     // Someone else took the stale lock over (or released it) between our read and our write.
     const winner = await ctx.store.getObject(spec.bucket, key)
     const winnerRecord = winner ? parseLockRecord(winner.body) : undefined
@@ -190,16 +205,21 @@ async function releaseLock(ctx: OperationContext, spec: OperationSpec, lock: Hel
     if (deleted.ok) return {released: true}
     return {released: false, problem: `the lock at ${where} was no longer ours when releasing it (broken with \`cluster unlock --force\` or taken over); it was left as it is`}
   } catch (error) {
-    return {released: false, problem: `could not release the lock at ${where}: ${error instanceof Error ? error.message : String(error)}; it expires at ${lock.record.expires}, or break it with \`kopsmith cluster unlock --name ${spec.cluster} --force\``}
+    return {released: false, problem: `could not release the lock at ${where}: ${error instanceof Error ? error.message : String(error)}; it expires at ${lock.record.expires}, or break it with \`${unlockCommand(spec)}\``}
   }
 }
 
 function lockedError(spec: OperationSpec, holder: string, record: LockRecord | undefined, now?: Date): LockedError {
   const stale = record && now ? `if that run is no longer alive (it would have renewed the lock; it expires at ${record.expires}), ` : 'if no kopsmith run is active, '
   return new LockedError(`Cluster ${spec.cluster} is locked by ${holder}`, {
-    suggestions: ['Wait for that operation to finish, then run again', `${stale}break the lock: kopsmith cluster unlock --name ${spec.cluster} --force`],
+    suggestions: ['Wait for that operation to finish, then run again', `${stale}break the lock: ${unlockCommand(spec)}`],
     details: {cluster: spec.cluster, lock: `s3://${spec.bucket}/${lockKey(spec.cluster)}`, ...(record ? {holder: record} : {})},
   })
+}
+
+/** The recovery command exactly as it must be typed: `cluster unlock` needs the bucket as well as the name. */
+export function unlockCommand(target: {bucket: string; cluster: string}): string {
+  return `kopsmith cluster unlock --name ${target.cluster} --state s3://${target.bucket} --force`
 }
 
 function interruptedError(spec: OperationSpec, cause: unknown, released: boolean): InterruptedError {

@@ -62,6 +62,29 @@ describe('runLockedOperation (fakes)', () => {
     expect(store.object(BUCKET, lockKey(CLUSTER))?.body).toBe('garbage')
   })
 
+  it('a live lock fails with exit 8 and prints the unlock command with every flag it needs', async () => {
+    const holder = {owner: 'arn:aws:iam::123456789012:user/bob', host: 'runner-2', pid: 7, operation: 'create', started: '2026-05-02T02:50:00.000Z', expires: '2026-05-02T04:50:00.000Z', token: 'bob'}
+    const {ctx} = setup({store: new FakeStateStore().withBucket(BUCKET).withObject(BUCKET, lockKey(CLUSTER), JSON.stringify(holder))})
+    const error = (await runLockedOperation(ctx, spec, async () => 'x').catch((e: unknown) => e)) as LockedError
+    expect(error).toBeInstanceOf(LockedError)
+    expect(error.suggestions.join('\n')).toContain(`kopsmith cluster unlock --name ${CLUSTER} --state s3://${BUCKET} --force`)
+  })
+
+  it('takes over at once a lock whose holder process is gone from this host, and audits why', async () => {
+    const scope = 'boot-1/pid:[4026531836]'
+    const holder = {owner: 'arn:aws:iam::123456789012:user/ci', host: 'runner-1', pid: 7, scope, operation: 'create', started: '2026-05-02T02:50:00.000Z', expires: '2026-05-02T04:50:00.000Z', token: 'killed'}
+    const alive = new Set([7])
+    const {ctx, audits, warnings} = setup({store: new FakeStateStore().withBucket(BUCKET).withObject(BUCKET, lockKey(CLUSTER), JSON.stringify(holder))})
+    const here = {...ctx, processScope: scope, isProcessAlive: (pid: number) => alive.has(pid)}
+    await expect(runLockedOperation(here, spec, async () => 'x')).rejects.toBeInstanceOf(LockedError)
+    // The same lock from a host with the same name but another process table is left alone.
+    alive.delete(7)
+    await expect(runLockedOperation({...here, processScope: 'boot-2/pid:[4026531836]'}, spec, async () => 'x')).rejects.toBeInstanceOf(LockedError)
+    expect(await runLockedOperation(here, spec, async () => 'done')).toBe('done')
+    expect(audits()).toEqual([expect.objectContaining({outcome: 'success', lock: {tookOverFrom: holder, takeoverReason: 'holder-gone', released: true}})])
+    expect(warnings.join('\n')).toContain('from pid 7 on this host, which is no longer running')
+  })
+
   it('renews the lock at half its lifetime, conditionally, so a long run is not taken for dead', async () => {
     const {ctx, clock, lock, store} = setup()
     const release = deferred()

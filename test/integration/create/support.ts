@@ -1,0 +1,186 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {join} from 'node:path'
+
+import {GetObjectCommand, ListObjectsV2Command, S3Client} from '@aws-sdk/client-s3'
+
+import type {CliResult} from '../../helpers/cli.js'
+import {ROOT} from '../../helpers/cli.js'
+import {motoEnv, uniqueBucket, uniqueZone} from '../../helpers/moto.js'
+import {cliWorkDir, STANDIN} from '../kops/standin.js'
+
+/**
+ * Shared by the end-to-end tests of `cluster create --yes`: a moto server with AWS's TLS semantics
+ * (test/helpers/moto_tls.py: without it moto refuses every write to a hardened state bucket),
+ * cluster files in fresh working directories, and the CLI run as users run it.
+ */
+export interface Moto {
+  url: string
+  stop(): void
+}
+
+export async function startMotoTls(): Promise<Moto> {
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const a = srv.address()
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
+    })
+  })
+  const url = `http://127.0.0.1:${port}`
+  const child: ChildProcess = spawn('python3', [join(ROOT, 'test/helpers/moto_tls.py'), '-H', '127.0.0.1', '-p', String(port)], {stdio: 'ignore'})
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/moto-api/`)).ok) break
+    } catch {
+      if (i > 150) throw new Error('moto (TLS conditions) did not start')
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return {url, stop: () => child.kill()}
+}
+
+export function s3(url: string): S3Client {
+  return new S3Client({region: 'eu-central-1', endpoint: url, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+}
+
+export async function listKeys(url: string, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = []
+  let token: string | undefined
+  do {
+    const out = await s3(url).send(new ListObjectsV2Command({Bucket: bucket, Prefix: prefix, ContinuationToken: token}))
+    keys.push(...(out.Contents ?? []).map((o) => o.Key ?? ''))
+    token = out.IsTruncated ? out.NextContinuationToken : undefined
+  } while (token)
+  return keys.sort()
+}
+
+export async function readObject(url: string, bucket: string, key: string): Promise<string> {
+  return (await (await s3(url).send(new GetObjectCommand({Bucket: bucket, Key: key}))).Body?.transformToString()) ?? ''
+}
+
+/** The kops wrapper script (test/fixtures/kops-wrapper/kops): kops as a grandchild of kopsmith. */
+export const KOPS_WRAPPER = `${ROOT}test/fixtures/kops-wrapper/kops`
+
+export interface Scenario {
+  dir: string
+  bucket: string
+  name: string
+  /** The cluster file, relative to `dir`. */
+  file: string
+  /** Where the kops wrapper records the processes it started. */
+  pidsFile: string
+  env: Record<string, string>
+}
+
+/**
+ * A sandbox cluster file (one zone, a public zone kopsmith creates, no parent zone in the account)
+ * in a fresh working directory, with the environment to create it against moto and the kops
+ * stand-in (run through the wrapper when `wrapper` is set).
+ */
+export function sandboxScenario(url: string, options: {name?: string; bucket?: string; zone?: string; wrapper?: boolean; ttl?: string} = {}): Scenario {
+  const bucket = options.bucket ?? uniqueBucket('create')
+  const zone = options.zone ?? uniqueZone('sbx')
+  const name = options.name ?? `alice.${zone}`
+  const dir = cliWorkDir('kopsmith-create-e2e-')
+  const text = readFileSync(join(ROOT, 'examples/sandbox.yaml'), 'utf8')
+    .replace('alice.sandbox.k8s.acme.de', name)
+    .replace('zone: sandbox.k8s.acme.de', `zone: ${zone}`)
+    .replace(/bucket: [a-z0-9.-]+/, `bucket: ${bucket}`)
+    .replace('ttl: 72h', `ttl: ${options.ttl ?? '72h'}`)
+  writeFileSync(join(dir, 'cluster.yaml'), text)
+  const pidsFile = join(dir, 'kops-pids.txt')
+  return {
+    dir,
+    bucket,
+    name,
+    file: 'cluster.yaml',
+    pidsFile,
+    env: {...motoEnv(url), KOPSMITH_KOPS: options.wrapper ? KOPS_WRAPPER : STANDIN, KOPS_WRAPPER_PIDS: pidsFile, KOPS_STANDIN_LOG: join(dir, 'calls.jsonl'), KOPS_STANDIN_HEALTH: 'healthy', CI: '1'},
+  }
+}
+
+export interface RunningCli {
+  child: ChildProcess
+  /** stdout so far. */
+  stdout(): string
+  stderr(): string
+  done: Promise<CliResult>
+}
+
+/**
+ * The built CLI (bin/run.js on dist/, which `npm test` builds first) in a child process: exit
+ * codes, output and signals exactly as a user or a scheduled job sees them.
+ */
+export function startBuiltCli(args: string[], options: {cwd: string; env: Record<string, string | undefined>; timeoutMs?: number}): RunningCli {
+  const env: Record<string, string> = {}
+  // Vitest sets NODE_ENV=test, under which oclif maps dist/ back to src/; users have no such setting.
+  for (const [k, v] of Object.entries({...process.env, KOPSMITH_VERBOSE: '', NODE_ENV: 'production', ...options.env})) if (v !== undefined) env[k] = v
+  const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const done = new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000)
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      let json: unknown
+      try {
+        json = JSON.parse(stdout)
+      } catch {
+        json = undefined
+      }
+      resolve({exitCode: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 2) : 1), stdout, stderr, json})
+    })
+  })
+  return {child, stdout: () => stdout, stderr: () => stderr, done}
+}
+
+export function runBuiltCli(args: string[], options: {cwd: string; env: Record<string, string | undefined>; timeoutMs?: number}): Promise<CliResult> {
+  return startBuiltCli(args, options).done
+}
+
+/** Processes the kops wrapper recorded: pid, role (wrapper, kops, sidekick) and the kops argv. */
+export function recordedKopsProcesses(scenario: Scenario): Array<{pid: number; role: string; argv: string}> {
+  if (!existsSync(scenario.pidsFile)) return []
+  return readFileSync(scenario.pidsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [pid, role, ...argv] = line.split(' ')
+      return {pid: Number(pid), role: role ?? '', argv: argv.join(' ')}
+    })
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Test hygiene: nothing a scenario started may outlive the test, whatever the code under test did. */
+export function killRecorded(scenario: Scenario): void {
+  for (const p of recordedKopsProcesses(scenario)) {
+    try {
+      process.kill(p.pid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Polls until `check` returns something truthy. */
+export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 120_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value as NonNullable<T>
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
