@@ -38,7 +38,7 @@ export interface BucketReport {
 export async function planStateBuckets(store: StateStore, config: ClusterConfig): Promise<PlanStep[]> {
   assertDistinctBuckets(config)
   const [state, discovery] = await Promise.all([store.describeBucket(config.stateStore.bucket), store.describeBucket(config.stateStore.discoveryBucket)])
-  return [buildBucketStep(desiredStateBucket(config), state), buildBucketStep(desiredDiscoveryBucket(config, discovery), discovery)]
+  return [buildBucketStep(desiredStateBucket(config), state), buildBucketStep(desiredDiscoveryBucket(config), discovery)]
 }
 
 /**
@@ -47,14 +47,13 @@ export async function planStateBuckets(store: StateStore, config: ClusterConfig)
  */
 export async function ensureStateBuckets(store: StateStore, config: ClusterConfig): Promise<BucketReport> {
   assertDistinctBuckets(config)
-  const state = await ensureBucket(store, config.stateStore.bucket, () => desiredStateBucket(config))
-  const discovery = await ensureBucket(store, config.stateStore.discoveryBucket, (observed) => desiredDiscoveryBucket(config, observed))
+  const state = await ensureBucket(store, desiredStateBucket(config))
+  const discovery = await ensureBucket(store, desiredDiscoveryBucket(config))
   return {buckets: [state, discovery]}
 }
 
-async function ensureBucket(store: StateStore, name: string, desiredFor: (observed: BucketState | undefined) => DesiredBucket): Promise<BucketOutcome> {
-  const observed = await store.describeBucket(name)
-  const desired = desiredFor(observed)
+async function ensureBucket(store: StateStore, desired: DesiredBucket): Promise<BucketOutcome> {
+  const observed = await store.describeBucket(desired.name)
   let action: BucketOutcome['action']
   let changes: FieldChange[] = []
   if (!observed) {
