@@ -1,5 +1,5 @@
 import {GetBucketPolicyCommand} from '@aws-sdk/client-s3'
-import {ListHostedZonesByNameCommand, Route53Client} from '@aws-sdk/client-route-53'
+import {CreateHostedZoneCommand, DeleteHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client} from '@aws-sdk/client-route-53'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
@@ -28,6 +28,18 @@ function matches(pattern: string, arn: string): boolean {
   const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
   return regex.test(arn)
 }
+
+describe('the moto wrapper', () => {
+  it('refuses a reused CreateHostedZone CallerReference as Route53 does (HostedZoneAlreadyExists, 409), even after a delete', async () => {
+    const route53 = new Route53Client({region: 'us-east-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    const zone = uniqueZone('twice')
+    const created = await route53.send(new CreateHostedZoneCommand({Name: zone, CallerReference: `ref-${zone}`}))
+    const refused = {name: 'HostedZoneAlreadyExists', message: 'A hosted zone has already been created with the specified caller reference.', $metadata: {httpStatusCode: 409}}
+    expect(await route53.send(new CreateHostedZoneCommand({Name: zone, CallerReference: `ref-${zone}`})).catch((e: unknown) => e)).toMatchObject(refused)
+    await route53.send(new DeleteHostedZoneCommand({Id: created.HostedZone!.Id}))
+    expect(await route53.send(new CreateHostedZoneCommand({Name: zone, CallerReference: `ref-${zone}`})).catch((e: unknown) => e)).toMatchObject(refused)
+  })
+})
 
 describe('six parallel cluster create --yes in one state bucket (built CLI, moto, kops stand-in)', () => {
   it('all succeed, and the shared discovery bucket publishes every cluster', {timeout: 600_000}, async () => {
