@@ -1,21 +1,18 @@
 import {randomBytes} from 'node:crypto'
 
 import {diffSpecs} from '../core/drift.js'
-import {auditContextFor, auditKopsSpec} from '../core/hardening/checks.js'
 import {parseUpdateApplied} from '../core/kops/kops-output.js'
 import type {Plan} from '../core/plan.js'
-import {sandboxExpiresAt} from '../core/render/expiry.js'
 import type {Clock, Dns, Identity, Kops, Kube, PackageFiles, StateStore, UserFiles, Workspace} from '../ports.js'
 import {runTasks, type TaskDisplay, type TaskSpec} from '../ui/tasks.js'
 import {installAddons} from './addons.js'
 import type {ApplyProgress} from './apply-manifests.js'
-import {findClusterMetadata, metadataFromConfig, writeClusterMetadata} from './cluster-metadata.js'
-import {hardeningRefusal, summariseHardening, type CreateClusterInput, type HardeningSummary} from './create-cluster.js'
+import {metadataFromConfig, writeClusterMetadata} from './cluster-metadata.js'
+import type {CreateClusterInput, HardeningSummary} from './create-cluster.js'
+import {decideClusterCreate, planFromPreflight, preflightClusterCreate} from './create-preflight.js'
 import {ensureDnsZone, verifyPrivateZone} from './dns-zone.js'
-import {checkKopsSupports} from './kops-preflight.js'
 import {bootstrapNamespaces} from './namespaces.js'
-import {runLockedOperation, type OperationContext} from './operation.js'
-import {renderClusterManifests} from './render-cluster.js'
+import {runLockedOperation, type OperationContext, type OperationSpec} from './operation.js'
 import {ensureStateBuckets} from './state-bucket.js'
 import {validateUntilHealthy} from './validate-cluster.js'
 
@@ -57,32 +54,48 @@ export interface CreateResult {
 }
 
 /**
- * `cluster create --yes`: the plan's steps as listr2 tasks, each find → compare → act, so a re-run
- * after a failure at any step completes the job without redoing finished work. The state bucket is
- * ensured before the lock is taken, because the lock lives in it (both are idempotent).
+ * The plan a real run would follow, from the same preflight it runs (reads only): shown before the
+ * confirmation of an interactive `cluster create`. Refuses exactly what the run would refuse.
  */
-export async function applyClusterCreate(ports: CreatePorts, input: CreateClusterInput, plan: Plan, options: ApplyCreateOptions): Promise<CreateResult> {
+export async function previewClusterCreate(ports: Pick<CreatePorts, 'store' | 'dns' | 'kops' | 'packageFiles' | 'clock' | 'identity'>, input: CreateClusterInput): Promise<Plan> {
+  await ports.identity.whoAmI()
+  const kops = ports.kops.withStateStore(`s3://${input.config.stateStore.bucket}`)
+  return planFromPreflight(input, await preflightClusterCreate(ports, kops, input))
+}
+
+/**
+ * `cluster create --yes`: the plan's steps as listr2 tasks, each find → compare → act, so a re-run
+ * after a failure at any step completes the job without redoing finished work. Every precondition
+ * of every resource is checked before anything is created (create-preflight.ts); then the state
+ * bucket is ensured before the lock is taken, because the lock lives in it (both are idempotent).
+ * Holding the lock, the existing cluster is judged again, as another run may have changed it.
+ */
+export async function applyClusterCreate(ports: CreatePorts, input: CreateClusterInput, options: ApplyCreateOptions): Promise<CreateResult> {
   const {config} = input
   const name = config.name
   const logFile = ports.workspace.runLogPath(name, 'create')
   const kopsPort = ports.kops.withStateStore(`s3://${config.stateStore.bucket}`, {logFile})
-  await ports.identity.whoAmI()
-  await checkKopsSupports(kopsPort, config.kubernetesVersion)
-  await ensureStateBuckets(ports.store, config)
+  const spec: OperationSpec = {bucket: config.stateStore.bucket, cluster: name, operation: 'create', command: options.command}
+  let kopsVersion = ''
 
-  return runLockedOperation(ports.operation, {bucket: config.stateStore.bucket, cluster: name, operation: 'create', command: options.command, plan}, async (signal) => {
+  const prepare = async (signal: AbortSignal): Promise<void> => {
+    const preflight = await preflightClusterCreate(ports, kopsPort, input, signal)
+    kopsVersion = preflight.kops.kops.version
+    spec.plan = planFromPreflight(input, preflight)
+    signal.throwIfAborted()
+    await ensureStateBuckets(ports.store, config, {signal})
+  }
+
+  return runLockedOperation(ports.operation, spec, async (signal) => {
     const steps: StepOutcome[] = []
     const record = (id: string, outcome: string): string => {
       steps.push({id, outcome})
       return `(${outcome})`
     }
-    const metadata = await findClusterMetadata(ports.store, config.stateStore.bucket, name)
-    // Once stamped, a sandbox's expiry only moves later (`sandbox extend` updates kopsmith's state
-    // and perhaps not the file), so a re-run takes the later of the file and the stored record.
-    const expiresAt = config.profile === 'sandbox' ? (laterOf(config.expiresAt, metadata?.expiresAt) ?? sandboxExpiresAt(config, ports.clock.now())) : undefined
-    const rendered = await renderClusterManifests(ports.packageFiles, config, expiresAt ? {expiresAt} : {})
-    const hardening = summariseHardening(auditKopsSpec(rendered, {...auditContextFor(config), kopsVersion: (await kopsPort.version()).version}))
-    if (hardening.failed.length > 0) throw hardeningRefusal(name, hardening)
+    const decision = await decideClusterCreate(ports, input, {kopsVersion, stateBucketExists: true})
+    spec.overrides = decision.changes
+    const {rendered, hardening, expiresAt} = decision
+    const metadata = decision.record
 
     const manifestPath = `rendered/${name}/kops.yaml`
     const kubeconfigPath = `kubeconfig/${name}`
@@ -100,12 +113,12 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         run: async (r) => {
           await ports.workspace.writeFile(manifestPath, rendered.manifest)
           const file = ports.workspace.resolve(manifestPath)
-          const stored = await kopsPort.getCluster(name)
+          const stored = await kopsPort.getCluster(name, kops)
           if (!stored) {
             await kopsPort.createFromFile(file, {...kops, onOutput: r.output})
             return record('kops:create-or-replace', 'created')
           }
-          const igs = await kopsPort.getInstanceGroups(name)
+          const igs = await kopsPort.getInstanceGroups(name, kops)
           const drift = specDrift(rendered, stored, igs)
           if (drift.length === 0) return record('kops:create-or-replace', 'unchanged')
           r.output(`${drift.length} field(s) differ, e.g. ${drift[0]}`)
@@ -125,7 +138,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
       {
         title: 'Encryption at rest: kops secret encryptionconfig',
         run: async (r) => {
-          if (await kopsPort.hasEncryptionConfig(name)) return record('kops:encryption-secret', 'exists, not rotated')
+          if (await kopsPort.hasEncryptionConfig(name, kops)) return record('kops:encryption-secret', 'exists, not rotated')
           const secretPath = `secrets/${name}-encryptionconfig.yaml`
           await ports.workspace.writeFile(secretPath, encryptionConfig(randomBytes(32).toString('base64')), 0o600)
           try {
@@ -200,9 +213,9 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         },
       })
     }
-    await runTasks(tasks, options.display)
+    await runTasks(tasks, options.display, signal)
     return {cluster: name, dryRun: false as const, kubeconfig: `.kopsmith/${kubeconfigPath}`, steps, hardening}
-  })
+  }, {prepare})
 }
 
 function describeProgress(p: ApplyProgress): string {
@@ -217,12 +230,6 @@ function describeProgress(p: ApplyProgress): string {
     default:
       return `${p.type} ${ref}`
   }
-}
-
-function laterOf(a: string | null | undefined, b: string | null | undefined): string | undefined {
-  if (!a) return b ?? undefined
-  if (!b) return a
-  return Date.parse(a) >= Date.parse(b) ? a : b
 }
 
 /** The namespaces file is named relative to the cluster file that names it. */

@@ -91,12 +91,12 @@ export async function deleteCluster(ports: DeletePorts, input: DeleteInput): Pro
     const suggestions =
       protection.source === 'unreadable-metadata'
         ? [
-            `Repair kopsmith's record from the cluster file: kopsmith cluster create -f FILE --yes (its protected: setting decides from then on)`,
+            `Repair kopsmith's record from the cluster file: kopsmith cluster create -f FILE --yes (an unreadable record counts as protected, so a file saying protected: false also needs --allow-change protected; the override is audited)`,
             `Or restore the last good version of the record (the state bucket is versioned): aws s3api list-object-versions --bucket ${bucket} --prefix ${clusterMetadataKey(name)}`,
             `Then run kopsmith cluster delete -f FILE --yes --confirm ${name}`,
           ]
         : [
-            'If it really must go: set spec.protected: false in its cluster file and apply that with `kopsmith cluster create -f FILE --yes`',
+            'If it really must go: set spec.protected: false in its cluster file and apply that with `kopsmith cluster create -f FILE --yes --allow-change protected`',
             `Then run kopsmith cluster delete -f FILE --yes --confirm ${name}`,
           ]
     throw new RefusedError(`${name} is protected: ${protection.reason}; nothing was deleted`, {suggestions, details: {cluster: name, protection}})

@@ -38,7 +38,10 @@ export interface OperationSpec {
   cluster: string
   operation: string
   command: string[]
+  /** Read when the audit record is written, so `prepare` and `work` may fill it in. */
   plan?: Plan
+  /** Guarded changes the user allowed explicitly; read when the audit record is written. */
+  overrides?: AuditRecord['overrides']
   /** Default 2 h; the lock is renewed at half its lifetime while the work runs. */
   lockTtlMs?: number
 }
@@ -50,6 +53,15 @@ interface HeldLock {
   takeoverReason?: TakeoverReason
 }
 
+export interface OperationOptions {
+  /**
+   * Runs before the lock is taken, under the same Ctrl-C / SIGTERM handling: preflight checks and
+   * whatever the lock needs first (the state bucket it lives in). Its failures are not audited —
+   * nothing was changed — except an interrupt, which is recorded where the state bucket exists.
+   */
+  prepare?: (signal: AbortSignal) => Promise<void>
+}
+
 /**
  * Runs `work` while holding the cluster lock, and writes one audit record whatever happens.
  *
@@ -59,12 +71,12 @@ interface HeldLock {
  * put on its ETag, so of two racing takers exactly one wins. While the work runs the
  * lock is renewed (again conditionally), so a long upgrade is never mistaken for a dead one.
  * Release: conditional delete on our ETag, so we never delete a lock someone else holds now —
- * on success, on failure and on interrupt. Interrupt: the signal given to `work` aborts; once
- * `work` settles the lock is released, the audit record written, and InterruptedError (exit 130)
- * thrown.
+ * on success, on failure and on interrupt. Interrupt (from the first moment, credentials and
+ * `prepare` included): the signal given to `prepare` and `work` aborts; before the lock, the run
+ * stops at once; with the lock, once `work` settles the lock is released. Either way the audit
+ * record is written and InterruptedError (exit 130) thrown.
  */
-export async function runLockedOperation<T>(ctx: OperationContext, spec: OperationSpec, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const identity = await ctx.identity.whoAmI()
+export async function runLockedOperation<T>(ctx: OperationContext, spec: OperationSpec, work: (signal: AbortSignal) => Promise<T>, options: OperationOptions = {}): Promise<T> {
   const ttlMs = spec.lockTtlMs ?? DEFAULT_LOCK_TTL_MS
   const controller = new AbortController()
   let interrupted = false
@@ -74,6 +86,23 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
   })
   try {
     const started = ctx.clock.now()
+    const whoAmI = ctx.identity.whoAmI()
+    let identity: CallerIdentity
+    try {
+      identity = await untilAborted(whoAmI, controller.signal)
+      if (options.prepare) await untilAborted(options.prepare(controller.signal), controller.signal)
+    } catch (error) {
+      if (!interrupted) throw error
+      // Interrupted before the lock: stop now (whatever was in flight is abandoned) and record it
+      // where the state bucket exists (where it does not, the write fails and nothing is left).
+      const final = new InterruptedError(`${spec.operation} of ${spec.cluster} was interrupted before it took the lock; nothing is locked`, {
+        cause: error,
+        suggestions: ['Run the same command again: every step finds what exists and resumes where it stopped'],
+      })
+      const who = await whoAmI.catch(() => undefined)
+      if (who) await writeAuditRecord(ctx.store, spec.bucket, spec.cluster, auditOf(spec, who, started, ctx.clock.now(), 'interrupted', ExitCode.Interrupted, final, undefined))
+      throw final
+    }
     const lock = await acquireLock(ctx, spec, identity, started, ttlMs)
     const renewal = keepRenewed(ctx, spec, lock, ttlMs, controller)
 
@@ -93,22 +122,10 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
     const release = await releaseLock(ctx, spec, lock)
     if (!release.released) ctx.warn?.(release.problem)
     const final = outcome === 'interrupted' ? interruptedError(spec, failure, release.released) : outcome === 'failure' ? failure : undefined
-    const record = buildAuditRecord({
-      identity,
-      command: spec.command,
-      operation: spec.operation,
-      cluster: spec.cluster,
-      plan: spec.plan ?? null,
-      started,
-      ended: ctx.clock.now(),
-      outcome,
-      exitCode: final === undefined ? ExitCode.Ok : exitCodeOf(final),
-      ...(final === undefined ? {} : {error: errorSummary(final)}),
-      lock: {
-        ...(lock.tookOverFrom ? {tookOverFrom: lock.tookOverFrom, takeoverReason: lock.takeoverReason} : {}),
-        released: release.released,
-        ...(release.released ? {} : {releaseProblem: release.problem}),
-      },
+    const record = auditOf(spec, identity, started, ctx.clock.now(), outcome, final === undefined ? ExitCode.Ok : exitCodeOf(final), final, {
+      ...(lock.tookOverFrom ? {tookOverFrom: lock.tookOverFrom, takeoverReason: lock.takeoverReason} : {}),
+      released: release.released,
+      ...(release.released ? {} : {releaseProblem: release.problem}),
     })
     const audit = await writeAuditRecord(ctx.store, spec.bucket, spec.cluster, record)
     if (final !== undefined) {
@@ -121,6 +138,43 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
   } finally {
     unregister()
   }
+}
+
+function auditOf(spec: OperationSpec, identity: CallerIdentity, started: Date, ended: Date, outcome: AuditOutcome, exitCode: number, error: unknown, lock: AuditRecord['lock']): AuditRecord {
+  return buildAuditRecord({
+    identity,
+    command: spec.command,
+    operation: spec.operation,
+    cluster: spec.cluster,
+    plan: spec.plan ?? null,
+    started,
+    ended,
+    outcome,
+    exitCode,
+    ...(error === undefined ? {} : {error: errorSummary(error)}),
+    ...(lock === undefined ? {} : {lock}),
+    ...(spec.overrides?.length ? {overrides: spec.overrides} : {}),
+  })
+}
+
+/** `promise`, or the signal's reason as soon as it aborts (a late rejection of `promise` is ignored). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {})
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, {once: true})
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
 }
 
 /** Writes one audit record; never throws, because callers decide how much a lost record matters. */

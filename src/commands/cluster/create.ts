@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
+import {GUARDED_CHANGES, type GuardedChangeKind} from '../../core/cluster-changes.js'
 import type {CreateStage} from '../../core/create-plan.js'
 import {UsageError} from '../../core/errors.js'
 import {clusterCreatePorts, createDeps} from '../../deps.js'
@@ -27,6 +28,13 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
     'output-dir': Flags.string({description: 'With --dry-run: write the rendered manifests here', dependsOn: ['dry-run'], helpValue: 'DIR'}),
     skip: Flags.string({description: 'Stop once the cluster is healthy: skip these stages', options: ['addons', 'namespaces'], multiple: true, delimiter: ','}),
     delegate: Flags.boolean({description: 'Public zones: upsert the NS delegation in the parent zone (same account)', default: false}),
+    'allow-change': Flags.string({
+      description: 'Changes to an existing cluster you mean, otherwise refused (exit 9): profile, protected (true → false), control-plane and etcd (groups or members removed), region, network-cidr, zones (removed); audited',
+      options: [...GUARDED_CHANGES],
+      multiple: true,
+      delimiter: ',',
+      helpValue: 'CHANGE,…',
+    }),
     wait: durationFlag({description: 'How long to wait for the cluster to validate', default: 30 * 60_000}),
     kops: kopsBinaryFlag,
     profile: awsProfileFlag,
@@ -36,7 +44,8 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
     const {flags} = await this.parse(ClusterCreate)
     const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
     const {config} = await loadClusterFile(deps.files, flags.file)
-    const input = {config, file: flags.file, skip: new Set((flags.skip ?? []) as CreateStage[]), delegate: flags.delegate, outputDir: flags['output-dir']}
+    const allowChanges = new Set((flags['allow-change'] ?? []) as GuardedChangeKind[])
+    const input = {config, file: flags.file, skip: new Set((flags.skip ?? []) as CreateStage[]), delegate: flags.delegate, allowChanges, outputDir: flags['output-dir']}
     if (flags['dry-run']) {
       const result = await planClusterCreate(deps, input)
       this.log(formatPlan(result.plan))
@@ -48,17 +57,18 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
         suggestions: [`kopsmith cluster create -f ${flags.file} --yes`, `kopsmith cluster create -f ${flags.file} --dry-run   (review the plan first)`],
       })
     }
-    const preview = await planClusterCreate(deps, {...input, outputDir: undefined}, {store: await deps.stateStore()})
+    // The real run's modules (listr2, lock, addons, namespaces…) load only when something is applied.
+    const {applyClusterCreate, previewClusterCreate} = await import('../../services/apply-cluster-create.js')
+    const ports = await clusterCreatePorts(deps, (m) => this.addWarning(m))
+    const real = {...input, outputDir: undefined}
     if (!flags.yes) {
-      this.log(formatPlan(preview.plan))
+      this.log(formatPlan(await previewClusterCreate(ports, real)))
       if (!(await (await deps.prompter()).confirm(`Create ${config.name} as planned?`, false))) {
         this.log('Cancelled; nothing was changed.')
         return {cluster: config.name, cancelled: true}
       }
     }
     const display = this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain'
-    // The real run's modules (listr2, lock, addons, namespaces…) load only when something is applied.
-    const {applyClusterCreate} = await import('../../services/apply-cluster-create.js')
-    return applyClusterCreate(await clusterCreatePorts(deps, (m) => this.addWarning(m)), input, preview.plan, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})
+    return applyClusterCreate(ports, real, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})
   }
 }

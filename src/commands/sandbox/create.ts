@@ -69,21 +69,16 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
 
   /**
    * What `cluster create -f FILE --yes` runs, on the file the wizard just wrote: load and validate
-   * it, plan (which refuses a spec failing hardening), then apply.
+   * it, then apply — with the same preflight, which refuses a spec failing hardening and any
+   * guarded change to an existing cluster (a sandbox never gets --allow-change).
    */
   private async runCreate(deps: Deps, file: string): Promise<unknown> {
-    const [{loadClusterFile}, {planClusterCreate}, {applyClusterCreate}] = await Promise.all([
-      import('../../services/load-cluster-file.js'),
-      import('../../services/create-cluster.js'),
-      import('../../services/apply-cluster-create.js'),
-    ])
+    const [{loadClusterFile}, {applyClusterCreate}] = await Promise.all([import('../../services/load-cluster-file.js'), import('../../services/apply-cluster-create.js')])
     const {config} = await loadClusterFile(deps.files, file, {now: deps.clock.now()})
-    const input = {config, file, skip: new Set<never>(), delegate: false}
-    const {plan} = await planClusterCreate(deps, input)
+    const input = {config, file, skip: new Set<never>(), delegate: false, allowChanges: new Set<never>()}
     return applyClusterCreate(
       await clusterCreatePorts(deps, (m) => this.addWarning(m)),
       input,
-      plan,
       {display: this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain', waitMs: 30 * 60_000, command: ['kopsmith', 'sandbox', 'create', ...this.argv]},
     )
   }

@@ -138,6 +138,8 @@ export interface AuditRecord {
   error?: {code: string; message: string}
   /** Lock bookkeeping: whose stale lock we took over and why, whether ours was released. */
   lock?: {tookOverFrom?: LockRecord; takeoverReason?: TakeoverReason; released: boolean; releaseProblem?: string}
+  /** Guarded changes the run made because the user named them (`cluster create --allow-change`). */
+  overrides?: Array<{change: string; source: string; field: string; from: unknown; to: unknown}>
   /** `cluster unlock`: the lock it broke. */
   previousHolder?: LockRecord | {unreadable: string} | null
 }

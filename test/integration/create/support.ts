@@ -3,7 +3,19 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 
-import {GetObjectCommand, ListObjectsV2Command, S3Client} from '@aws-sdk/client-s3'
+import {
+  GetBucketEncryptionCommand,
+  GetBucketLocationCommand,
+  GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3'
+import {ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client} from '@aws-sdk/client-route-53'
 
 import type {CliResult} from '../../helpers/cli.js'
 import {ROOT} from '../../helpers/cli.js'
@@ -40,8 +52,8 @@ export async function startMotoTls(): Promise<Moto> {
   return {url, stop: () => child.kill()}
 }
 
-export function s3(url: string): S3Client {
-  return new S3Client({region: 'eu-central-1', endpoint: url, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+export function s3(url: string, region = 'eu-central-1'): S3Client {
+  return new S3Client({region, endpoint: url, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
 }
 
 export async function listKeys(url: string, bucket: string, prefix: string): Promise<string[]> {
@@ -98,6 +110,35 @@ export function sandboxScenario(url: string, options: {name?: string; bucket?: s
     pidsFile,
     env: {...motoEnv(url), KOPSMITH_KOPS: options.wrapper ? KOPS_WRAPPER : STANDIN, KOPS_WRAPPER_PIDS: pidsFile, KOPS_STANDIN_LOG: join(dir, 'calls.jsonl'), KOPS_STANDIN_HEALTH: 'healthy', CI: '1'},
   }
+}
+
+/**
+ * The production example (three zones, protected) with a public zone kopsmith creates, so the kops
+ * stand-in can take it all the way; `sandboxOverIt` writes `sandbox.yaml` beside it: a one-hour
+ * sandbox file reusing the production cluster's name, zone and bucket.
+ */
+export function productionScenario(url: string, options: {wrapper?: boolean} = {}): Scenario & {sandboxOverIt(): string} {
+  const base = sandboxScenario(url, options)
+  const zone = base.name.slice(base.name.indexOf('.') + 1)
+  const name = `prod.${zone}`
+  const text = readFileSync(join(ROOT, 'examples/production.yaml'), 'utf8')
+    .replace('name: prod.k8s.acme.de', `name: ${name}`)
+    .replace('dns: {zone: k8s.acme.de, type: private}', `dns: {zone: ${zone}, type: public}`)
+    .replace(/bucket: [a-z0-9.-]+/, `bucket: ${base.bucket}`)
+    .replace(/^\s*namespaces: .*$/m, '')
+  writeFileSync(join(base.dir, 'cluster.yaml'), text)
+  const sandboxOverIt = (): string => {
+    writeFileSync(
+      join(base.dir, 'sandbox.yaml'),
+      readFileSync(join(ROOT, 'examples/sandbox.yaml'), 'utf8')
+        .replace('alice.sandbox.k8s.acme.de', name)
+        .replace('zone: sandbox.k8s.acme.de', `zone: ${zone}`)
+        .replace(/bucket: [a-z0-9.-]+/, `bucket: ${base.bucket}`)
+        .replace('ttl: 72h', 'ttl: 1h'),
+    )
+    return 'sandbox.yaml'
+  }
+  return {...base, name, sandboxOverIt}
 }
 
 export interface RunningCli {
@@ -183,4 +224,41 @@ export async function until<T>(check: () => T | Promise<T>, what: string, timeou
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+/**
+ * Everything moto holds that `cluster create` could touch — every bucket with its region,
+ * settings and objects (keys and ETags), every hosted zone with its records — to show that a
+ * refused run left it exactly as it was.
+ */
+export async function motoSnapshot(url: string): Promise<unknown> {
+  const client = s3(url)
+  const settle = async <T>(call: () => Promise<T>): Promise<T | string> => {
+    try {
+      return await call()
+    } catch (error) {
+      return (error as Error).name
+    }
+  }
+  const buckets = (await client.send(new ListBucketsCommand({}))).Buckets ?? []
+  const out: Record<string, unknown> = {}
+  for (const {Name: name} of buckets) {
+    if (!name) continue
+    const strip = <T extends {$metadata?: unknown}>(o: T | string) => (typeof o === 'string' ? o : {...o, $metadata: undefined})
+    out[`s3://${name}`] = {
+      location: strip(await settle(() => client.send(new GetBucketLocationCommand({Bucket: name})))),
+      versioning: strip(await settle(() => client.send(new GetBucketVersioningCommand({Bucket: name})))),
+      encryption: strip(await settle(() => client.send(new GetBucketEncryptionCommand({Bucket: name})))),
+      publicAccessBlock: strip(await settle(() => client.send(new GetPublicAccessBlockCommand({Bucket: name})))),
+      policy: strip(await settle(() => client.send(new GetBucketPolicyCommand({Bucket: name})))),
+      tags: strip(await settle(() => client.send(new GetBucketTaggingCommand({Bucket: name})))),
+      objects: ((await client.send(new ListObjectsV2Command({Bucket: name}))).Contents ?? []).map((o) => `${o.Key} ${o.ETag}`).sort(),
+    }
+  }
+  const route53 = new Route53Client({region: 'us-east-1', endpoint: url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+  for (const zone of (await route53.send(new ListHostedZonesCommand({}))).HostedZones ?? []) {
+    const records = (await route53.send(new ListResourceRecordSetsCommand({HostedZoneId: zone.Id}))).ResourceRecordSets ?? []
+    out[`zone ${zone.Id}`] = {name: zone.Name, private: zone.Config?.PrivateZone, records: records.map((r) => `${r.Name} ${r.Type} ${(r.ResourceRecords ?? []).map((v) => v.Value).join(',')}`).sort()}
+  }
+  return out
 }

@@ -92,7 +92,7 @@ describe('deleteCluster', () => {
       expect(error).toBeInstanceOf(RefusedError)
       const e = error as CliError
       expect(e.message).toContain(`s3://${BUCKET}/${NAME}/kopsmith/metadata.json is unreadable`)
-      expect(e.suggestions.join('\n')).toContain('kopsmith cluster create -f FILE --yes')
+      expect(e.suggestions.join('\n')).toContain('kopsmith cluster create -f FILE --yes (an unreadable record counts as protected, so a file saying protected: false also needs --allow-change protected')
       expect(e.suggestions.join('\n')).toContain('list-object-versions')
       expect(t.deletes()).toEqual([])
       expect(t.keys()).toContain(`${NAME}/config`)
