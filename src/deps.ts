@@ -2,6 +2,7 @@ import {FsUserFiles} from './adapters/fs-user-files.js'
 import {FsWorkspace} from './adapters/fs-workspace.js'
 import {FsPackageFiles} from './adapters/package-files.js'
 import {SystemClock} from './adapters/system-clock.js'
+import type {KopsTimeouts} from './core/kops/timeouts.js'
 import type {OperationContext} from './services/operation.js'
 import type {CreatePorts} from './services/apply-cluster-create.js'
 import type {Clock, Dns, GitConfig, Identity, Kops, Kube, PackageFiles, Prompter, StateStore, UserFiles, Workspace} from './ports.js'
@@ -16,6 +17,8 @@ export interface DepsOptions {
   awsProfile?: string
   /** `--kops` / KOPSMITH_KOPS; PATH otherwise. */
   kopsBinary?: string
+  /** `--kops-timeout` / KOPSMITH_KOPS_TIMEOUT: per-step deadlines of kops calls. */
+  kopsTimeouts?: KopsTimeouts
   /** False under --json, without a TTY or with CI set: the prompter then refuses to ask. */
   interactive: boolean
   /** Directory for run logs and generated files; default `.kopsmith/` in the working directory. */
@@ -52,7 +55,7 @@ export function createDeps(options: DepsOptions): Deps {
     identity,
     stateStore,
     dns: once(async () => new (await import('./adapters/aws/route53-dns.js')).Route53Dns(await aws())),
-    kops: once(async () => new (await import('./adapters/kops/execa-kops.js')).ExecaKops({binary: options.kopsBinary, env: process.env})),
+    kops: once(async () => new (await import('./adapters/kops/execa-kops.js')).ExecaKops({binary: options.kopsBinary, env: process.env, ...(options.kopsTimeouts ? {timeouts: options.kopsTimeouts} : {})})),
     kube: async (kubeconfigPath) => new (await import('./adapters/kube/client-node-kube.js')).ClientNodeKube(kubeconfigPath),
     prompter: once(async () => new (await import('./adapters/inquirer-prompter.js')).InquirerPrompter(options.interactive)),
     gitConfig: once(async () => new (await import('./adapters/git-config.js')).GitCliConfig()),

@@ -5,7 +5,7 @@ import {GUARDED_CHANGES, type GuardedChangeKind} from '../../core/cluster-change
 import type {CreateStage} from '../../core/create-plan.js'
 import {UsageError} from '../../core/errors.js'
 import {clusterCreatePorts, createDeps} from '../../deps.js'
-import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, kopsTimeoutFlag, yesFlag} from '../../flags.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 import {planClusterCreate} from '../../services/create-cluster.js'
 import {formatPlan} from '../../ui/plan-printer.js'
@@ -37,12 +37,13 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
     }),
     wait: durationFlag({description: 'How long to wait for the cluster to validate', default: 30 * 60_000}),
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
     profile: awsProfileFlag,
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(ClusterCreate)
-    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const {config} = await loadClusterFile(deps.files, flags.file)
     const allowChanges = new Set((flags['allow-change'] ?? []) as GuardedChangeKind[])
     const input = {config, file: flags.file, skip: new Set((flags.skip ?? []) as CreateStage[]), delegate: flags.delegate, allowChanges, outputDir: flags['output-dir']}

@@ -5,7 +5,7 @@ import {bucketOfStateStore} from '../../core/naming.js'
 import {SANDBOX_DEFAULT_API_ACCESS, SANDBOX_DEFAULT_ZONE} from '../../core/sandbox/cluster-file.js'
 import {SANDBOX_SIZE_NAMES, type SandboxSize} from '../../core/sandbox/sizes.js'
 import {clusterCreatePorts, createDeps, type Deps} from '../../deps.js'
-import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, kopsTimeoutFlag, yesFlag} from '../../flags.js'
 import {createSandbox, type SandboxCreateResult} from '../../services/sandbox-create.js'
 
 export default class SandboxCreate extends BaseCommand {
@@ -33,12 +33,13 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
     yes: yesFlag,
     'dry-run': dryRunFlag,
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
     profile: awsProfileFlag,
   }
 
   async run(): Promise<SandboxCreateResult> {
     const {flags} = await this.parse(SandboxCreate)
-    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const bucket = flags.bucket ?? bucketOfStateStore(process.env.KOPS_STATE_STORE)
     return createSandbox(
       {

@@ -195,12 +195,18 @@ export function recordedKopsProcesses(scenario: Scenario): Array<{pid: number; r
     })
 }
 
+/** Running (a zombie, waiting for a slow init to collect it, has exited). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2).charAt(0))
+  } catch {
+    return !existsSync('/proc/self') // gone just now, or no /proc to ask
   }
 }
 
