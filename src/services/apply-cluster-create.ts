@@ -104,7 +104,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
       {
         title: `DNS zone ${config.dns.zone} (${config.dns.type})`,
         run: async () => {
-          const report = await ensureDnsZone(ports.dns, config, {delegate: input.delegate, timeoutMs: 10 * 60_000})
+          const report = await ensureDnsZone(ports.dns, config, {delegate: input.delegate, timeoutMs: 10 * 60_000, signal})
           return record('dns', report.action)
         },
       },
@@ -193,7 +193,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         title: 'Addons',
         run: async (r) => {
           const result = await installAddons(ports, {
-            config, kubeconfig: ports.workspace.resolve(kubeconfigPath), force: false, prune: true, dryRun: false, timeoutMs: 10 * 60_000,
+            config, kubeconfig: ports.workspace.resolve(kubeconfigPath), force: false, prune: true, dryRun: false, timeoutMs: 10 * 60_000, signal,
             onProgress: (p) => r.output(describeProgress(p)),
           })
           return record('addons', `${result.applied} object(s) applied`)
@@ -206,7 +206,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         title: `Namespaces from ${nsFile}`,
         run: async (r) => {
           const result = await bootstrapNamespaces(ports, {
-            file: nsFile, kubeconfig: ports.workspace.resolve(kubeconfigPath), prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000,
+            file: nsFile, kubeconfig: ports.workspace.resolve(kubeconfigPath), prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000, signal,
             onProgress: (p) => r.output(describeProgress(p)),
           })
           return record('namespaces', `${result.namespaces.length} namespace(s)`)

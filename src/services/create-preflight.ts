@@ -47,11 +47,11 @@ export interface CreatePreflight {
  * outside eu-central-1), the DNS zone (a conflicting zone, a delegation that would fail), the
  * hardening baseline with the kops version in use, and the existing cluster's profile,
  * protection, control plane, etcd members, region, network and zones. Reads only; `signal`
- * stops it between reads.
+ * stops kops and stops it between reads.
  */
 export async function preflightClusterCreate(ports: PreflightPorts, kops: Kops, input: CreateClusterInput, signal?: AbortSignal): Promise<CreatePreflight> {
   const {config} = input
-  const kopsCheck = await checkKopsSupports(kops, config.kubernetesVersion)
+  const kopsCheck = await checkKopsSupports(kops, config.kubernetesVersion, signal)
   signal?.throwIfAborted()
   const buckets = await observeStateBuckets(ports.store, config)
   signal?.throwIfAborted()

@@ -48,6 +48,8 @@ export interface DnsReport {
 export interface EnsureDnsOptions extends DnsOptions {
   /** How long to wait for Route53 to report the delegation change INSYNC. */
   timeoutMs: number
+  /** Stops the wait (Ctrl-C). */
+  signal?: AbortSignal
 }
 
 /** Find → compare for the cluster's hosted zone and, for public zones, its delegation. Reads only. */
@@ -124,7 +126,7 @@ export async function ensureDnsZone(dns: Dns, config: ClusterConfig, options: En
   if (hasSameNameServers(current, nameServers)) return {...base, delegation: 'in-sync', parentZone: parent.zone, warnings: []}
   if (!options.delegate) throw notDelegatedError(name, parent.zone, current, {zoneId: zone.id, nameServers})
   const changeId = await dns.upsertNsRecord(parent.zone.id, name, nameServers, DELEGATION_TTL_SECONDS)
-  await dns.waitForChange(changeId, options.timeoutMs)
+  await dns.waitForChange(changeId, options.timeoutMs, options.signal)
   return {...base, delegation: 'upserted', parentZone: parent.zone, warnings: []}
 }
 

@@ -27,8 +27,8 @@ export interface OperationContext {
   processScope?: string
   /** Whether `pid` runs in this process table: a same-host lock whose holder is gone is stale at once. */
   isProcessAlive?(pid: number): boolean
-  /** Registers a Ctrl-C / SIGTERM handler; returns its unregister function. */
-  onInterrupt(handler: () => void): () => void
+  /** Registers a Ctrl-C / SIGTERM handler; returns its unregister function. `quitHint`: what to print if the user quits without cleanup. */
+  onInterrupt(handler: () => void, options?: {quitHint?: () => string}): () => void
   /** Problems that do not fail the operation (e.g. a lock that was broken while we held it). */
   warn?(message: string): void
 }
@@ -72,38 +72,45 @@ export interface OperationOptions {
  * lock is renewed (again conditionally), so a long upgrade is never mistaken for a dead one.
  * Release: conditional delete on our ETag, so we never delete a lock someone else holds now —
  * on success, on failure and on interrupt. Interrupt (from the first moment, credentials and
- * `prepare` included): the signal given to `prepare` and `work` aborts; before the lock, the run
- * stops at once; with the lock, once `work` settles the lock is released. Either way the audit
- * record is written and InterruptedError (exit 130) thrown.
+ * `prepare` included): the signal given to `prepare` and `work` aborts; once what runs has
+ * settled, the lock (if taken) is released, the audit record written (where the state bucket
+ * exists) and InterruptedError (exit 130) thrown.
  */
 export async function runLockedOperation<T>(ctx: OperationContext, spec: OperationSpec, work: (signal: AbortSignal) => Promise<T>, options: OperationOptions = {}): Promise<T> {
   const ttlMs = spec.lockTtlMs ?? DEFAULT_LOCK_TTL_MS
   const controller = new AbortController()
   let interrupted = false
-  const unregister = ctx.onInterrupt(() => {
-    interrupted = true
-    controller.abort(new InterruptedError(`${spec.operation} of ${spec.cluster} was interrupted`))
-  })
+  let locked = false
+  const unregister = ctx.onInterrupt(
+    () => {
+      interrupted = true
+      controller.abort(new InterruptedError(`${spec.operation} of ${spec.cluster} was interrupted`))
+    },
+    {quitHint: () => (locked ? `The lock of ${spec.cluster} stays; once no kopsmith run is active, break it: ${unlockCommand(spec)}` : `${spec.cluster} was not locked yet`)},
+  )
   try {
     const started = ctx.clock.now()
-    const whoAmI = ctx.identity.whoAmI()
-    let identity: CallerIdentity
+    let identity: CallerIdentity | undefined
     try {
-      identity = await untilAborted(whoAmI, controller.signal)
-      if (options.prepare) await untilAborted(options.prepare(controller.signal), controller.signal)
+      identity = await ctx.identity.whoAmI()
+      controller.signal.throwIfAborted()
+      // Every step of `prepare` honours the signal, so it settles soon after an interrupt, and
+      // the record below sees whatever it created (the state bucket, first of all).
+      if (options.prepare) await options.prepare(controller.signal)
+      controller.signal.throwIfAborted()
     } catch (error) {
       if (!interrupted) throw error
-      // Interrupted before the lock: stop now (whatever was in flight is abandoned) and record it
-      // where the state bucket exists (where it does not, the write fails and nothing is left).
+      // Interrupted before the lock: record it where the state bucket exists (where it does not,
+      // the write fails and nothing is left behind).
       const final = new InterruptedError(`${spec.operation} of ${spec.cluster} was interrupted before it took the lock; nothing is locked`, {
         cause: error,
         suggestions: ['Run the same command again: every step finds what exists and resumes where it stopped'],
       })
-      const who = await whoAmI.catch(() => undefined)
-      if (who) await writeAuditRecord(ctx.store, spec.bucket, spec.cluster, auditOf(spec, who, started, ctx.clock.now(), 'interrupted', ExitCode.Interrupted, final, undefined))
+      if (identity) await writeAuditRecord(ctx.store, spec.bucket, spec.cluster, auditOf(spec, identity, started, ctx.clock.now(), 'interrupted', ExitCode.Interrupted, final, undefined))
       throw final
     }
     const lock = await acquireLock(ctx, spec, identity, started, ttlMs)
+    locked = true
     const renewal = keepRenewed(ctx, spec, lock, ttlMs, controller)
 
     let outcome: AuditOutcome = 'success'
@@ -120,6 +127,7 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
     await renewal.stop()
 
     const release = await releaseLock(ctx, spec, lock)
+    locked = !release.released
     if (!release.released) ctx.warn?.(release.problem)
     const final = outcome === 'interrupted' ? interruptedError(spec, failure, release.released) : outcome === 'failure' ? failure : undefined
     const record = auditOf(spec, identity, started, ctx.clock.now(), outcome, final === undefined ? ExitCode.Ok : exitCodeOf(final), final, {
@@ -154,26 +162,6 @@ function auditOf(spec: OperationSpec, identity: CallerIdentity, started: Date, e
     ...(error === undefined ? {} : {error: errorSummary(error)}),
     ...(lock === undefined ? {} : {lock}),
     ...(spec.overrides?.length ? {overrides: spec.overrides} : {}),
-  })
-}
-
-/** `promise`, or the signal's reason as soon as it aborts (a late rejection of `promise` is ignored). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(() => {})
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, {once: true})
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
   })
 }
 

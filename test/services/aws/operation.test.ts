@@ -135,6 +135,39 @@ describe('runLockedOperation (fakes)', () => {
     expect(audits()).toEqual([expect.objectContaining({outcome: 'interrupted', exitCode: 130})])
   })
 
+  it('an interrupt during prepare (before the lock) stops there, takes no lock and is audited (exit 130)', async () => {
+    const {ctx, interrupt, store, audits} = setup()
+    const gate = deferred()
+    const steps: string[] = []
+    const work = vi.fn()
+    const running = runLockedOperation(ctx, {...spec, plan: {operation: 'upgrade', cluster: CLUSTER, steps: []}}, work, {
+      prepare: async (signal) => {
+        steps.push('preflight')
+        await gate.promise
+        signal.throwIfAborted()
+        steps.push('state bucket')
+      },
+    })
+    await vi.waitFor(() => expect(steps).toEqual(['preflight']))
+    interrupt.press()
+    gate.resolve()
+    const error = await running.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InterruptedError)
+    expect((error as Error).message).toBe(`upgrade of ${CLUSTER} was interrupted before it took the lock; nothing is locked`)
+    expect(steps).toEqual(['preflight'])
+    expect(work).not.toHaveBeenCalled()
+    expect(store.calls.filter((c) => c.key === lockKey(CLUSTER))).toEqual([])
+    expect(audits()).toEqual([expect.objectContaining({outcome: 'interrupted', exitCode: 130, error: {code: 'interrupted', message: expect.stringContaining('before it took the lock')}})])
+    expect(audits()[0]!.lock).toBeUndefined()
+  })
+
+  it('a refusal in prepare is not audited and takes no lock: nothing was changed', async () => {
+    const {ctx, store} = setup()
+    const refusal = new Error('refused')
+    await expect(runLockedOperation(ctx, spec, vi.fn(), {prepare: async () => Promise.reject(refusal)})).rejects.toBe(refusal)
+    expect(store.calls.filter((c) => c.method === 'putObject')).toEqual([])
+  })
+
   it('a run that succeeded but cannot write its audit record fails with exit 6; a failed run keeps its own error', async () => {
     const {ctx, store, warnings} = setup()
     const realPut = store.putObject.bind(store)
