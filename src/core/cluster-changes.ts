@@ -1,15 +1,18 @@
 import type {ClusterConfig} from './config/types.js'
 import {RefusedError} from './errors.js'
 import {arrayAt, isJson, type KopsSpecInput, stringAt, viewOf} from './hardening/spec-view.js'
+import {minorOf} from './kops/versions.js'
 import {LABELS} from './naming.js'
 
 /**
  * Changes `cluster create` never makes to an existing cluster on its own: each can lose the
  * cluster or its data (a production cluster re-labelled as a sandbox is reaped; an etcd member
  * removed from the spec takes its data with it; kops cannot move a cluster to another region,
- * network or zone in place). `--allow-change NAME,…` names the ones the user means.
+ * network or zone in place; another Kubernetes minor skips `cluster upgrade`'s one-minor-at-a-time
+ * path, validation and window, and a lower one can leave etcd unreadable). `--allow-change
+ * NAME,…` names the ones the user means.
  */
-export const GUARDED_CHANGES = ['profile', 'protected', 'control-plane', 'etcd', 'region', 'network-cidr', 'zones'] as const
+export const GUARDED_CHANGES = ['profile', 'protected', 'control-plane', 'etcd', 'region', 'network-cidr', 'zones', 'kubernetes-version'] as const
 export type GuardedChangeKind = (typeof GUARDED_CHANGES)[number]
 
 export interface GuardedChange {
@@ -88,6 +91,10 @@ export function findGuardedChanges(config: ClusterConfig, rendered: KopsSpecInpu
   }
   const removed = storedZones.filter((z) => !config.zones.includes(z))
   if (removed.length > 0) changes.push({change: 'zones', source: 'kops spec', field: 'spec.subnets[].zone', from: storedZones, to: [...config.zones].sort()})
+  const version = stringAt(stored.spec, 'kubernetesVersion')
+  if (version !== undefined && minorOf(version) !== minorOf(config.kubernetesVersion)) {
+    changes.push({change: 'kubernetes-version', source: 'kops spec', field: 'spec.kubernetesVersion', from: version, to: config.kubernetesVersion})
+  }
   return changes
 }
 
@@ -103,6 +110,7 @@ export function guardedChangeRefusal(cluster: string, refused: readonly GuardedC
   return new RefusedError(`${cluster} exists, and this cluster file would change what it is; nothing was changed:\n${lines.join('\n')}`, {
     suggestions: [
       'If the cluster file names the wrong cluster or the wrong values, fix the file',
+      ...(kinds.includes('kubernetes-version') ? [`Another Kubernetes minor goes through kopsmith cluster upgrade -f FILE (one minor at a time, validated, in the window)`] : []),
       `If you mean these changes, name them: ${command} --allow-change ${kinds.join(',')} (the override is recorded in the audit record)`,
     ],
     details: {cluster, refused, allowChange: kinds},

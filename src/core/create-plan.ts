@@ -37,7 +37,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
         ? 'a same-named zone of the other kind, or a parent zone in this account that does not delegate to it (pass --delegate), is refused before anything is created'
         : 'a same-named zone of the other kind is refused before anything is created'),
     step('preflight:existing-cluster', 'Compare with the existing cluster: kopsmith\'s record and the stored kops spec', 'check',
-      `a change of profile, protection (true → false), control-plane groups or etcd members removed, region, network CIDR or a zone removed is refused (exit 9)${input.allowChanges.length ? `; allowed by --allow-change: ${input.allowChanges.join(', ')}` : ' unless --allow-change names it'}`),
+      `a change of profile, protection (true → false), control-plane groups or etcd members removed, region, network CIDR, a zone removed or another Kubernetes minor is refused (exit 9)${input.allowChanges.length ? `; allowed by --allow-change: ${input.allowChanges.join(', ')}` : ' unless --allow-change names it'}`),
     step('state-bucket:ensure', `Ensure state bucket s3://${bucket} in eu-central-1`, 'create',
       `create if missing; else verify and repair: versioning, ${enc}, four public-access blocks, TLS-only policy, tags; a bucket outside eu-central-1 is refused`),
     step('lock:acquire', `Lock s3://${bucket}/${c.name}/kopsmith/lock.json`, 'run', 'a second mutating run on this cluster fails fast with exit 8 instead of racing; the lock lives in the state bucket'),

@@ -29,7 +29,7 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
     skip: Flags.string({description: 'Stop once the cluster is healthy: skip these stages', options: ['addons', 'namespaces'], multiple: true, delimiter: ','}),
     delegate: Flags.boolean({description: 'Public zones: upsert the NS delegation in the parent zone (same account)', default: false}),
     'allow-change': Flags.string({
-      description: 'Changes to an existing cluster you mean, otherwise refused (exit 9): profile, protected (true → false), control-plane and etcd (groups or members removed), region, network-cidr, zones (removed); audited',
+      description: 'Changes to an existing cluster you mean, otherwise refused (exit 9): profile, protected (true → false), control-plane and etcd (groups or members removed), region, network-cidr, zones (removed), kubernetes-version (another minor); audited',
       options: [...GUARDED_CHANGES],
       multiple: true,
       delimiter: ',',

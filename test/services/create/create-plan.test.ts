@@ -59,7 +59,7 @@ describe('the create plan against the stored spec', () => {
 
   it('a drifted stored spec: replace, with each changed field from live to desired', async () => {
     const store = await storeWith((c) => {
-      c.spec.kubernetesVersion = '1.34.10'
+      c.spec.kubernetesVersion = '1.35.6'
       c.spec.kubernetesApiAccess = ['0.0.0.0/0']
     })
     const plan = await preview(store)
@@ -67,7 +67,7 @@ describe('the create plan against the stored spec', () => {
       action: 'update',
       title: 'kops replace -f',
       changes: expect.arrayContaining([
-        {field: 'spec.kubernetesVersion', from: '1.34.10', to: '1.35.7'},
+        {field: 'spec.kubernetesVersion', from: '1.35.6', to: '1.35.7'},
         {field: 'spec.kubernetesApiAccess', from: ['0.0.0.0/0'], to: ['10.0.0.0/8']},
       ]),
     })
@@ -90,6 +90,13 @@ describe('the create plan against the existing cluster', () => {
       title: 'Change what the cluster is, as --allow-change names: protected',
       changes: [expect.objectContaining({from: 'unknown (counted as protected)', to: 'false'})],
     })
+  })
+
+  it('another Kubernetes minor is refused, pointing at cluster upgrade', async () => {
+    const error = await preview(await storeWith((c) => (c.spec.kubernetesVersion = '1.34.10'))).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RefusedError)
+    expect((error as RefusedError).message).toContain('kubernetes-version: 1.34.10 → 1.35.7 (kops spec: spec.kubernetesVersion)')
+    expect((error as RefusedError).suggestions.join('\n')).toContain('kopsmith cluster upgrade -f FILE')
   })
 
   it('the dry run states the rule and what --allow-change names, reading nothing', async () => {

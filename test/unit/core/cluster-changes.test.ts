@@ -53,6 +53,8 @@ describe('findGuardedChanges', () => {
     ['another network CIDR', production(['cidr: 10.20.0.0/16', 'cidr: 10.30.0.0/16']), existing(production()), ['network-cidr (kops spec)']],
     ['a zone removed', sandbox(), existing(sandbox(twoZones)), ['zones (kops spec)']],
     ['a zone added (growth is not guarded)', sandbox(twoZones), existing(sandbox()), []],
+    ['another Kubernetes minor (that is cluster upgrade\'s job)', production(['kubernetesVersion: 1.35.7', 'kubernetesVersion: 1.34.10']), existing(production()), ['kubernetes-version (kops spec)']],
+    ['another Kubernetes patch of the same minor', production(['kubernetesVersion: 1.35.7', 'kubernetesVersion: 1.35.6']), existing(production()), []],
   ])('%s', (_name, config, current, expected) => {
     expect(kinds(config, current)).toEqual(expected)
   })
