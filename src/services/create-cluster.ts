@@ -51,15 +51,7 @@ export async function planClusterCreate(ports: {packageFiles: PackageFiles; file
   const expiresAt = sandboxExpiresAt(config, ports.clock.now())
   const rendered = await renderClusterManifests(ports.packageFiles, config, expiresAt ? {expiresAt} : {})
   const hardening = summariseHardening(auditKopsSpec(rendered, auditContextFor(config)))
-  const plan = buildCreatePlan({
-    config,
-    skip: input.skip,
-    delegate: input.delegate,
-    addons: enabledAddons(config),
-    namespaces: null,
-    waived: hardening.waived.map((w) => w.id),
-    allowChanges: [...input.allowChanges],
-  })
+  const plan = createPlanOf(input, hardening)
   const files: string[] = []
   if (input.outputDir) {
     const out = input.outputDir.replace(/\/+$/, '')
@@ -70,6 +62,19 @@ export async function planClusterCreate(ports: {packageFiles: PackageFiles; file
   }
   if (hardening.failed.length > 0) throw hardeningRefusal(config.name, hardening)
   return {cluster: config.name, dryRun: true, plan, hardening, files}
+}
+
+/** The create plan's steps for this input, each stating its find → compare → act rule. */
+export function createPlanOf(input: CreateClusterInput, hardening: HardeningSummary): Plan {
+  return buildCreatePlan({
+    config: input.config,
+    skip: input.skip,
+    delegate: input.delegate,
+    addons: enabledAddons(input.config),
+    namespaces: null,
+    waived: hardening.waived.map((w) => w.id),
+    allowChanges: [...input.allowChanges],
+  })
 }
 
 export function hardeningRefusal(cluster: string, hardening: HardeningSummary): RefusedError {
@@ -92,7 +97,7 @@ export function summariseHardening(results: CheckResult[]): HardeningSummary {
   }
 }
 
-export function enabledAddons(config: ClusterConfig): string[] {
+function enabledAddons(config: ClusterConfig): string[] {
   const a = config.addons
   return [
     a.ingress.enabled ? 'ingress' : undefined,

@@ -1,6 +1,5 @@
 import {buildBucketStep, desiredDiscoveryBucket, desiredStateBucket} from '../core/aws/bucket.js'
 import {describeValue, type ExistingCluster, findGuardedChanges, type GuardedChange, guardedChangeRefusal, refusedChanges} from '../core/cluster-changes.js'
-import {buildCreatePlan} from '../core/create-plan.js'
 import {diffSpecs} from '../core/drift.js'
 import {auditContextFor, auditKopsSpec} from '../core/hardening/checks.js'
 import type {Plan, PlanStep} from '../core/plan.js'
@@ -9,7 +8,7 @@ import {sandboxExpiresAt} from '../core/render/expiry.js'
 import type {BucketState, Clock, Dns, Kops, PackageFiles, StateStore} from '../ports.js'
 import {findStoredSpec, type KopsSpec} from './audit-cluster.js'
 import {type ClusterMetadata, readClusterMetadata} from './cluster-metadata.js'
-import {type CreateClusterInput, enabledAddons, hardeningRefusal, type HardeningSummary, summariseHardening} from './create-cluster.js'
+import {type CreateClusterInput, createPlanOf, hardeningRefusal, type HardeningSummary, summariseHardening} from './create-cluster.js'
 import {checkDnsPreconditions} from './dns-zone.js'
 import {checkKopsSupports, type KopsPreflight} from './kops-preflight.js'
 import {renderClusterManifests} from './render-cluster.js'
@@ -95,15 +94,7 @@ async function readExistingCluster(store: StateStore, config: CreateClusterInput
 export function planFromPreflight(input: CreateClusterInput, preflight: CreatePreflight): Plan {
   const {config} = input
   const {decision} = preflight
-  const plan = buildCreatePlan({
-    config,
-    skip: input.skip,
-    delegate: input.delegate,
-    addons: enabledAddons(config),
-    namespaces: null,
-    waived: decision.hardening.waived.map((w) => w.id),
-    allowChanges: [...input.allowChanges],
-  })
+  const plan = createPlanOf(input, decision.hardening)
   plan.steps = plan.steps.map((s) => {
     if (s.id === 'state-bucket:ensure') return buildBucketStep(desiredStateBucket(config), preflight.buckets.state)
     if (s.id === 'discovery-bucket:ensure') return buildBucketStep(desiredDiscoveryBucket(config), preflight.buckets.discovery)

@@ -3,12 +3,12 @@ import {join} from 'node:path'
 
 import {GetBucketPolicyCommand, GetBucketVersioningCommand} from '@aws-sdk/client-s3'
 import {CreateHostedZoneCommand, Route53Client} from '@aws-sdk/client-route-53'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {ROOT, runCli} from '../../helpers/cli.js'
 import {motoEnv, uniqueBucket} from '../../helpers/moto.js'
 import {cliWorkDir, readCallLog, STANDIN} from '../kops/standin.js'
-import {listKeys, type Moto, readObject, s3 as s3Client, startMotoTls} from './support.js'
+import {listKeys, motoForFile, readObject, s3 as s3Client} from './support.js'
 
 /**
  * `kopsmith cluster create --yes` as a user runs it: the real CLI, the real AWS adapters against
@@ -16,15 +16,7 @@ import {listKeys, type Moto, readObject, s3 as s3Client, startMotoTls} from './s
  * through test/helpers/moto_tls.py, which evaluates the bucket policy's TLS condition as AWS does
  * (see there); without that, moto refuses every write to a hardened state bucket.
  */
-let moto: Moto
-
-beforeAll(async () => {
-  moto = await startMotoTls()
-})
-
-afterAll(() => {
-  moto?.stop()
-})
+const moto = motoForFile()
 
 async function cluster(name: string) {
   const bucket = uniqueBucket('create')

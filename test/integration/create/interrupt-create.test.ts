@@ -1,9 +1,9 @@
 import {HeadBucketCommand} from '@aws-sdk/client-s3'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {auditPrefix, type AuditRecord, lockKey} from '../../../src/core/aws/lock.js'
 import {readCallLog} from '../kops/standin.js'
-import {isAlive, killRecorded, listKeys, type Moto, readObject, recordedKopsProcesses, runBuiltCli, s3, sandboxScenario, type Scenario, startBuiltCli, startMotoTls, until} from './support.js'
+import {isAlive, listKeys, motoForFile, readObject, recordedKopsProcesses, runBuiltCli, s3, sandboxScenario, type Scenario, startBuiltCli, until} from './support.js'
 
 /**
  * Ctrl-C (SIGINT) and SIGTERM at many moments of a real `cluster create --yes` — the built CLI
@@ -11,17 +11,7 @@ import {isAlive, killRecorded, listKeys, type Moto, readObject, recordedKopsProc
  * time: exit 130, the lock released, the audit record written wherever the state bucket exists,
  * and nothing kops started (the wrapper's children included) left running.
  */
-let moto: Moto
-const scenarios: Scenario[] = []
-
-beforeAll(async () => {
-  moto = await startMotoTls()
-})
-
-afterAll(() => {
-  for (const s of scenarios) killRecorded(s)
-  moto?.stop()
-})
+const moto = motoForFile()
 
 /** Three runs at a time: the machine has two cores, and each run is a CLI plus kops processes. */
 const slots = {free: 3, waiting: [] as Array<() => void>}
@@ -85,8 +75,7 @@ const create = ['cluster', 'create', '-f', 'cluster.yaml', '--yes', '--json', '-
 describe('cluster create --yes interrupted at many points (built CLI, moto, kops stand-in behind a wrapper)', () => {
   it.concurrent.each(POINTS)('$signal during $name: exit 130, lock released, audited, no kops left', {timeout: 600_000}, async (point) =>
     slot(async () => {
-      const t = sandboxScenario(moto.url, {wrapper: true})
-      scenarios.push(t)
+      const t = moto.track(sandboxScenario(moto.url, {wrapper: true}))
       const run = startBuiltCli(create, {cwd: t.dir, env: {...t.env, ...point.env}})
       await Promise.race([point.when(t), run.done])
       expect(run.child.exitCode, `the run ended before the signal: ${run.stdout()}${run.stderr()}`).toBeNull()
@@ -117,8 +106,7 @@ describe('cluster create --yes interrupted at many points (built CLI, moto, kops
 describe('a kops call past its deadline (built CLI, moto, kops stand-in behind a wrapper)', () => {
   it('--kops-timeout update=3s: a hung kops update is stopped with its whole tree, exit 7, lock released, audited', {timeout: 300_000}, async () =>
     slot(async () => {
-      const t = sandboxScenario(moto.url, {wrapper: true})
-      scenarios.push(t)
+      const t = moto.track(sandboxScenario(moto.url, {wrapper: true}))
       const env = {...t.env, ...hang('update-cluster'), KOPS_STANDIN_IGNORE_SIGTERM: '1', KOPS_WRAPPER_SIDEKICK: 'update'}
       const r = await runBuiltCli([...create, '--kops-timeout', 'update=3s'], {cwd: t.dir, env})
       expect(r.exitCode, r.stdout + r.stderr).toBe(7)

@@ -1,8 +1,8 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {auditPrefix, type AuditRecord, lockKey} from '../../../src/core/aws/lock.js'
 import {motoEnv} from '../../helpers/moto.js'
-import {killRecorded, listKeys, type Moto, readObject, recordedKopsProcesses, runBuiltCli, sandboxScenario, type Scenario, startBuiltCli, startMotoTls, until} from './support.js'
+import {killRecorded, listKeys, motoForFile, readObject, recordedKopsProcesses, runBuiltCli, sandboxScenario, type Scenario, startBuiltCli, until} from './support.js'
 
 /**
  * A `cluster create --yes` killed with SIGKILL (OOM killer, `kill -9`, a cancelled CI job) leaves
@@ -10,23 +10,8 @@ import {killRecorded, listKeys, type Moto, readObject, recordedKopsProcesses, ru
  * prints works exactly as printed, and on the same host a lock whose holder is gone is taken over
  * at once.
  */
-let moto: Moto
-const scenarios: Scenario[] = []
-
-beforeAll(async () => {
-  moto = await startMotoTls()
-})
-
-afterAll(() => {
-  for (const s of scenarios) killRecorded(s)
-  moto?.stop()
-})
-
-function scenario(): Scenario {
-  const s = sandboxScenario(moto.url, {wrapper: true})
-  scenarios.push(s)
-  return s
-}
+const moto = motoForFile()
+const scenario = (): Scenario => moto.track(sandboxScenario(moto.url, {wrapper: true}))
 
 const create = ['cluster', 'create', '-f', 'cluster.yaml', '--yes', '--json', '--skip', 'addons,namespaces']
 

@@ -1,27 +1,19 @@
 import {GetBucketPolicyCommand} from '@aws-sdk/client-s3'
 import {CreateHostedZoneCommand, DeleteHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client} from '@aws-sdk/client-route-53'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
 import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
 import {discoveryDocumentKeys, DISCOVERY_READ_SID, TLS_ONLY_SID} from '../../../src/core/aws/bucket.js'
 import {uniqueBucket, uniqueZone} from '../../helpers/moto.js'
-import {listKeys, type Moto, readObject, runBuiltCli, s3, sandboxScenario, startMotoTls} from './support.js'
+import {listKeys, motoForFile, readObject, runBuiltCli, s3, sandboxScenario} from './support.js'
 
 /**
  * Six teams create six clusters at once, sharing one state bucket, its OIDC discovery bucket and
  * one DNS zone: real processes of the built CLI against moto and the kops stand-in. Every run must
  * succeed, and the shared bucket policy must publish every cluster's discovery documents.
  */
-let moto: Moto
-
-beforeAll(async () => {
-  moto = await startMotoTls()
-})
-
-afterAll(() => {
-  moto?.stop()
-})
+const moto = motoForFile()
 
 /** IAM resource matching: `*` matches any run of characters, `/` included. */
 function matches(pattern: string, arn: string): boolean {

@@ -1,10 +1,10 @@
 import {CreateBucketCommand} from '@aws-sdk/client-s3'
 import {CreateHostedZoneCommand, Route53Client} from '@aws-sdk/client-route-53'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {auditPrefix, type AuditRecord} from '../../../src/core/aws/lock.js'
 import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
-import {listKeys, type Moto, motoSnapshot, productionScenario, readObject, runBuiltCli, s3, sandboxScenario, type Scenario, startMotoTls} from './support.js'
+import {listKeys, motoForFile, motoSnapshot, productionScenario, readObject, runBuiltCli, s3, sandboxScenario, type Scenario} from './support.js'
 
 /**
  * A refused `cluster create --yes` changes nothing: the built CLI against moto and the kops
@@ -12,15 +12,7 @@ import {listKeys, type Moto, motoSnapshot, productionScenario, readObject, runBu
  * resource is checked before any is created, and an existing cluster is never turned into
  * something else unless --allow-change names the change.
  */
-let moto: Moto
-
-beforeAll(async () => {
-  moto = await startMotoTls()
-})
-
-afterAll(() => {
-  moto?.stop()
-})
+const moto = motoForFile()
 
 const yes = ['--yes', '--json', '--skip', 'addons,namespaces']
 const create = (t: Scenario, file = t.file, extra: string[] = [], env: Record<string, string> = {}) => runBuiltCli(['cluster', 'create', '-f', file, ...yes, ...extra], {cwd: t.dir, env: {...t.env, ...env}})

@@ -16,9 +16,9 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3'
 import {ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client} from '@aws-sdk/client-route-53'
+import {afterAll, beforeAll} from 'vitest'
 
-import type {CliResult} from '../../helpers/cli.js'
-import {ROOT} from '../../helpers/cli.js'
+import {type CliResult, cliEnv, collectCli, ROOT} from '../../helpers/cli.js'
 import {motoEnv, uniqueBucket, uniqueZone} from '../../helpers/moto.js'
 import {cliWorkDir, STANDIN} from '../kops/standin.js'
 
@@ -50,6 +50,32 @@ export async function startMotoTls(): Promise<Moto> {
     await new Promise((r) => setTimeout(r, 200))
   }
   return {url, stop: () => child.kill()}
+}
+
+/**
+ * For a test file: one moto server (TLS semantics) for all its tests, and every scenario's
+ * leftover kops processes killed after them, whatever the code under test did.
+ */
+export function motoForFile(): {readonly url: string; track<T extends Scenario>(scenario: T): T} {
+  let moto: Moto | undefined
+  const scenarios: Scenario[] = []
+  beforeAll(async () => {
+    moto = await startMotoTls()
+  })
+  afterAll(() => {
+    for (const s of scenarios) killRecorded(s)
+    moto?.stop()
+  })
+  return {
+    get url() {
+      if (!moto) throw new Error('moto is not started yet')
+      return moto.url
+    },
+    track(scenario) {
+      scenarios.push(scenario)
+      return scenario
+    },
+  }
 }
 
 export function s3(url: string, region = 'eu-central-1'): S3Client {
@@ -154,29 +180,9 @@ export interface RunningCli {
  * codes, output and signals exactly as a user or a scheduled job sees them.
  */
 export function startBuiltCli(args: string[], options: {cwd: string; env: Record<string, string | undefined>; timeoutMs?: number}): RunningCli {
-  const env: Record<string, string> = {}
   // Vitest sets NODE_ENV=test, under which oclif maps dist/ back to src/; users have no such setting.
-  for (const [k, v] of Object.entries({...process.env, KOPSMITH_VERBOSE: '', NODE_ENV: 'production', ...options.env})) if (v !== undefined) env[k] = v
-  const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  const done = new Promise<CliResult>((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000)
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      let json: unknown
-      try {
-        json = JSON.parse(stdout)
-      } catch {
-        json = undefined
-      }
-      resolve({exitCode: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 2) : 1), stdout, stderr, json})
-    })
-  })
-  return {child, stdout: () => stdout, stderr: () => stderr, done}
+  const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {cwd: options.cwd, env: cliEnv({NODE_ENV: 'production', ...options.env}), stdio: ['ignore', 'pipe', 'pipe']})
+  return {child, ...collectCli(child, options.timeoutMs ?? 180_000)}
 }
 
 export function runBuiltCli(args: string[], options: {cwd: string; env: Record<string, string | undefined>; timeoutMs?: number}): Promise<CliResult> {
