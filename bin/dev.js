@@ -6,6 +6,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 import {readFileSync} from 'node:fs'
 import {execute, settings} from '@oclif/core'
 
+import {installInterruptHandling} from '../src/adapters/interrupts.js'
+
+installInterruptHandling()
+
 const root = new URL('..', import.meta.url).pathname
 const pjson = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
 pjson.version = `${pjson.version}+dev`

@@ -10,6 +10,9 @@ if (argv.length === 1 && argv[0] === '--version') {
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
+  // Before anything else loads: from here on a signal never kills kopsmith half-way (see there).
+  const {installInterruptHandling} = await import('../dist/adapters/interrupts.js')
+  installInterruptHandling()
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
 }

@@ -5,6 +5,7 @@ import {FsUserFiles} from './adapters/fs-user-files.js'
 import {FsWorkspace} from './adapters/fs-workspace.js'
 import {FsPackageFiles} from './adapters/package-files.js'
 import {SystemClock} from './adapters/system-clock.js'
+import type {KopsTimeouts} from './core/kops/timeouts.js'
 import type {OperationContext} from './services/operation.js'
 import type {CreatePorts} from './services/apply-cluster-create.js'
 import type {Clock, Dns, GitConfig, Identity, Kops, Kube, KubeTarget, PackageFiles, Prompter, StateStore, UserFiles, Workspace} from './ports.js'
@@ -19,6 +20,8 @@ export interface DepsOptions {
   awsProfile?: string
   /** `--kops` / KOPSMITH_KOPS; PATH otherwise. */
   kopsBinary?: string
+  /** `--kops-timeout` / KOPSMITH_KOPS_TIMEOUT: per-step deadlines of kops calls. */
+  kopsTimeouts?: KopsTimeouts
   /** False under --json, without a TTY or with CI set: the prompter then refuses to ask. */
   interactive: boolean
   /** Directory for run logs, admin kubeconfigs and rendered specs; default: kopsmithStateDir(). */
@@ -68,7 +71,7 @@ export function createDeps(options: DepsOptions): Deps {
     identity,
     stateStore,
     dns: once(async () => new (await import('./adapters/aws/route53-dns.js')).Route53Dns(await aws())),
-    kops: once(async () => new (await import('./adapters/kops/execa-kops.js')).ExecaKops({binary: options.kopsBinary, env: process.env})),
+    kops: once(async () => new (await import('./adapters/kops/execa-kops.js')).ExecaKops({binary: options.kopsBinary, env: process.env, ...(options.kopsTimeouts ? {timeouts: options.kopsTimeouts} : {})})),
     kube: async (target) => {
       const [{loadKubeconfig, defaultUserKubeconfig}, {selectContext}, {ClientNodeKube}] = await Promise.all([
         import('./adapters/kube/kubeconfig-loader.js'),
@@ -85,7 +88,11 @@ export function createDeps(options: DepsOptions): Deps {
     operationContext: async ({warn} = {}) => {
       const proc = (await import('./adapters/process-info.js')).currentProcess()
       const [store, id] = await Promise.all([stateStore(), identity()])
-      return {store, identity: id, clock, host: proc.host, pid: proc.pid, onInterrupt: proc.onInterrupt, ...(warn ? {warn} : {})}
+      return {
+        store, identity: id, clock, host: proc.host, pid: proc.pid, isProcessAlive: proc.isProcessAlive, onInterrupt: proc.onInterrupt,
+        ...(proc.processScope === undefined ? {} : {processScope: proc.processScope}),
+        ...(warn ? {warn} : {}),
+      }
     },
     clock,
     workspace,

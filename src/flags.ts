@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {parseDuration} from './core/config/duration.js'
 import {UsageError} from './core/errors.js'
+import {KOPS_STEPS, type KopsTimeouts, parseKopsTimeouts} from './core/kops/timeouts.js'
 import {BUCKET_NAME, bucketOfStateStore, clusterNameProblem, kopsStateStoreProblem} from './core/naming.js'
 
 /**
@@ -112,6 +113,18 @@ export const kopsBinaryFlag = Flags.string({
   env: 'KOPSMITH_KOPS',
   helpValue: 'PATH',
 })
+
+/** Per-step deadlines of kops calls (core/kops/timeouts.ts has the defaults), e.g. `update=45m,rolling-update=8h`. */
+export const kopsTimeoutFlag = Flags.custom<KopsTimeouts>({
+  description: `Deadline of kops calls per step, STEP=DURATION,… (steps: ${KOPS_STEPS.join(', ')}); a call past it is stopped, exit 7`,
+  env: 'KOPSMITH_KOPS_TIMEOUT',
+  helpValue: 'STEP=DURATION,…',
+  parse: async (input) => {
+    const verdict = parseKopsTimeouts(input)
+    if (!verdict.ok) throw new UsageError(`--kops-timeout ${input}: ${verdict.problem}`, {suggestions: ['e.g. --kops-timeout update=45m,rolling-update=8h']})
+    return verdict.timeouts
+  },
+})()
 
 export const yesFlag = Flags.boolean({
   char: 'y',

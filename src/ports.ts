@@ -102,8 +102,8 @@ export interface Dns {
   getNsRecord(zoneId: string, recordName: string): Promise<string[] | undefined>
   /** UPSERTs an NS record; returns the change id. */
   upsertNsRecord(zoneId: string, recordName: string, values: string[], ttl: number): Promise<string>
-  /** Polls GetChange until INSYNC; throws TimeoutError (exit 7). */
-  waitForChange(changeId: string, timeoutMs: number): Promise<void>
+  /** Polls GetChange until INSYNC; throws TimeoutError (exit 7), or the signal's reason once it aborts. */
+  waitForChange(changeId: string, timeoutMs: number, signal?: AbortSignal): Promise<void>
   /** VPCs associated with a private zone. */
   zoneVpcs(zoneId: string): Promise<Array<{vpcId: string; region: string}>>
 }
@@ -172,7 +172,8 @@ export interface UpdateClusterOptions extends KopsRunOptions {
 export interface Kops {
   /** The same binary, bound to a state store (`KOPS_STATE_STORE`) and appending its output to `logFile`. */
   withStateStore(stateStore: string, options?: {logFile?: string}): Kops
-  version(): Promise<KopsVersion>
+  /** Asked once per instance; the first caller's `signal` stops that one call. */
+  version(options?: Pick<KopsRunOptions, 'signal'>): Promise<KopsVersion>
   /** `kops get clusters -o json`: [] on an empty store (kops exits 1 there). */
   listClusters(options?: KopsRunOptions): Promise<Array<Record<string, unknown>>>
   /** `kops get cluster NAME -o json` → the stored Cluster object, or undefined when absent. */

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {PreconditionError} from '../core/errors.js'
 import {createDeps} from '../deps.js'
-import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, kopsBinaryFlag} from '../flags.js'
+import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, kopsBinaryFlag, kopsTimeoutFlag} from '../flags.js'
 import {type CheckStatus, type DoctorReport, runDoctor} from '../services/doctor.js'
 import {loadClusterFile} from '../services/load-cluster-file.js'
 import {formatTable} from '../ui/table.js'
@@ -20,12 +20,13 @@ kops (and whether it supports the cluster's Kubernetes version), AWS identity an
   static override flags = {
     file: Flags.string({...CLUSTER_FILE_FLAG_OPTIONS}),
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
     profile: awsProfileFlag,
   }
 
   async run(): Promise<DoctorReport> {
     const {flags} = await this.parse(Doctor)
-    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const config = flags.file ? (await loadClusterFile(deps.files, flags.file, {now: deps.clock.now()})).config : undefined
     const report = await runDoctor(deps, {...(config ? {config} : {}), configuredRegion: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION})
     this.log(formatTable(['', 'check', 'result'], report.checks.map((c) => [MARK[c.status], c.title, c.detail])))

@@ -18,6 +18,8 @@ export interface CreatePlanInput {
   waived: string[]
   /** `--write-kubeconfig`: the user's kubeconfig file that also gets a context for the cluster. */
   writeKubeconfig?: string
+  /** `--allow-change`: guarded changes of an existing cluster the user means. */
+  allowChanges: string[]
 }
 
 /**
@@ -32,6 +34,13 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const steps: PlanStep[] = [
     step('preflight:credentials', 'Check AWS credentials', 'check', 'STS caller identity is recorded in the audit trail; no credentials → exit 4'),
     step('preflight:kops-version', `Check the kops binary supports Kubernetes ${c.kubernetesVersion}`, 'check', 'kops refuses Kubernetes outside its supported window (hardening H18)'),
+    step('preflight:buckets', `Check s3://${bucket} and s3://${c.stateStore.discoveryBucket}`, 'check', 'an existing bucket outside eu-central-1 is refused (exit 9) before anything is created'),
+    step('preflight:dns', `Check hosted zone ${c.dns.zone} (${c.dns.type})`, 'check',
+      c.dns.type === 'public' && !input.delegate
+        ? 'a same-named zone of the other kind, or a parent zone in this account that does not delegate to it (pass --delegate), is refused before anything is created'
+        : 'a same-named zone of the other kind is refused before anything is created'),
+    step('preflight:existing-cluster', 'Compare with the existing cluster: kopsmith\'s record and the stored kops spec', 'check',
+      `a change of profile, protection (true → false), control-plane groups or etcd members removed, region, network CIDR, a zone removed or another Kubernetes minor is refused (exit 9)${input.allowChanges.length ? `; allowed by --allow-change: ${input.allowChanges.join(', ')}` : ' unless --allow-change names it'}`),
     step('state-bucket:ensure', `Ensure state bucket s3://${bucket} in eu-central-1`, 'create',
       `create if missing; else verify and repair: versioning, ${enc}, four public-access blocks, TLS-only policy, tags; a bucket outside eu-central-1 is refused`),
     step('lock:acquire', `Lock s3://${bucket}/${lockKey(c.name)}`, 'run', 'a second mutating run on this cluster fails fast with exit 8 instead of racing; the lock lives in the state bucket'),

@@ -29,7 +29,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [6, 'AWS or Kubernetes API error'],
   [7, 'a wait timed out'],
   [8, 'another operation holds the cluster lock'],
-  [9, 'refused by a safety rule: protected cluster, region outside Germany, confirmation mismatch, hardening violation'],
+  [9, 'refused by a safety rule: protected cluster, region outside Germany, confirmation mismatch, hardening violation, an unrequested change to what an existing cluster is'],
   [10, 'internal bug'],
   [20, '--dry-run --detailed-exitcode: changes are pending'],
   [130, 'interrupted; the lock was released'],

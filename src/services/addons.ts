@@ -92,6 +92,8 @@ export interface InstallAddonsInput {
   concurrency?: number
   pollIntervalMs?: number
   onProgress?: (event: ApplyProgress) => void
+  /** Stops between phases and rollout polls (Ctrl-C). */
+  signal?: AbortSignal
 }
 
 export interface InstallAddonsResult {
@@ -160,6 +162,7 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
       pollIntervalMs: input.pollIntervalMs,
       clock: ports.clock,
       onProgress: input.onProgress,
+      ...(input.signal ? {signal: input.signal} : {}),
     })
     result.applied = applied.applied.length
     result.kept = applied.kept.length

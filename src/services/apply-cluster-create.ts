@@ -1,21 +1,18 @@
 import {randomBytes} from 'node:crypto'
 
 import {diffSpecs} from '../core/drift.js'
-import {auditContextFor, auditKopsSpec} from '../core/hardening/checks.js'
 import {parseUpdateApplied} from '../core/kops/kops-output.js'
 import type {Plan} from '../core/plan.js'
-import {sandboxExpiresAt} from '../core/render/expiry.js'
 import type {Clock, Dns, Identity, Kops, Kube, KubeTarget, PackageFiles, StateStore, UserFiles, Workspace} from '../ports.js'
 import {runTasks, type TaskDisplay, type TaskSpec} from '../ui/tasks.js'
 import {installAddons} from './addons.js'
 import type {ApplyProgress} from './apply-manifests.js'
-import {findClusterMetadata, metadataFromConfig, writeClusterMetadata} from './cluster-metadata.js'
-import {hardeningRefusal, summariseHardening, type CreateClusterInput, type HardeningSummary} from './create-cluster.js'
+import {metadataFromConfig, writeClusterMetadata} from './cluster-metadata.js'
+import type {CreateClusterInput, HardeningSummary} from './create-cluster.js'
+import {clusterAccessOf, decideClusterCreate, namespacesFileOf, planFromPreflight, preflightClusterCreate} from './create-preflight.js'
 import {ensureDnsZone, verifyPrivateZone} from './dns-zone.js'
-import {checkKopsSupports} from './kops-preflight.js'
-import {bootstrapNamespaces, loadNamespaceSet} from './namespaces.js'
-import {runLockedOperation, type OperationContext} from './operation.js'
-import {renderClusterManifests} from './render-cluster.js'
+import {bootstrapNamespaces} from './namespaces.js'
+import {runLockedOperation, type OperationContext, type OperationSpec} from './operation.js'
 import {ensureStateBuckets} from './state-bucket.js'
 import {validateUntilHealthy} from './validate-cluster.js'
 
@@ -57,35 +54,48 @@ export interface CreateResult {
 }
 
 /**
- * `cluster create --yes`: the plan's steps as listr2 tasks, each find → compare → act, so a re-run
- * after a failure at any step completes the job without redoing finished work. The state bucket is
- * ensured before the lock is taken, because the lock lives in it (both are idempotent).
+ * The plan a real run would follow, from the same preflight it runs (reads only): shown before the
+ * confirmation of an interactive `cluster create`. Refuses exactly what the run would refuse.
  */
-export async function applyClusterCreate(ports: CreatePorts, input: CreateClusterInput, plan: Plan, options: ApplyCreateOptions): Promise<CreateResult> {
+export async function previewClusterCreate(ports: Pick<CreatePorts, 'store' | 'dns' | 'kops' | 'packageFiles' | 'files' | 'clock' | 'identity'>, input: CreateClusterInput): Promise<Plan> {
+  await ports.identity.whoAmI()
+  const kops = ports.kops.withStateStore(`s3://${input.config.stateStore.bucket}`)
+  return planFromPreflight(input, await preflightClusterCreate(ports, kops, input))
+}
+
+/**
+ * `cluster create --yes`: the plan's steps as listr2 tasks, each find → compare → act, so a re-run
+ * after a failure at any step completes the job without redoing finished work. Every precondition
+ * of every resource is checked before anything is created (create-preflight.ts); then the state
+ * bucket is ensured before the lock is taken, because the lock lives in it (both are idempotent).
+ * Holding the lock, the existing cluster is judged again, as another run may have changed it.
+ */
+export async function applyClusterCreate(ports: CreatePorts, input: CreateClusterInput, options: ApplyCreateOptions): Promise<CreateResult> {
   const {config} = input
   const name = config.name
   const logFile = ports.workspace.runLogPath(name, 'create')
   const kopsPort = ports.kops.withStateStore(`s3://${config.stateStore.bucket}`, {logFile})
-  // A team group nobody can log in with is an invalid namespaces file: say so before anything is touched.
-  const access = {cluster: name, authentication: config.authentication, clusterFile: input.file}
-  if (!input.skip.has('namespaces') && config.namespaces) await loadNamespaceSet(ports.files, resolveBeside(input.file, config.namespaces.file), access)
-  await ports.identity.whoAmI()
-  await checkKopsSupports(kopsPort, config.kubernetesVersion)
-  await ensureStateBuckets(ports.store, config)
+  const spec: OperationSpec = {bucket: config.stateStore.bucket, cluster: name, operation: 'create', command: options.command}
+  let kopsVersion = ''
 
-  return runLockedOperation(ports.operation, {bucket: config.stateStore.bucket, cluster: name, operation: 'create', command: options.command, plan}, async (signal) => {
+  const prepare = async (signal: AbortSignal): Promise<void> => {
+    const preflight = await preflightClusterCreate(ports, kopsPort, input, signal)
+    kopsVersion = preflight.kops.kops.version
+    spec.plan = planFromPreflight(input, preflight)
+    signal.throwIfAborted()
+    await ensureStateBuckets(ports.store, config, {signal})
+  }
+
+  return runLockedOperation(ports.operation, spec, async (signal) => {
     const steps: StepOutcome[] = []
     const record = (id: string, outcome: string): string => {
       steps.push({id, outcome})
       return `(${outcome})`
     }
-    const metadata = await findClusterMetadata(ports.store, config.stateStore.bucket, name)
-    // Once stamped, a sandbox's expiry only moves later (`sandbox extend` updates kopsmith's state
-    // and perhaps not the file), so a re-run takes the later of the file and the stored record.
-    const expiresAt = config.profile === 'sandbox' ? (laterOf(config.expiresAt, metadata?.expiresAt) ?? sandboxExpiresAt(config, ports.clock.now())) : undefined
-    const rendered = await renderClusterManifests(ports.packageFiles, config, expiresAt ? {expiresAt} : {})
-    const hardening = summariseHardening(auditKopsSpec(rendered, {...auditContextFor(config), kopsVersion: (await kopsPort.version()).version}))
-    if (hardening.failed.length > 0) throw hardeningRefusal(name, hardening)
+    const decision = await decideClusterCreate(ports, input, {kopsVersion, stateBucketExists: true})
+    spec.overrides = decision.changes
+    const {rendered, hardening, expiresAt} = decision
+    const metadata = decision.record
 
     const manifestPath = `rendered/${name}/kops.yaml`
     const kubeconfigPath = `kubeconfig/${name}`
@@ -94,7 +104,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
       {
         title: `DNS zone ${config.dns.zone} (${config.dns.type})`,
         run: async () => {
-          const report = await ensureDnsZone(ports.dns, config, {delegate: input.delegate, timeoutMs: 10 * 60_000})
+          const report = await ensureDnsZone(ports.dns, config, {delegate: input.delegate, timeoutMs: 10 * 60_000, signal})
           return record('dns', report.action)
         },
       },
@@ -103,12 +113,12 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         run: async (r) => {
           await ports.workspace.writeFile(manifestPath, rendered.manifest)
           const file = ports.workspace.resolve(manifestPath)
-          const stored = await kopsPort.getCluster(name)
+          const stored = await kopsPort.getCluster(name, kops)
           if (!stored) {
             await kopsPort.createFromFile(file, {...kops, onOutput: r.output})
             return record('kops:create-or-replace', 'created')
           }
-          const igs = await kopsPort.getInstanceGroups(name)
+          const igs = await kopsPort.getInstanceGroups(name, kops)
           const drift = specDrift(rendered, stored, igs)
           if (drift.length === 0) return record('kops:create-or-replace', 'unchanged')
           r.output(`${drift.length} field(s) differ, e.g. ${drift[0]}`)
@@ -128,7 +138,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
       {
         title: 'Encryption at rest: kops secret encryptionconfig',
         run: async (r) => {
-          if (await kopsPort.hasEncryptionConfig(name)) return record('kops:encryption-secret', 'exists, not rotated')
+          if (await kopsPort.hasEncryptionConfig(name, kops)) return record('kops:encryption-secret', 'exists, not rotated')
           // Generated in memory and handed to kops on standard input: no file ever holds the key.
           await kopsPort.createEncryptionConfigSecret(name, encryptionConfig(randomBytes(32).toString('base64')), {...kops, onOutput: r.output})
           return record('kops:encryption-secret', 'created')
@@ -190,29 +200,29 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         title: 'Addons',
         run: async (r) => {
           const result = await installAddons(ports, {
-            config, kubeconfig: ports.workspace.resolve(kubeconfigPath), force: false, prune: true, dryRun: false, timeoutMs: 10 * 60_000,
+            config, kubeconfig: ports.workspace.resolve(kubeconfigPath), force: false, prune: true, dryRun: false, timeoutMs: 10 * 60_000, signal,
             onProgress: (p) => r.output(describeProgress(p)),
           })
           return record('addons', `${result.applied} object(s) applied`)
         },
       })
     }
-    if (!input.skip.has('namespaces') && config.namespaces) {
-      const nsFile = resolveBeside(input.file, config.namespaces.file)
+    const nsFile = namespacesFileOf(input)
+    if (nsFile) {
       tasks.push({
         title: `Namespaces from ${nsFile}`,
         run: async (r) => {
           const result = await bootstrapNamespaces(ports, {
-            file: nsFile, access, kubeconfig: ports.workspace.resolve(kubeconfigPath), cluster: name, prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000,
+            file: nsFile, access: clusterAccessOf(input), kubeconfig: ports.workspace.resolve(kubeconfigPath), cluster: name, prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000, signal,
             onProgress: (p) => r.output(describeProgress(p)),
           })
           return record('namespaces', `${result.namespaces.length} namespace(s)`)
         },
       })
     }
-    await runTasks(tasks, options.display)
+    await runTasks(tasks, options.display, signal)
     return {cluster: name, dryRun: false as const, kubeconfig: ports.workspace.resolve(kubeconfigPath), steps, hardening}
-  })
+  }, {prepare})
 }
 
 function describeProgress(p: ApplyProgress): string {
@@ -227,19 +237,6 @@ function describeProgress(p: ApplyProgress): string {
     default:
       return `${p.type} ${ref}`
   }
-}
-
-function laterOf(a: string | null | undefined, b: string | null | undefined): string | undefined {
-  if (!a) return b ?? undefined
-  if (!b) return a
-  return Date.parse(a) >= Date.parse(b) ? a : b
-}
-
-/** The namespaces file is named relative to the cluster file that names it. */
-function resolveBeside(clusterFile: string, path: string): string {
-  if (path.startsWith('/')) return path
-  const dir = clusterFile.includes('/') ? clusterFile.slice(0, clusterFile.lastIndexOf('/') + 1) : ''
-  return `${dir}${path}`
 }
 
 /** Field paths where the stored kops spec differs from what we render (kops-filled fields ignored). */

@@ -20,20 +20,19 @@ export interface ClusterTarget {
 export async function resolveClusterTarget(
   files: UserFiles,
   now: Date,
-  input: {file?: string; name?: string; bucket?: string; verb: string; stateFlag?: string},
+  input: {file?: string; name?: string; bucket?: string; verb: string},
 ): Promise<ClusterTarget> {
-  const stateFlag = input.stateFlag ?? '--state'
   if (input.file) {
     const {config} = await loadClusterFile(files, input.file, {now})
     return {name: config.name, bucket: config.stateStore.bucket, config, how: `-f ${input.file}`}
   }
   if (!input.name) {
-    throw new UsageError(`name the cluster to ${input.verb}: -f FILE, or --name NAME with ${stateFlag} s3://BUCKET`, {
+    throw new UsageError(`name the cluster to ${input.verb}: -f FILE, or --name NAME with --state s3://BUCKET`, {
       suggestions: [`kopsmith cluster ${input.verb} -f clusters/<name>.yaml`],
     })
   }
   if (!input.bucket) {
-    throw new UsageError(`--name ${input.name} needs the S3 state store (the lock and audit records live there): ${stateFlag} s3://BUCKET or KOPS_STATE_STORE`)
+    throw new UsageError(`--name ${input.name} needs the S3 state store (the lock and audit records live there): --state s3://BUCKET or KOPS_STATE_STORE`)
   }
-  return {name: input.name, bucket: input.bucket, how: `--name ${input.name} ${stateFlag} s3://${input.bucket}`}
+  return {name: input.name, bucket: input.bucket, how: `--name ${input.name} --state s3://${input.bucket}`}
 }

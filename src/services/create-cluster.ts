@@ -1,12 +1,11 @@
+import type {GuardedChangeKind} from '../core/cluster-changes.js'
 import {buildCreatePlan, type CreateStage} from '../core/create-plan.js'
 import type {ClusterConfig} from '../core/config/types.js'
-import {diffSpecs} from '../core/drift.js'
 import {RefusedError} from '../core/errors.js'
 import {auditContextFor, auditKopsSpec, type CheckResult} from '../core/hardening/checks.js'
-import type {Plan, PlanStep} from '../core/plan.js'
+import type {Plan} from '../core/plan.js'
 import {sandboxExpiresAt} from '../core/render/expiry.js'
-import type {Clock, PackageFiles, StateStore, UserFiles} from '../ports.js'
-import {findStoredSpec, type KopsSpec} from './audit-cluster.js'
+import type {Clock, PackageFiles, UserFiles} from '../ports.js'
 import {renderClusterManifests} from './render-cluster.js'
 
 export interface CreateClusterInput {
@@ -15,6 +14,8 @@ export interface CreateClusterInput {
   file: string
   skip: ReadonlySet<CreateStage>
   delegate: boolean
+  /** `--allow-change`: guarded changes to an existing cluster the user means (core/cluster-changes.ts). */
+  allowChanges: ReadonlySet<GuardedChangeKind>
   /** Where the dry run writes rendered manifests; nothing is written without it. */
   outputDir?: string
   /** `--write-kubeconfig`: also merge a context for the cluster into this kubeconfig file (kops/eksctl's habit). */
@@ -41,32 +42,18 @@ export interface CreateDryRunResult {
 /**
  * `cluster create --dry-run`: render, audit and plan without reading or writing anything remote —
  * no AWS, no kops, no credentials. Refuses (exit 9) a spec that fails an unwaived hardening check,
- * exactly as the real run would, so a dry run in CI catches it first.
+ * exactly as the real run would, so a dry run in CI catches it first. What needs the state store
+ * (bucket regions, the existing cluster's profile and protection, the stored spec's drift) is
+ * decided by the preflight of a real run (services/create-preflight.ts), which the plan shown
+ * before confirming comes from.
  */
-export async function planClusterCreate(
-  ports: {packageFiles: PackageFiles; files: UserFiles; clock: Clock},
-  input: CreateClusterInput,
-  options: {store?: StateStore} = {},
-): Promise<CreateDryRunResult> {
+export async function planClusterCreate(ports: {packageFiles: PackageFiles; files: UserFiles; clock: Clock}, input: CreateClusterInput): Promise<CreateDryRunResult> {
   const {config} = input
   // A sandbox's expiry is stamped at creation; the dry run shows what it would be if created now.
   const expiresAt = sandboxExpiresAt(config, ports.clock.now())
   const rendered = await renderClusterManifests(ports.packageFiles, config, expiresAt ? {expiresAt} : {})
   const hardening = summariseHardening(auditKopsSpec(rendered, auditContextFor(config)))
-  const plan = buildCreatePlan({
-    config,
-    skip: input.skip,
-    delegate: input.delegate,
-    addons: enabledAddons(config),
-    namespaces: null,
-    waived: hardening.waived.map((w) => w.id),
-    ...(input.writeKubeconfig === undefined ? {} : {writeKubeconfig: input.writeKubeconfig}),
-  })
-  // Not a dry run: the plan says field by field what replacing the stored spec would change.
-  if (options.store) {
-    const stored = await findStoredSpec(options.store, config)
-    plan.steps = plan.steps.map((s) => (s.id === 'kops:create-or-replace' ? kopsSpecStep(s, rendered, stored) : s))
-  }
+  const plan = createPlanOf(input, hardening)
   const files: string[] = []
   if (input.outputDir) {
     const out = input.outputDir.replace(/\/+$/, '')
@@ -79,17 +66,18 @@ export async function planClusterCreate(
   return {cluster: config.name, dryRun: true, plan, hardening, files}
 }
 
-function kopsSpecStep(step: PlanStep, rendered: {cluster: object; instanceGroups: readonly object[]}, stored: KopsSpec | undefined): PlanStep {
-  if (!stored) return {...step, title: 'kops create -f', action: 'create', reason: 'no cluster of this name in the state store'}
-  const drift = diffSpecs(rendered, stored)
-  if (drift.length === 0) return {...step, title: 'kops spec', action: 'noop', reason: 'the stored spec already matches the cluster file'}
-  return {
-    ...step,
-    title: 'kops replace -f',
-    action: 'update',
-    reason: `the stored spec differs in ${drift.length} field(s)`,
-    changes: drift.map((d) => ({field: d.path, from: d.live, to: d.desired})),
-  }
+/** The create plan's steps for this input, each stating its find → compare → act rule. */
+export function createPlanOf(input: CreateClusterInput, hardening: HardeningSummary): Plan {
+  return buildCreatePlan({
+    config: input.config,
+    skip: input.skip,
+    delegate: input.delegate,
+    addons: enabledAddons(input.config),
+    namespaces: null,
+    waived: hardening.waived.map((w) => w.id),
+    allowChanges: [...input.allowChanges],
+    ...(input.writeKubeconfig === undefined ? {} : {writeKubeconfig: input.writeKubeconfig}),
+  })
 }
 
 export function hardeningRefusal(cluster: string, hardening: HardeningSummary): RefusedError {

@@ -80,19 +80,26 @@ export async function deleteCluster(ports: DeletePorts, input: DeleteInput): Pro
   const store = await ports.store()
   const metadata = await readClusterMetadata(store, bucket, name)
   const spec = stored.spec as Record<string, unknown> | undefined
+  const metadataLocation = `s3://${bucket}/${clusterMetadataKey(name)}`
   const protection = deletionProtection({
     ...(input.fileProtected === undefined ? {} : {fileProtected: input.fileProtected}),
     metadata: metadata.state === 'ok' ? metadata.metadata : undefined,
+    unreadableMetadata: metadata.state === 'invalid' ? {location: metadataLocation, problem: metadata.problem} : undefined,
     cloudLabels: spec?.cloudLabels as Record<string, unknown> | undefined,
   })
   if (protection.protected) {
-    throw new RefusedError(`${name} is protected: ${protection.reason}; nothing was deleted`, {
-      suggestions: [
-        'If it really must go: set spec.protected: false in its cluster file and apply that with `kopsmith cluster create -f FILE --yes`',
-        `Then run kopsmith cluster delete -f FILE --yes --confirm ${name}`,
-      ],
-      details: {cluster: name, protection},
-    })
+    const suggestions =
+      protection.source === 'unreadable-metadata'
+        ? [
+            `Repair kopsmith's record from the cluster file: kopsmith cluster create -f FILE --yes (an unreadable record counts as protected, so a file saying protected: false also needs --allow-change protected; the override is audited)`,
+            `Or restore the last good version of the record (the state bucket is versioned): aws s3api list-object-versions --bucket ${bucket} --prefix ${clusterMetadataKey(name)}`,
+            `Then run kopsmith cluster delete -f FILE --yes --confirm ${name}`,
+          ]
+        : [
+            'If it really must go: set spec.protected: false in its cluster file and apply that with `kopsmith cluster create -f FILE --yes --allow-change protected`',
+            `Then run kopsmith cluster delete -f FILE --yes --confirm ${name}`,
+          ]
+    throw new RefusedError(`${name} is protected: ${protection.reason}; nothing was deleted`, {suggestions, details: {cluster: name, protection}})
   }
 
   input.onProgress?.({kind: 'step', text: `kops delete cluster --name ${name} (preview)`})

@@ -48,6 +48,8 @@ export interface DnsReport {
 export interface EnsureDnsOptions extends DnsOptions {
   /** How long to wait for Route53 to report the delegation change INSYNC. */
   timeoutMs: number
+  /** Stops the wait (Ctrl-C). */
+  signal?: AbortSignal
 }
 
 /** Find → compare for the cluster's hosted zone and, for public zones, its delegation. Reads only. */
@@ -122,21 +124,31 @@ export async function ensureDnsZone(dns: Dns, config: ClusterConfig, options: En
   }
   const current = await dns.getNsRecord(parent.zone.id, name)
   if (hasSameNameServers(current, nameServers)) return {...base, delegation: 'in-sync', parentZone: parent.zone, warnings: []}
-  if (!options.delegate) {
-    throw new PreconditionError(
-      `Public zone ${name} is not delegated from its parent zone ${parent.zone.name} (${parent.zone.id}): ${current ? `the NS record points at ${current.join(', ')}` : 'the parent has no NS record for it'}`,
-      {
-        suggestions: [
-          'Run again with --delegate to upsert the NS record in the parent zone',
-          `Or add it yourself: NS record ${name} in ${parent.zone.name} with the values ${nameServers.join(' ')}`,
-        ],
-        details: {zone: name, zoneId: zone.id, parentZone: parent.zone.name, parentZoneId: parent.zone.id, nameServers, current: current ?? null},
-      },
-    )
-  }
+  if (!options.delegate) throw notDelegatedError(name, parent.zone, current, {zoneId: zone.id, nameServers})
   const changeId = await dns.upsertNsRecord(parent.zone.id, name, nameServers, DELEGATION_TTL_SECONDS)
-  await dns.waitForChange(changeId, options.timeoutMs)
+  await dns.waitForChange(changeId, options.timeoutMs, options.signal)
   return {...base, delegation: 'upserted', parentZone: parent.zone, warnings: []}
+}
+
+/**
+ * What `ensureDnsZone` would refuse, found before anything is created: a conflicting zone of the
+ * same name, or a public zone whose parent (in this account) does not delegate to it while
+ * `--delegate` is not given — a zone that does not exist yet cannot be delegated to either.
+ */
+export async function checkDnsPreconditions(dns: Dns, config: ClusterConfig, options: DnsOptions): Promise<void> {
+  const name = normalizeDnsName(config.dns.zone)
+  const match = selectZone(name, await dns.findZones(name), config.dns.type)
+  if (match.status === 'conflict') throw conflictError(name, match)
+  if (config.dns.type === 'private' || options.delegate) return
+  const parent = await findParentZone(dns, name)
+  if (parent.status !== 'found') return
+  const current = await dns.getNsRecord(parent.zone.id, name)
+  if (match.status === 'found') {
+    const nameServers = await dns.zoneNameServers(match.zone.id)
+    if (!hasSameNameServers(current, nameServers)) throw notDelegatedError(name, parent.zone, current, {zoneId: match.zone.id, nameServers})
+    return
+  }
+  throw notDelegatedError(name, parent.zone, current, undefined)
 }
 
 export interface PrivateZoneVerification {
@@ -184,6 +196,24 @@ async function findParentZone(dns: Dns, name: string): Promise<ParentMatch> {
 function parentUnknownReason(parent: ParentMatch): string {
   if (parent.status === 'ambiguous') return `several public parent zones named ${parent.zones[0]!.name} exist in this account (${parent.zones.map((z) => z.id).join(', ')}), so the delegation cannot be checked`
   return 'no parent zone is hosted in this AWS account (the registrar or another account delegates it), so the delegation cannot be checked'
+}
+
+function notDelegatedError(name: string, parent: HostedZone, current: string[] | undefined, zone: {zoneId: string; nameServers: string[]} | undefined): PreconditionError {
+  const state = current ? `the NS record points at ${current.join(', ')}` : 'the parent has no NS record for it'
+  return new PreconditionError(
+    zone
+      ? `Public zone ${name} is not delegated from its parent zone ${parent.name} (${parent.id}): ${state}`
+      : `Public zone ${name} does not exist yet and its parent zone ${parent.name} (${parent.id}) is in this account, but --delegate was not given (${state}); nothing was created`,
+    {
+      suggestions: [
+        `Run again with --delegate to ${zone ? '' : 'create the zone and '}upsert the NS record in the parent zone`,
+        zone
+          ? `Or add it yourself: NS record ${name} in ${parent.name} with the values ${zone.nameServers.join(' ')}`
+          : `Or create the zone yourself (aws route53 create-hosted-zone --name ${name} …), add its NS record in ${parent.name}, and run again`,
+      ],
+      details: {zone: name, zoneId: zone?.zoneId ?? null, parentZone: parent.name, parentZoneId: parent.id, nameServers: zone?.nameServers ?? null, current: current ?? null},
+    },
+  )
 }
 
 function conflictError(name: string, match: Extract<ZoneMatch, {status: 'conflict'}>): PreconditionError {

@@ -17,8 +17,8 @@ const INSTALL = 'https://kops.sigs.k8s.io/getting_started/install/'
  * matrix; hardening check H18). Refuses with PreconditionError (exit 4) naming the range the binary
  * supports, before anything is touched.
  */
-export async function checkKopsSupports(kops: Kops, kubernetesVersion: string): Promise<KopsPreflight> {
-  const version = await kops.version()
+export async function checkKopsSupports(kops: Kops, kubernetesVersion: string, signal?: AbortSignal): Promise<KopsPreflight> {
+  const version = await kops.version(signal ? {signal} : {})
   const verdict = kopsSupports(version.version, kubernetesVersion)
   const k8sMinor = minorOf(kubernetesVersion)
   if (verdict.ok) {

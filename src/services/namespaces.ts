@@ -46,6 +46,8 @@ export interface BootstrapNamespacesInput {
   podSecurityVersion?: string
   concurrency?: number
   onProgress?: (event: ApplyProgress) => void
+  /** Stops between phases and rollout polls (Ctrl-C). */
+  signal?: AbortSignal
 }
 
 export interface BootstrapNamespacesResult {
@@ -124,6 +126,7 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
       concurrency: input.concurrency,
       clock: ports.clock,
       onProgress: input.onProgress,
+      ...(input.signal ? {signal: input.signal} : {}),
     })
     result.applied = applied.applied.length
     result.kept = applied.kept.length

@@ -7,11 +7,12 @@ import {
   buildLockRecord,
   DEFAULT_LOCK_TTL_MS,
   describeLockHolder,
-  isLockExpired,
   lockKey,
   type LockRecord,
+  lockStaleness,
   parseLockRecord,
   renewLockRecord,
+  type TakeoverReason,
 } from '../core/aws/lock.js'
 import {ApiError, CliError, ExitCode, InterruptedError, isCliError, LockedError} from '../core/errors.js'
 import type {Plan} from '../core/plan.js'
@@ -24,8 +25,12 @@ export interface OperationContext {
   clock: Clock
   host: string
   pid: number
-  /** Registers a Ctrl-C / SIGTERM handler; returns its unregister function. */
-  onInterrupt(handler: () => void): () => void
+  /** The process table `pid` belongs to (boot + PID namespace), where the host can tell. */
+  processScope?: string
+  /** Whether `pid` runs in this process table: a same-host lock whose holder is gone is stale at once. */
+  isProcessAlive?(pid: number): boolean
+  /** Registers a Ctrl-C / SIGTERM handler; returns its unregister function. `quitHint`: what to print if the user quits without cleanup. */
+  onInterrupt(handler: () => void, options?: {quitHint?: () => string}): () => void
   /** Problems that do not fail the operation (e.g. a lock that was broken while we held it). */
   warn?(message: string): void
 }
@@ -35,7 +40,10 @@ export interface OperationSpec {
   cluster: string
   operation: string
   command: string[]
+  /** Read when the audit record is written, so `prepare` and `work` may fill it in. */
   plan?: Plan
+  /** Guarded changes the user allowed explicitly; read when the audit record is written. */
+  overrides?: AuditRecord['overrides']
   /** Default 2 h; the lock is renewed at half its lifetime while the work runs. */
   lockTtlMs?: number
 }
@@ -44,33 +52,69 @@ interface HeldLock {
   record: LockRecord
   etag: string
   tookOverFrom?: LockRecord
+  takeoverReason?: TakeoverReason
+}
+
+export interface OperationOptions {
+  /**
+   * Runs before the lock is taken, under the same Ctrl-C / SIGTERM handling: preflight checks and
+   * whatever the lock needs first (the state bucket it lives in). Its failures are not audited —
+   * nothing was changed — except an interrupt, which is recorded where the state bucket exists.
+   */
+  prepare?: (signal: AbortSignal) => Promise<void>
 }
 
 /**
  * Runs `work` while holding the cluster lock, and writes one audit record whatever happens.
  *
  * Acquire: conditional put (`If-None-Match: *`) of `kopsmith/<cluster>/lock.json`. A live lock
- * fails fast with LockedError (exit 8) naming its holder; an expired one is taken over only by a
- * conditional put on its ETag, so of two racing takers exactly one wins. While the work runs the
+ * fails fast with LockedError (exit 8) naming its holder; a stale one (expired, or held by a
+ * process that is gone from this host: see `lockStaleness`) is taken over only by a conditional
+ * put on its ETag, so of two racing takers exactly one wins. While the work runs the
  * lock is renewed (again conditionally), so a long upgrade is never mistaken for a dead one.
  * Release: conditional delete on our ETag, so we never delete a lock someone else holds now —
- * on success, on failure and on interrupt. Interrupt: the signal given to `work` aborts; once
- * `work` settles the lock is released, the audit record written, and InterruptedError (exit 130)
- * thrown. Holding the lock, the run first retires an older kopsmith's lock at the old place and
- * moves the records an older version left in kops' cluster folder (state-migration.ts).
+ * on success, on failure and on interrupt. Interrupt (from the first moment, credentials and
+ * `prepare` included): the signal given to `prepare` and `work` aborts; once what runs has
+ * settled, the lock (if taken) is released, the audit record written (where the state bucket
+ * exists) and InterruptedError (exit 130) thrown. Holding the lock, the run first retires an older
+ * kopsmith's lock at the old place and moves the records an older version left in kops' cluster
+ * folder (state-migration.ts).
  */
-export async function runLockedOperation<T>(ctx: OperationContext, spec: OperationSpec, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const identity = await ctx.identity.whoAmI()
+export async function runLockedOperation<T>(ctx: OperationContext, spec: OperationSpec, work: (signal: AbortSignal) => Promise<T>, options: OperationOptions = {}): Promise<T> {
   const ttlMs = spec.lockTtlMs ?? DEFAULT_LOCK_TTL_MS
   const controller = new AbortController()
   let interrupted = false
-  const unregister = ctx.onInterrupt(() => {
-    interrupted = true
-    controller.abort(new InterruptedError(`${spec.operation} of ${spec.cluster} was interrupted`))
-  })
+  let locked = false
+  const unregister = ctx.onInterrupt(
+    () => {
+      interrupted = true
+      controller.abort(new InterruptedError(`${spec.operation} of ${spec.cluster} was interrupted`))
+    },
+    {quitHint: () => (locked ? `The lock of ${spec.cluster} stays; once no kopsmith run is active, break it: ${unlockCommand(spec)}` : `${spec.cluster} was not locked yet`)},
+  )
   try {
     const started = ctx.clock.now()
+    let identity: CallerIdentity | undefined
+    try {
+      identity = await ctx.identity.whoAmI()
+      controller.signal.throwIfAborted()
+      // Every step of `prepare` honours the signal, so it settles soon after an interrupt, and
+      // the record below sees whatever it created (the state bucket, first of all).
+      if (options.prepare) await options.prepare(controller.signal)
+      controller.signal.throwIfAborted()
+    } catch (error) {
+      if (!interrupted) throw error
+      // Interrupted before the lock: record it where the state bucket exists (where it does not,
+      // the write fails and nothing is left behind).
+      const final = new InterruptedError(`${spec.operation} of ${spec.cluster} was interrupted before it took the lock; nothing is locked`, {
+        cause: error,
+        suggestions: ['Run the same command again: every step finds what exists and resumes where it stopped'],
+      })
+      if (identity) await writeAuditRecord(ctx.store, spec.bucket, spec.cluster, auditOf(spec, identity, started, ctx.clock.now(), 'interrupted', ExitCode.Interrupted, final, undefined))
+      throw final
+    }
     const lock = await acquireLock(ctx, spec, identity, started, ttlMs)
+    locked = true
     try {
       lock.tookOverFrom ??= await retireLegacyLock(ctx, spec.bucket, spec.cluster)
     } catch (error) {
@@ -95,20 +139,13 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
     await renewal.stop()
 
     const release = await releaseLock(ctx, spec, lock)
+    locked = !release.released
     if (!release.released) ctx.warn?.(release.problem)
     const final = outcome === 'interrupted' ? interruptedError(spec, failure, release.released) : outcome === 'failure' ? failure : undefined
-    const record = buildAuditRecord({
-      identity,
-      command: spec.command,
-      operation: spec.operation,
-      cluster: spec.cluster,
-      plan: spec.plan ?? null,
-      started,
-      ended: ctx.clock.now(),
-      outcome,
-      exitCode: final === undefined ? ExitCode.Ok : exitCodeOf(final),
-      ...(final === undefined ? {} : {error: errorSummary(final)}),
-      lock: {...(lock.tookOverFrom ? {tookOverFrom: lock.tookOverFrom} : {}), released: release.released, ...(release.released ? {} : {releaseProblem: release.problem})},
+    const record = auditOf(spec, identity, started, ctx.clock.now(), outcome, final === undefined ? ExitCode.Ok : exitCodeOf(final), final, {
+      ...(lock.tookOverFrom ? {tookOverFrom: lock.tookOverFrom, takeoverReason: lock.takeoverReason} : {}),
+      released: release.released,
+      ...(release.released ? {} : {releaseProblem: release.problem}),
     })
     const audit = await writeAuditRecord(ctx.store, spec.bucket, spec.cluster, record)
     if (final !== undefined) {
@@ -121,6 +158,23 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
   } finally {
     unregister()
   }
+}
+
+function auditOf(spec: OperationSpec, identity: CallerIdentity, started: Date, ended: Date, outcome: AuditOutcome, exitCode: number, error: unknown, lock: AuditRecord['lock']): AuditRecord {
+  return buildAuditRecord({
+    identity,
+    command: spec.command,
+    operation: spec.operation,
+    cluster: spec.cluster,
+    plan: spec.plan ?? null,
+    started,
+    ended,
+    outcome,
+    exitCode,
+    ...(error === undefined ? {} : {error: errorSummary(error)}),
+    ...(lock === undefined ? {} : {lock}),
+    ...(spec.overrides?.length ? {overrides: spec.overrides} : {}),
+  })
 }
 
 /** Writes one audit record; never throws, because callers decide how much a lost record matters. */
@@ -136,7 +190,7 @@ export async function writeAuditRecord(store: StateStore, bucket: string, cluste
 
 async function acquireLock(ctx: OperationContext, spec: OperationSpec, identity: CallerIdentity, started: Date, ttlMs: number): Promise<HeldLock> {
   const key = lockKey(spec.cluster)
-  const record = buildLockRecord({owner: identity.arn, host: ctx.host, pid: ctx.pid, operation: spec.operation, command: spec.command, started, ttlMs, token: randomToken()})
+  const record = buildLockRecord({owner: identity.arn, host: ctx.host, pid: ctx.pid, ...(ctx.processScope === undefined ? {} : {scope: ctx.processScope}), operation: spec.operation, command: spec.command, started, ttlMs, token: randomToken()})
   const body = lockBody(record)
   // A few rounds only cover a lock released between our put and our read.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -149,9 +203,13 @@ async function acquireLock(ctx: OperationContext, spec: OperationSpec, identity:
     if (parsed.valid && parsed.record.token === record.token) return {record, etag: current.etag}
     if (!parsed.valid) throw lockedError(spec, `an unreadable lock (${parsed.problem})`, undefined)
     const now = ctx.clock.now()
-    if (!isLockExpired(parsed.record, now)) throw lockedError(spec, describeLockHolder(parsed.record, now), parsed.record, now)
+    const staleness = lockStaleness(parsed.record, now, {host: ctx.host, pid: ctx.pid, ...(ctx.processScope === undefined ? {} : {scope: ctx.processScope}), ...(ctx.isProcessAlive ? {isProcessAlive: (pid: number) => ctx.isProcessAlive!(pid)} : {})})
+    if (!staleness.stale) throw lockedError(spec, describeLockHolder(parsed.record, now), parsed.record, now)
     const takeover = await ctx.store.putObject(spec.bucket, key, body, {ifMatch: current.etag})
-    if (takeover.ok) return {record, etag: takeover.etag, tookOverFrom: parsed.record}
+    if (takeover.ok) {
+      if (staleness.reason === 'holder-gone') ctx.warn?.(`took over the lock of ${spec.cluster} from pid ${parsed.record.pid} on this host, which is no longer running`)
+      return {record, etag: takeover.etag, tookOverFrom: parsed.record, takeoverReason: staleness.reason}
+    }
     // Someone else took the stale lock over (or released it) between our read and our write.
     const winner = await ctx.store.getObject(spec.bucket, key)
     const winnerRecord = winner ? parseLockRecord(winner.body) : undefined
@@ -201,16 +259,21 @@ async function releaseLock(ctx: OperationContext, spec: OperationSpec, lock: Hel
     if (deleted.ok) return {released: true}
     return {released: false, problem: `the lock at ${where} was no longer ours when releasing it (broken with \`cluster unlock --force\` or taken over); it was left as it is`}
   } catch (error) {
-    return {released: false, problem: `could not release the lock at ${where}: ${error instanceof Error ? error.message : String(error)}; it expires at ${lock.record.expires}, or break it with \`kopsmith cluster unlock --name ${spec.cluster} --force\``}
+    return {released: false, problem: `could not release the lock at ${where}: ${error instanceof Error ? error.message : String(error)}; it expires at ${lock.record.expires}, or break it with \`${unlockCommand(spec)}\``}
   }
 }
 
 function lockedError(spec: OperationSpec, holder: string, record: LockRecord | undefined, now?: Date): LockedError {
   const stale = record && now ? `if that run is no longer alive (it would have renewed the lock; it expires at ${record.expires}), ` : 'if no kopsmith run is active, '
   return new LockedError(`Cluster ${spec.cluster} is locked by ${holder}`, {
-    suggestions: ['Wait for that operation to finish, then run again', `${stale}break the lock: kopsmith cluster unlock --name ${spec.cluster} --force`],
+    suggestions: ['Wait for that operation to finish, then run again', `${stale}break the lock: ${unlockCommand(spec)}`],
     details: {cluster: spec.cluster, lock: `s3://${spec.bucket}/${lockKey(spec.cluster)}`, ...(record ? {holder: record} : {})},
   })
+}
+
+/** The recovery command exactly as it must be typed: `cluster unlock` needs the bucket as well as the name. */
+export function unlockCommand(target: {bucket: string; cluster: string}): string {
+  return `kopsmith cluster unlock --name ${target.cluster} --state s3://${target.bucket} --force`
 }
 
 function interruptedError(spec: OperationSpec, cause: unknown, released: boolean): InterruptedError {

@@ -38,26 +38,41 @@ export interface BucketReport {
 export async function planStateBuckets(store: StateStore, config: ClusterConfig): Promise<PlanStep[]> {
   assertDistinctBuckets(config)
   const [state, discovery] = await Promise.all([store.describeBucket(config.stateStore.bucket), store.describeBucket(config.stateStore.discoveryBucket)])
-  return [buildBucketStep(desiredStateBucket(config), state), buildBucketStep(desiredDiscoveryBucket(config, discovery), discovery)]
+  return [buildBucketStep(desiredStateBucket(config), state), buildBucketStep(desiredDiscoveryBucket(config), discovery)]
+}
+
+/**
+ * Both buckets as they are, read before anything is created: refuses (exit 9) the same bucket for
+ * both, or a bucket that exists outside eu-central-1 — whichever of the two it is.
+ */
+export async function observeStateBuckets(store: StateStore, config: ClusterConfig): Promise<{state: BucketState | undefined; discovery: BucketState | undefined}> {
+  assertDistinctBuckets(config)
+  const [state, discovery] = await Promise.all([store.describeBucket(config.stateStore.bucket), store.describeBucket(config.stateStore.discoveryBucket)])
+  if (state) assertBucketRegion(desiredStateBucket(config), state)
+  if (discovery) assertBucketRegion(desiredDiscoveryBucket(config), discovery)
+  return {state, discovery}
 }
 
 /**
  * Find → compare → act for both buckets, then read every setting back and verify it: S3 answering
  * 200 is not proof (an SCP or a concurrent writer can undo a setting), so a mismatch is an error.
+ * Both buckets are checked before either is created or changed. `signal` stops it between buckets.
  */
-export async function ensureStateBuckets(store: StateStore, config: ClusterConfig): Promise<BucketReport> {
-  assertDistinctBuckets(config)
-  const state = await ensureBucket(store, config.stateStore.bucket, () => desiredStateBucket(config))
-  const discovery = await ensureBucket(store, config.stateStore.discoveryBucket, (observed) => desiredDiscoveryBucket(config, observed))
+export async function ensureStateBuckets(store: StateStore, config: ClusterConfig, options: {signal?: AbortSignal} = {}): Promise<BucketReport> {
+  await observeStateBuckets(store, config)
+  options.signal?.throwIfAborted()
+  const state = await ensureBucket(store, desiredStateBucket(config), options.signal)
+  const discovery = await ensureBucket(store, desiredDiscoveryBucket(config), options.signal)
   return {buckets: [state, discovery]}
 }
 
-async function ensureBucket(store: StateStore, name: string, desiredFor: (observed: BucketState | undefined) => DesiredBucket): Promise<BucketOutcome> {
-  const observed = await store.describeBucket(name)
-  const desired = desiredFor(observed)
+async function ensureBucket(store: StateStore, desired: DesiredBucket, signal: AbortSignal | undefined): Promise<BucketOutcome> {
+  const observed = await store.describeBucket(desired.name)
+  signal?.throwIfAborted()
   let action: BucketOutcome['action']
   let changes: FieldChange[] = []
   if (!observed) {
+    // A bucket just created is hardened before an interrupt is honoured: it is never left bare.
     await store.createBucket(desired.name, desired.region)
     await applySettings(store, desired, undefined, new Set(['publicAccessBlock', 'versioning', 'encryption', 'tags', 'policy']))
     action = 'created'

@@ -15,12 +15,14 @@ export interface TaskReporter {
 
 export type TaskDisplay = 'tty' | 'plain' | 'silent'
 
-export async function runTasks(tasks: TaskSpec[], display: TaskDisplay): Promise<void> {
+/** With `signal`, no task starts once it has aborted: the run stops at the next step boundary. */
+export async function runTasks(tasks: TaskSpec[], display: TaskDisplay, signal?: AbortSignal): Promise<void> {
   const {Listr} = await import('listr2')
   const list = new Listr(
     tasks.map((t) => ({
       title: t.title,
       task: async (_ctx: unknown, task: {output: string; title: string}) => {
+        signal?.throwIfAborted()
         const outcome = await t.run({output: (line) => (task.output = line)})
         if (outcome) task.title = `${t.title} ${outcome}`
       },

@@ -90,8 +90,9 @@ export class FakeDns implements Dns {
     return changeId
   }
 
-  async waitForChange(changeId: string, timeoutMs: number): Promise<void> {
+  async waitForChange(changeId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     this.record('waitForChange', changeId, timeoutMs)
+    signal?.throwIfAborted()
     const change = this.changes.get(changeId)
     if (!change) throw new Error(`FakeDns: no change ${changeId}`)
     if (this.neverInSync) throw new TimeoutError(`Route53 change ${changeId} was not INSYNC after ${timeoutMs} ms`)

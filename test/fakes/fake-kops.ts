@@ -127,7 +127,7 @@ export class FakeKops implements Kops {
     return new FakeKops(this.kopsVersion, stateStore, {calls: this.calls, state: this.state})
   }
 
-  async version(): Promise<KopsVersion> {
+  async version(_options?: Pick<KopsRunOptions, 'signal'>): Promise<KopsVersion> {
     this.record('version')
     const [major, minor] = this.kopsVersion.split('.')
     return {version: this.kopsVersion, minor: `${major}.${minor}`}

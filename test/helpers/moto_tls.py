@@ -6,8 +6,14 @@ kopsmith has hardened the bucket. In AWS that statement does not apply to the SD
 which use TLS. This wrapper starts moto's server with exactly that difference, for the end-to-end
 tests of `cluster create --yes`: a statement whose only condition is aws:SecureTransport applies
 only when its value is "true". Every other statement is evaluated by moto as shipped.
+
+It also gives Route53's CreateHostedZone AWS's idempotency: a CallerReference that created a zone
+before (even one deleted since) is refused with HostedZoneAlreadyExists (HTTP 409), atomically, as
+Route53 does; moto as shipped creates a second zone of the same name, which parallel runs sharing a
+zone would trip over where AWS would not.
 """
 import sys
+import threading
 
 from moto.iam import access_control
 from moto.iam.access_control import PermissionResult
@@ -31,6 +37,33 @@ def is_action_permitted(self, action, resource="*", principal=None, incoming_con
 
 
 access_control.IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+from moto.route53.exceptions import Route53ClientError
+from moto.route53.models import Route53Backend
+
+
+class HostedZoneAlreadyExists(Route53ClientError):
+    def __init__(self):
+        super().__init__("HostedZoneAlreadyExists", "A hosted zone has already been created with the specified caller reference.")
+
+
+_create_hosted_zone = Route53Backend.create_hosted_zone
+_create_lock = threading.Lock()
+_used_references = set()
+
+
+def create_hosted_zone(self, name, private_zone, caller_reference=None, *args, **kwargs):
+    with _create_lock:
+        key = (self.account_id, caller_reference)
+        if caller_reference and key in _used_references:
+            raise HostedZoneAlreadyExists()
+        zone = _create_hosted_zone(self, name, private_zone, caller_reference, *args, **kwargs)
+        if caller_reference:
+            _used_references.add(key)
+        return zone
+
+
+Route53Backend.create_hosted_zone = create_hosted_zone
 
 if __name__ == "__main__":
     from moto.server import main

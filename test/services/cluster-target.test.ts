@@ -16,10 +16,10 @@ describe('resolveClusterTarget', () => {
   })
 
   it('takes --name with the S3 bucket, without a config', async () => {
-    expect(await resolveClusterTarget(files, now, {name: 'x.k8s.acme.de', bucket: 'b-c-d', verb: 'unlock', stateFlag: '--state-bucket'})).toEqual({
+    expect(await resolveClusterTarget(files, now, {name: 'x.k8s.acme.de', bucket: 'b-c-d', verb: 'unlock'})).toEqual({
       name: 'x.k8s.acme.de',
       bucket: 'b-c-d',
-      how: '--name x.k8s.acme.de --state-bucket s3://b-c-d',
+      how: '--name x.k8s.acme.de --state s3://b-c-d',
     })
   })
 

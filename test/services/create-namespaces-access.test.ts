@@ -11,7 +11,6 @@ import {SystemClock} from '../../src/adapters/system-clock.js'
 import {validateClusterFile} from '../../src/core/config/validate.js'
 import {InvalidFileError} from '../../src/core/errors.js'
 import {applyClusterCreate, type CreatePorts} from '../../src/services/apply-cluster-create.js'
-import {planClusterCreate} from '../../src/services/create-cluster.js'
 import {FakeDns} from '../fakes/fake-dns.js'
 import {FakeIdentity} from '../fakes/fake-identity.js'
 import {FakeKops} from '../fakes/fake-kops.js'
@@ -51,15 +50,15 @@ describe('cluster create: namespaces whose teams nobody can log in as', () => {
         throw new Error('never reached')
       },
     }
-    const input = {config, file: 'cluster.yaml', skip: new Set(['addons'] as const), delegate: false}
-    const {plan} = await planClusterCreate(ports, input)
+    const input = {config, file: 'cluster.yaml', skip: new Set(['addons'] as const), delegate: false, allowChanges: new Set<never>()}
 
-    const error = await applyClusterCreate(ports, input, plan, {display: 'silent', waitMs: 1000, command: ['cluster', 'create']}).catch((e: unknown) => e)
+    const error = await applyClusterCreate(ports, input, {display: 'silent', waitMs: 1000, command: ['cluster', 'create']}).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InvalidFileError)
     expect((error as InvalidFileError).exitCode).toBe(3)
     expect((error as InvalidFileError).issues.map((i) => [i.path, i.line])).toEqual([['namespaces[1].team', 13]])
     expect((error as InvalidFileError).suggestions[0]).toContain('in cluster.yaml')
-    expect(identity.calls).toBe(0)
+    // Only the credentials were read (the preflight comes after them): no S3, no kops, no lock.
+    expect(identity.calls).toBe(1)
     expect(store.calls).toEqual([])
     expect(kops.calls).toEqual([])
   })

@@ -89,11 +89,12 @@ export class Route53Dns implements Dns {
     return stripPrefix(out.ChangeInfo?.Id ?? '', '/change/')
   }
 
-  async waitForChange(changeId: string, timeoutMs: number): Promise<void> {
+  async waitForChange(changeId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const maxWaitTime = Math.max(3, Math.ceil(timeoutMs / 1000))
     try {
-      await waitUntilResourceRecordSetsChanged({client: this.clients.route53, maxWaitTime, minDelay: 2, maxDelay: 15}, {Id: changeId})
+      await waitUntilResourceRecordSetsChanged({client: this.clients.route53, maxWaitTime, minDelay: 2, maxDelay: 15, ...(signal ? {abortSignal: signal} : {})}, {Id: changeId})
     } catch (error) {
+      if (signal?.aborted) throw signal.reason
       if (awsErrorName(error) === 'TimeoutError') {
         throw new TimeoutError(`Route53 change ${changeId} was not INSYNC after ${Math.round(timeoutMs / 1000)} s`, {
           cause: error,

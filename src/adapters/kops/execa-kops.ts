@@ -3,10 +3,11 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 
-import {execa, type ExecaError} from 'execa'
+import {execa} from 'execa'
 
 import {CliError, InterruptedError, KopsError, PreconditionError, TimeoutError} from '../../core/errors.js'
 import {parseDeletePreview, parseKopsVersion, parseRollingUpdatePreview, parseUpdateDryRun, parseValidationJson, tailLines} from '../../core/kops/kops-output.js'
+import {kopsStepOf, kopsTimeoutMs, type KopsTimeouts} from '../../core/kops/timeouts.js'
 import {isHealthyValidation} from '../../core/kops/validation.js'
 import type {
   Kops,
@@ -29,6 +30,8 @@ export interface ExecaKopsOptions {
   logFile?: string
   /** Grace between SIGTERM and SIGKILL when a call is cancelled or times out. */
   killGraceMs?: number
+  /** `--kops-timeout` / KOPSMITH_KOPS_TIMEOUT: per-step deadlines that win over every other. */
+  timeouts?: KopsTimeouts
 }
 
 interface RunResult {
@@ -43,9 +46,16 @@ const STDERR_TAIL_LINES = 20
 /**
  * The one place kopsmith runs kops: argv arrays (never a shell), the caller's environment with
  * KOPS_STATE_STORE set, output streamed line by line to the caller and appended to the run log,
- * cancellation and timeouts that stop the child (SIGTERM, then SIGKILL), and every failure turned
- * into a CliError once: missing binary → PreconditionError (4), non-zero exit → KopsError (5)
- * with argv, exit code and the stderr tail, timeout → TimeoutError (7).
+ * and every failure turned into a CliError once: missing binary → PreconditionError (4), non-zero
+ * exit → KopsError (5) with argv, exit code and the stderr tail, timeout → TimeoutError (7).
+ *
+ * Process control: kops runs in a process group of its own, and kopsmith signals the whole group,
+ * never just the process it started — a wrapper script's children (kops itself, helpers that
+ * ignore SIGTERM) are stopped with it. Cancellation and the deadline every call has (per step,
+ * core/kops/timeouts.ts) send SIGTERM to the group, then SIGKILL after a grace period; whatever
+ * is left of a group once its leader exited is ended the same way; and when kopsmith exits, every
+ * group still running gets SIGKILL. Its own group also keeps kops from a terminal's Ctrl-C:
+ * kopsmith decides how kops stops, then releases its lock.
  */
 export class ExecaKops implements Kops {
   private readonly options: ExecaKopsOptions
@@ -59,9 +69,9 @@ export class ExecaKops implements Kops {
     return new ExecaKops({...this.options, stateStore, logFile: options.logFile ?? this.options.logFile})
   }
 
-  version(): Promise<KopsVersion> {
+  version(options: Pick<KopsRunOptions, 'signal'> = {}): Promise<KopsVersion> {
     this.versionPromise ??= (async () => {
-      const {stdout, stderr} = await this.run(['version'], {}, {store: false})
+      const {stdout, stderr} = await this.run(['version'], options, {store: false})
       const parsed = parseKopsVersion(stdout) ?? parseKopsVersion(stderr)
       if (!parsed) {
         throw new PreconditionError(`could not read the kops version from "${this.binary} version" (it printed: ${stdout.trim().slice(0, 120) || 'nothing'})`, {
@@ -201,6 +211,7 @@ export class ExecaKops implements Kops {
       if (this.options.stateStore) env.KOPS_STATE_STORE = this.options.stateStore
     }
     if (options.signal?.aborted) throw abortError(options.signal, argv)
+    const timeoutMs = kopsTimeoutMs(argv, {requested: options.timeoutMs, overrides: this.options.timeouts})
     this.log(`\n$ kops ${argv.join(' ')}`)
     const onLine = (line: string): void => {
       this.log(line)
@@ -210,52 +221,76 @@ export class ExecaKops implements Kops {
       onLine(String(line))
       yield String(line)
     }
+    const subprocess = execa(this.binary, argv, {
+      env,
+      extendEnv: false,
+      reject: false,
+      ...(how.input === undefined ? {stdin: 'ignore' as const} : {input: how.input}),
+      stdout: [lineSink],
+      stderr: [lineSink],
+      detached: true,
+      maxBuffer: 64 * 1024 * 1024,
+    })
+    const group = subprocess.pid === undefined ? undefined : new ProcessGroup(subprocess.pid, this.options.killGraceMs ?? 5000)
+    let stopped: 'cancelled' | 'timed-out' | undefined
+    const stop = (why: 'cancelled' | 'timed-out'): void => {
+      if (stopped) return
+      stopped = why
+      group?.end()
+    }
+    const onAbort = (): void => stop('cancelled')
+    options.signal?.addEventListener('abort', onAbort, {once: true})
+    const deadline = timeoutMs === undefined ? undefined : setTimeout(() => stop('timed-out'), timeoutMs)
+    // The leader is gone, yet something it started may still hold our pipes (a wrapper's child).
+    subprocess.once('exit', () => {
+      if (!stopped) group?.endRest()
+    })
     try {
-      const result = await execa(this.binary, argv, {
-        env,
-        extendEnv: false,
-        reject: false,
-        ...(how.input === undefined ? {stdin: 'ignore' as const} : {input: how.input}),
-        stdout: [lineSink],
-        stderr: [lineSink],
-        timeout: options.timeoutMs,
-        cancelSignal: options.signal,
-        killSignal: 'SIGTERM',
-        forceKillAfterDelay: this.options.killGraceMs ?? 5000,
-        maxBuffer: 64 * 1024 * 1024,
-      })
+      const result = await subprocess
       const run: RunResult = {exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr}
-      // Checked before the exit code: a child that handles SIGTERM still exits with a code of its own.
-      if (result.isCanceled || result.timedOut || (result.failed && result.exitCode === undefined)) this.raiseSpawnFailure(result as unknown as ExecaError, argv, run, options)
+      // Checked before the exit code: a kops that handles SIGTERM still exits with a code of its own.
+      if (stopped === 'cancelled' || (options.signal?.aborted && result.exitCode === undefined)) {
+        this.log('[cancelled]')
+        throw abortError(options.signal, argv)
+      }
+      if (stopped === 'timed-out') {
+        this.log(`[timed out after ${timeoutMs} ms]`)
+        throw new TimeoutError(`kops ${argv.slice(0, 2).join(' ')} did not finish within ${formatMs(timeoutMs ?? 0)} and was stopped`, {
+          suggestions: [
+            'Run again: every step resumes where it stopped',
+            `If it needs longer, raise its deadline: --kops-timeout ${kopsStepOf(argv) ?? 'STEP'}=DURATION (or KOPSMITH_KOPS_TIMEOUT)`,
+            ...(this.options.logFile ? [`Full output: ${this.options.logFile}`] : []),
+          ],
+          details: {argv: ['kops', ...argv], stderrTail: tailLines(run.stderr, STDERR_TAIL_LINES), timeoutMs},
+        })
+      }
+      if (result.failed && result.exitCode === undefined) this.raiseSpawnFailure(result, argv, run)
       this.log(`[exit ${run.exitCode}]`)
       if (run.exitCode !== 0 && !how.allowFailure) throw this.failure(argv, run)
       return run
     } catch (error) {
       if (error instanceof CliError) throw error
       throw new KopsError(`kops ${argv.slice(0, 2).join(' ')} could not run: ${(error as Error).message}`, {argv: ['kops', ...argv], exitCode: undefined, stderrTail: '', logFile: this.options.logFile}, {cause: error})
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort)
+      if (deadline) clearTimeout(deadline)
+      group?.settled()
     }
   }
 
-  /** No exit code: the binary did not start, or we stopped it (cancel, timeout). */
-  private raiseSpawnFailure(error: ExecaError, argv: string[], run: RunResult, options: KopsRunOptions): never {
-    const tail = tailLines(run.stderr, STDERR_TAIL_LINES)
-    if (error.isCanceled || options.signal?.aborted) {
-      this.log('[cancelled]')
-      throw abortError(options.signal, argv)
-    }
-    if (error.timedOut) {
-      this.log(`[timed out after ${options.timeoutMs} ms]`)
-      throw new TimeoutError(`kops ${argv.slice(0, 2).join(' ')} did not finish within ${formatMs(options.timeoutMs ?? 0)} and was stopped`, {
-        suggestions: ['Run again: every step resumes where it stopped', ...(this.options.logFile ? [`Full output: ${this.options.logFile}`] : [])],
-        details: {argv: ['kops', ...argv], stderrTail: tail},
-      })
-    }
-    const code = (error as {code?: string}).code
+  /** No exit code and not stopped by us: the binary did not start, or something killed it. */
+  private raiseSpawnFailure(result: {code?: string; shortMessage?: string; message?: string; signal?: string}, argv: string[], run: RunResult): never {
+    const code = result.code
     if (code === 'ENOENT' || code === 'EACCES') {
       const where = this.options.binary ? `"${this.options.binary}" (from --kops / KOPSMITH_KOPS)` : '"kops" on PATH'
       throw new PreconditionError(code === 'ENOENT' ? `kops was not found: ${where} does not exist` : `kops is not executable: ${where}`, {suggestions: [INSTALL_HINT]})
     }
-    throw new KopsError(`kops ${argv.slice(0, 2).join(' ')} could not run: ${error.shortMessage ?? error.message}`, {argv: ['kops', ...argv], exitCode: undefined, stderrTail: tail, logFile: this.options.logFile})
+    throw new KopsError(`kops ${argv.slice(0, 2).join(' ')} could not run: ${result.shortMessage ?? result.message ?? `killed by ${result.signal ?? 'a signal'}`}`, {
+      argv: ['kops', ...argv],
+      exitCode: undefined,
+      stderrTail: tailLines(run.stderr, STDERR_TAIL_LINES),
+      logFile: this.options.logFile,
+    })
   }
 
   private failure(argv: string[], r: RunResult, why?: string): KopsError {
@@ -275,6 +310,83 @@ export class ExecaKops implements Kops {
       // The run log is a convenience; a full disk must not turn a working kops call into a failure.
     }
   }
+}
+
+/**
+ * One kops call's process group (its leader's pid is the group id). `end` sends SIGTERM to every
+ * member and SIGKILL after the grace period; `settled` is called once the call is over: a member
+ * still running then (one that closed its pipes and ignored SIGTERM) is ended too.
+ */
+class ProcessGroup {
+  private killTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly pgid: number,
+    private readonly graceMs: number,
+  ) {
+    LIVE_GROUPS.add(pgid)
+    installExitHook()
+  }
+
+  end(): void {
+    this.signal('SIGTERM')
+    this.killTimer ??= setTimeout(() => {
+      this.signal('SIGKILL')
+      // Gone now; never signal this id again, since a new group could get it later.
+      LIVE_GROUPS.delete(this.pgid)
+    }, this.graceMs)
+  }
+
+  /** After the leader exited on its own: end the members it left behind, if any. */
+  endRest(): void {
+    if (this.alive()) this.end()
+  }
+
+  settled(): void {
+    if (!this.alive()) {
+      if (this.killTimer) clearTimeout(this.killTimer)
+      LIVE_GROUPS.delete(this.pgid)
+      return
+    }
+    this.end()
+    // Nothing waits for these any longer; the exit hook covers a kopsmith that exits first.
+    this.killTimer?.unref()
+  }
+
+  private alive(): boolean {
+    try {
+      process.kill(-this.pgid, 0)
+      return true
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM'
+    }
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.pgid, signal)
+    } catch {
+      // The group is gone already.
+    }
+  }
+}
+
+/** Groups started by this process that may still run; SIGKILLed if kopsmith exits before them. */
+const LIVE_GROUPS = new Set<number>()
+let exitHookInstalled = false
+
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.on('exit', () => {
+    for (const pgid of LIVE_GROUPS) {
+      try {
+        process.kill(-pgid, 'SIGKILL')
+      } catch {
+        // gone
+      }
+    }
+  })
 }
 
 function abortError(signal: AbortSignal | undefined, argv: string[]): CliError {

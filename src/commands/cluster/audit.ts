@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, clusterFileFlag, kopsBinaryFlag} from '../../flags.js'
+import {awsProfileFlag, clusterFileFlag, kopsBinaryFlag, kopsTimeoutFlag} from '../../flags.js'
 import {assertAuditPassed, auditCluster, formatAuditReport, type AuditClusterResult} from '../../services/audit-cluster.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 
@@ -20,12 +20,13 @@ On the kops spec kopsmith renders from the cluster file, or with --live on the s
     file: clusterFileFlag,
     live: Flags.boolean({description: 'Audit the spec stored in the state bucket and show drift (reads S3)', default: false}),
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
     profile: awsProfileFlag,
   }
 
   async run(): Promise<AuditClusterResult> {
     const {flags} = await this.parse(ClusterAudit)
-    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const {config} = await loadClusterFile(deps.files, flags.file)
     const result = await auditCluster(deps, {config, live: flags.live, onWarning: (message) => this.addWarning(message)})
     this.log(formatAuditReport(result))

@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
+import {GUARDED_CHANGES, type GuardedChangeKind} from '../../core/cluster-changes.js'
 import type {CreateStage} from '../../core/create-plan.js'
 import {UsageError} from '../../core/errors.js'
 import {clusterCreatePorts, createDeps} from '../../deps.js'
-import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, kopsTimeoutFlag, yesFlag} from '../../flags.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 import {planClusterCreate} from '../../services/create-cluster.js'
 import {formatPlan} from '../../ui/plan-printer.js'
@@ -31,20 +32,30 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
       description: "Also write a context for the cluster into your kubeconfig (the first KUBECONFIG file, else ~/.kube/config), as kops and eksctl do. Off by default: it is an admin credential; kopsmith's own copy lives in its state directory",
       default: false,
     }),
+    'allow-change': Flags.string({
+      description: 'Changes to an existing cluster you mean, otherwise refused (exit 9): profile, protected (true → false), control-plane and etcd (groups or members removed), region, network-cidr, zones (removed), kubernetes-version (another minor); audited',
+      options: [...GUARDED_CHANGES],
+      multiple: true,
+      delimiter: ',',
+      helpValue: 'CHANGE,…',
+    }),
     wait: durationFlag({description: 'How long to wait for the cluster to validate', default: 30 * 60_000}),
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
     profile: awsProfileFlag,
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(ClusterCreate)
-    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const {config} = await loadClusterFile(deps.files, flags.file)
+    const allowChanges = new Set((flags['allow-change'] ?? []) as GuardedChangeKind[])
     const input = {
       config,
       file: flags.file,
       skip: new Set((flags.skip ?? []) as CreateStage[]),
       delegate: flags.delegate,
+      allowChanges,
       outputDir: flags['output-dir'],
       ...(flags['write-kubeconfig'] ? {writeKubeconfig: (await import('../../adapters/kube/kubeconfig-loader.js')).userKubeconfigFile(process.env)} : {}),
     }
@@ -59,18 +70,19 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
         suggestions: [`kopsmith cluster create -f ${flags.file} --yes`, `kopsmith cluster create -f ${flags.file} --dry-run   (review the plan first)`],
       })
     }
-    const preview = await planClusterCreate(deps, {...input, outputDir: undefined}, {store: await deps.stateStore()})
+    // The real run's modules (listr2, lock, addons, namespaces…) load only when something is applied.
+    const {applyClusterCreate, previewClusterCreate} = await import('../../services/apply-cluster-create.js')
+    const ports = await clusterCreatePorts(deps, (m) => this.addWarning(m))
+    const real = {...input, outputDir: undefined}
     if (!flags.yes) {
-      this.log(formatPlan(preview.plan))
+      this.log(formatPlan(await previewClusterCreate(ports, real)))
       if (!(await (await deps.prompter()).confirm(`Create ${config.name} as planned?`, false))) {
         this.log('Cancelled; nothing was changed.')
         return {cluster: config.name, cancelled: true}
       }
     }
     const display = this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain'
-    // The real run's modules (listr2, lock, addons, namespaces…) load only when something is applied.
-    const {applyClusterCreate} = await import('../../services/apply-cluster-create.js')
-    return applyClusterCreate(await clusterCreatePorts(deps, (m) => this.addWarning(m)), input, preview.plan, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})
+    return applyClusterCreate(ports, real, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})
   }
 }
 

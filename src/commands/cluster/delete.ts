@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, dryRunFlag, kopsBinaryFlag, s3StateFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, dryRunFlag, kopsBinaryFlag, kopsTimeoutFlag, s3StateFlag, yesFlag} from '../../flags.js'
 import {deleteCluster, type DeleteResult} from '../../services/delete-cluster.js'
 import {resolveClusterTarget} from '../../services/cluster-target.js'
 import {formatResources} from '../../ui/kops-reports.js'
@@ -26,12 +26,13 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
     confirm: Flags.string({description: 'The cluster name again, required with --yes when not interactive', helpValue: 'NAME'}),
     'dry-run': dryRunFlag,
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
     profile: awsProfileFlag,
   }
 
   async run(): Promise<DeleteResult> {
     const {flags} = await this.parse(ClusterDelete)
-    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const {config, ...named} = await resolveClusterTarget(deps.files, deps.clock.now(), {file: flags.file, name: flags.name, bucket: flags.state, verb: 'delete'})
     const target = {...named, ...(config ? {fileProtected: config.protected} : {})}
     const result = await deleteCluster(

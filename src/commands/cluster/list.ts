@@ -1,7 +1,7 @@
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {kopsBinaryFlag, kopsStateFlag} from '../../flags.js'
+import {kopsBinaryFlag, kopsStateFlag, kopsTimeoutFlag} from '../../flags.js'
 import {listClusters, type ListClustersResult} from '../../services/list-clusters.js'
 import {formatTable} from '../../ui/table.js'
 
@@ -15,12 +15,13 @@ With their Kubernetes version and kopsmith's labels: profile, owner and (sandbox
   static override flags = {
     state: kopsStateFlag(),
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
   }
 
   async run(): Promise<ListClustersResult> {
     const {flags} = await this.parse(ClusterList)
     if (!flags.state) throw new UsageError('no state store given', {suggestions: ['Pass --state s3://BUCKET or set KOPS_STATE_STORE']})
-    const deps = createDeps({interactive: this.interactive, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const result = await listClusters(await deps.kops(), {stateStore: flags.state, now: deps.clock.now()})
     if (result.clusters.length === 0) this.log(`No clusters in ${result.stateStore}`)
     else {

@@ -4,7 +4,7 @@ import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
 import {parseInstant} from '../../core/sandbox/reap.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, s3StateFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, kopsTimeoutFlag, s3StateFlag, yesFlag} from '../../flags.js'
 import {reapClusters, reapExitCode, type ReapSummary} from '../../services/reap-clusters.js'
 
 export default class ClusterReap extends BaseCommand {
@@ -36,6 +36,7 @@ Exit codes: 0 every intended reap succeeded (or nothing to reap, or --dry-run); 
     'dry-run': dryRunFlag,
     yes: yesFlag,
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
     profile: awsProfileFlag,
   }
 
@@ -43,7 +44,7 @@ Exit codes: 0 every intended reap succeeded (or nothing to reap, or --dry-run); 
     const {flags} = await this.parse(ClusterReap)
     const bucket = flags.state
     if (!bucket) throw new UsageError('no S3 state store given', {suggestions: ['Pass --state s3://BUCKET or set KOPS_STATE_STORE']})
-    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const summary = await reapClusters(
       {
         delete: {kops: await deps.kops(), workspace: deps.workspace, store: () => deps.stateStore(), operation: () => deps.operationContext({warn: (m) => this.addWarning(m)})},

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, kopsTimeoutFlag, yesFlag} from '../../flags.js'
 import {reapplyMinorFollowingAddons} from '../../services/addons.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 import {upgradeCluster, type UpgradeResult} from '../../services/upgrade-cluster.js'
@@ -33,12 +33,13 @@ Plans the path from the version in the state store to --to (default: the file's 
     count: Flags.integer({description: 'Consecutive healthy validations required after each hop', min: 1, default: 2}),
     skip: Flags.string({description: 'Leave these alone after the hops (addons managed elsewhere)', options: ['addons'], multiple: true, delimiter: ','}),
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
     profile: awsProfileFlag,
   }
 
   async run(): Promise<UpgradeResult> {
     const {flags} = await this.parse(ClusterUpgrade)
-    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const {config} = await loadClusterFile(deps.files, flags.file, {now: deps.clock.now()})
     const result = await upgradeCluster(
       {

@@ -5,7 +5,7 @@ import type {ClusterConfig} from '../../core/config/types.js'
 import type {DriftEntry} from '../../core/drift.js'
 import {CliError, RefusedError, UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, durationFlag, kopsBinaryFlag, kopsStateFlag} from '../../flags.js'
+import {CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, durationFlag, kopsBinaryFlag, kopsStateFlag, kopsTimeoutFlag} from '../../flags.js'
 import {auditCluster, formatAuditReport} from '../../services/audit-cluster.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 import {validateCluster, type ValidateClusterResult} from '../../services/validate-cluster.js'
@@ -30,11 +30,12 @@ Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval unt
     interval: durationFlag({description: 'Pause between attempts', default: 10_000, defaultHelp: async () => '10s'}),
     count: Flags.integer({description: 'Consecutive healthy attempts required (default: 1, or 2 with --wait)', min: 1}),
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
   }
 
   async run(): Promise<ValidateClusterResult & {audit: LiveAuditSummary | null}> {
     const {flags} = await this.parse(ClusterValidate)
-    const deps = createDeps({interactive: this.interactive, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const target = await resolveCluster(deps, flags)
     const kops = (await deps.kops()).withStateStore(target.stateStore)
     const count = flags.count ?? (flags.wait > 0 ? 2 : 1)

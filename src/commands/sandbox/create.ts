@@ -5,7 +5,7 @@ import {bucketOfStateStore} from '../../core/naming.js'
 import {SANDBOX_DEFAULT_API_ACCESS, SANDBOX_DEFAULT_ZONE} from '../../core/sandbox/cluster-file.js'
 import {SANDBOX_SIZE_NAMES, type SandboxSize} from '../../core/sandbox/sizes.js'
 import {clusterCreatePorts, createDeps, type Deps} from '../../deps.js'
-import {awsProfileFlag, bucketFlag, dryRunFlag, kopsBinaryFlag, parseDnsZone, yesFlag} from '../../flags.js'
+import {awsProfileFlag, bucketFlag, dryRunFlag, kopsBinaryFlag, kopsTimeoutFlag, parseDnsZone, yesFlag} from '../../flags.js'
 import {createSandbox, type SandboxCreateResult} from '../../services/sandbox-create.js'
 
 export default class SandboxCreate extends BaseCommand {
@@ -33,12 +33,13 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
     yes: yesFlag,
     'dry-run': dryRunFlag,
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
     profile: awsProfileFlag,
   }
 
   async run(): Promise<SandboxCreateResult> {
     const {flags} = await this.parse(SandboxCreate)
-    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const bucket = flags.bucket ?? bucketOfStateStore(process.env.KOPS_STATE_STORE)
     return createSandbox(
       {
@@ -69,21 +70,16 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
 
   /**
    * What `cluster create -f FILE --yes` runs, on the file the wizard just wrote: load and validate
-   * it, plan (which refuses a spec failing hardening), then apply.
+   * it, then apply — with the same preflight, which refuses a spec failing hardening and any
+   * guarded change to an existing cluster (a sandbox never gets --allow-change).
    */
   private async runCreate(deps: Deps, file: string): Promise<unknown> {
-    const [{loadClusterFile}, {planClusterCreate}, {applyClusterCreate}] = await Promise.all([
-      import('../../services/load-cluster-file.js'),
-      import('../../services/create-cluster.js'),
-      import('../../services/apply-cluster-create.js'),
-    ])
+    const [{loadClusterFile}, {applyClusterCreate}] = await Promise.all([import('../../services/load-cluster-file.js'), import('../../services/apply-cluster-create.js')])
     const {config} = await loadClusterFile(deps.files, file, {now: deps.clock.now()})
-    const input = {config, file, skip: new Set<never>(), delegate: false}
-    const {plan} = await planClusterCreate(deps, input)
+    const input = {config, file, skip: new Set<never>(), delegate: false, allowChanges: new Set<never>()}
     return applyClusterCreate(
       await clusterCreatePorts(deps, (m) => this.addWarning(m)),
       input,
-      plan,
       {display: this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain', waitMs: 30 * 60_000, command: ['kopsmith', 'sandbox', 'create', ...this.argv]},
     )
   }

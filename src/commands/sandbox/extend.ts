@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, clusterNameArg, kopsBinaryFlag, s3StateFlag} from '../../flags.js'
+import {awsProfileFlag, clusterNameArg, kopsBinaryFlag, kopsTimeoutFlag, s3StateFlag} from '../../flags.js'
 import {extendSandbox, type SandboxExtendResult} from '../../services/sandbox-extend.js'
 
 export default class SandboxExtend extends BaseCommand {
@@ -25,12 +25,13 @@ The new expiry is the later of now and the current expiry, plus --ttl — at mos
     state: s3StateFlag({description: 'S3 state store (default: the bucket of -f FILE)'}),
     file: Flags.string({char: 'f', description: 'The sandbox cluster file: its spec.expiresAt is updated too', helpValue: 'FILE'}),
     kops: kopsBinaryFlag,
+    'kops-timeout': kopsTimeoutFlag,
     profile: awsProfileFlag,
   }
 
   async run(): Promise<SandboxExtendResult> {
     const {args, flags} = await this.parse(SandboxExtend)
-    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
+    const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const bucket = flags.state ?? (flags.file ? await this.bucketOfFile(deps, flags.file) : undefined)
     if (!bucket) throw new UsageError('no S3 state store given', {suggestions: ['Pass --state s3://BUCKET or set KOPS_STATE_STORE', 'Or pass the sandbox cluster file with -f FILE']})
     const ctx = await deps.operationContext({warn: (m) => this.addWarning(m)})

@@ -67,22 +67,17 @@ export function discoveryDocumentKeys(cluster: string): string[] {
 }
 
 /**
- * Public `s3:GetObject` on exactly the discovery documents of the given clusters: STS must fetch
- * them anonymously for IRSA, and nothing else in the bucket is readable.
+ * Public `s3:GetObject` on the discovery documents of every cluster in the bucket, and nothing
+ * else: STS must fetch them anonymously for IRSA. The resources are patterns (`BUCKET/*` + the
+ * documents' paths; in IAM `*` also matches `/`), so the statement is the same for every cluster.
+ * That is what makes the shared bucket safe to update from parallel runs: S3 has no conditional
+ * write for bucket policies (PutBucketPolicy takes no ETag), so a per-cluster list would be a
+ * read-modify-write where the last writer drops the others' entries. With one constant statement
+ * every run writes the same policy, and a run that reads another's write sees no drift.
  */
-export function discoveryReadStatement(bucket: string, clusters: string[]): Statement {
-  const resources = [...new Set(clusters)].sort().flatMap((c) => discoveryDocumentKeys(c).map((k) => `${bucketArn(bucket)}/${k}`))
+export function discoveryReadStatement(bucket: string): Statement {
+  const resources = discoveryDocumentKeys('*').map((k) => `${bucketArn(bucket)}/${k}`)
   return {Sid: DISCOVERY_READ_SID, Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: resources}
-}
-
-/** Clusters whose documents the existing discovery statement already publishes (several clusters may share the bucket). */
-export function publishedDiscoveryClusters(bucket: string, policy: BucketPolicy | null): string[] {
-  const statement = policy?.Statement.find((s) => s.Sid === DISCOVERY_READ_SID)
-  const prefix = `${bucketArn(bucket)}/`
-  const suffix = '/.well-known/openid-configuration'
-  return toArray(statement?.Resource)
-    .filter((r): r is string => typeof r === 'string' && r.startsWith(prefix) && r.endsWith(suffix))
-    .map((r) => r.slice(prefix.length, -suffix.length))
 }
 
 export function bucketTags(kind: BucketKind): Record<string, string> {
@@ -107,11 +102,11 @@ export function desiredStateBucket(config: ClusterConfig): DesiredBucket {
 /**
  * The discovery bucket: hardened like the state bucket except for the public read of the
  * discovery documents, and always SSE-S3 — anonymous readers cannot use a KMS key, so SSE-KMS
- * would break IRSA. Clusters already published from the bucket stay published.
+ * would break IRSA. A statement listing single clusters (as earlier kopsmith versions wrote) is
+ * replaced by the pattern, which still covers them.
  */
-export function desiredDiscoveryBucket(config: ClusterConfig, observed?: BucketState): DesiredBucket {
+export function desiredDiscoveryBucket(config: ClusterConfig): DesiredBucket {
   const name = config.stateStore.discoveryBucket
-  const clusters = [...publishedDiscoveryClusters(name, observed?.policy ?? null), config.name]
   return {
     kind: 'discovery-bucket',
     name,
@@ -119,7 +114,7 @@ export function desiredDiscoveryBucket(config: ClusterConfig, observed?: BucketS
     encryption: {type: 'SSE-S3'},
     acceptKms: false,
     publicAccessBlock: POLICY_MAY_BE_PUBLIC,
-    statements: [tlsOnlyStatement(name), discoveryReadStatement(name, clusters)],
+    statements: [tlsOnlyStatement(name), discoveryReadStatement(name)],
     tags: bucketTags('discovery-bucket'),
   }
 }

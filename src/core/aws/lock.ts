@@ -34,11 +34,16 @@ const lockRecordSchema = z.object({
   /** Random per acquisition: tells our own lock apart from an identical-looking one. */
   token: z.string().optional(),
   command: z.array(z.string()).optional(),
+  /**
+   * Which process table `pid` belongs to (boot and PID namespace, where the host can tell): the
+   * same host name is not enough, since containers may share one with separate PID namespaces.
+   */
+  scope: z.string().optional(),
 })
 
 export type LockRecord = z.infer<typeof lockRecordSchema>
 
-export function buildLockRecord(input: {owner: string; host: string; pid: number; operation: string; command: string[]; started: Date; ttlMs: number; token: string}): LockRecord {
+export function buildLockRecord(input: {owner: string; host: string; pid: number; scope?: string; operation: string; command: string[]; started: Date; ttlMs: number; token: string}): LockRecord {
   return {
     owner: input.owner,
     host: input.host,
@@ -48,6 +53,7 @@ export function buildLockRecord(input: {owner: string; host: string; pid: number
     expires: new Date(input.started.getTime() + input.ttlMs).toISOString(),
     token: input.token,
     command: input.command,
+    ...(input.scope === undefined ? {} : {scope: input.scope}),
   }
 }
 
@@ -73,6 +79,34 @@ export function parseLockRecord(body: string): ParsedLock {
 
 export function isLockExpired(record: LockRecord, now: Date): boolean {
   return Date.parse(record.expires) <= now.getTime()
+}
+
+/** Where the run looking at a lock is: its host, pid and process table (see LockRecord.scope). */
+export interface LockObserver {
+  host: string
+  pid: number
+  scope?: string
+  /** Whether a process with this pid runs in the observer's process table; absent when it cannot tell. */
+  isProcessAlive?(pid: number): boolean
+}
+
+export type TakeoverReason = 'expired' | 'holder-gone'
+
+export type LockStaleness = {stale: false} | {stale: true; reason: TakeoverReason}
+
+/**
+ * Whether another run's lock may be taken over. An expired lock is stale (its holder would have
+ * renewed it). So, at once, is a lock whose holder ran in this very process table — same host,
+ * same `scope` — and whose process is gone, e.g. a run killed with SIGKILL. A holder we cannot see
+ * (another host, another container or boot, an older record without a scope) is trusted until its
+ * lock expires.
+ */
+export function lockStaleness(record: LockRecord, now: Date, observer: LockObserver): LockStaleness {
+  if (isLockExpired(record, now)) return {stale: true, reason: 'expired'}
+  if (record.host !== observer.host || record.scope === undefined || record.scope !== observer.scope || !observer.isProcessAlive) return {stale: false}
+  // Our own pid with another token is a previous holder whose pid this run now has.
+  const gone = record.pid === observer.pid || !observer.isProcessAlive(record.pid)
+  return gone ? {stale: true, reason: 'holder-gone'} : {stale: false}
 }
 
 /** "arn:… on host build-7 (pid 4242), running upgrade since 2026-05-02T03:15:00Z (25 min ago)" */
@@ -101,8 +135,10 @@ export interface AuditRecord {
   outcome: AuditOutcome
   exitCode: number
   error?: {code: string; message: string}
-  /** Lock bookkeeping: whose stale lock we took over, whether ours was released. */
-  lock?: {tookOverFrom?: LockRecord; released: boolean; releaseProblem?: string}
+  /** Lock bookkeeping: whose stale lock we took over and why, whether ours was released. */
+  lock?: {tookOverFrom?: LockRecord; takeoverReason?: TakeoverReason; released: boolean; releaseProblem?: string}
+  /** Guarded changes the run made because the user named them (`cluster create --allow-change`). */
+  overrides?: Array<{change: string; source: string; field: string; from: unknown; to: unknown}>
   /** `cluster unlock`: the lock it broke. */
   previousHolder?: LockRecord | {unreadable: string} | null
 }

@@ -7,7 +7,9 @@ import {LABELS, MANAGED_BY} from '../naming.js'
  * 1. the cluster file (`-f`), when given: it can add protection, never remove it on its own;
  * 2. kopsmith's metadata record (`kopsmith/CLUSTER/metadata.json`, written by `cluster create`):
  *    the authority, because only kopsmith writes it — clearing protection means setting
- *    `protected: false` in the file and applying it with `cluster create`;
+ *    `protected: false` in the file and applying it with `cluster create`. A record that exists
+ *    but cannot be read (not JSON, a field of the wrong type) counts as protected: whatever it
+ *    said is unknown, and the labels must not decide in its place;
  * 3. without a metadata record, the stored spec's cloud labels: a `sandbox` profile label is
  *    unprotected, anything else — a production label, or no kopsmith labels at all — is treated
  *    as protected, because deleting by mistake cannot be undone.
@@ -15,6 +17,8 @@ import {LABELS, MANAGED_BY} from '../naming.js'
 export interface ProtectionInput {
   fileProtected?: boolean
   metadata?: {protected: boolean; profile: string} | undefined
+  /** metadata.json exists but could not be read: where it is and what is wrong with it. */
+  unreadableMetadata?: {location: string; problem: string} | undefined
   cloudLabels?: Record<string, unknown> | undefined
 }
 
@@ -22,19 +26,25 @@ export interface ProtectionVerdict {
   protected: boolean
   /** Why, in words for the error message. */
   reason: string
+  /** Which source decided, so the refusal can name the right fix. */
+  source: 'file' | 'metadata' | 'unreadable-metadata' | 'labels'
 }
 
 export function deletionProtection(input: ProtectionInput): ProtectionVerdict {
-  if (input.fileProtected) return {protected: true, reason: 'the cluster file says protected: true'}
+  if (input.fileProtected) return {protected: true, reason: 'the cluster file says protected: true', source: 'file'}
+  if (input.unreadableMetadata) {
+    const {location, problem} = input.unreadableMetadata
+    return {protected: true, reason: `kopsmith's record ${location} is unreadable (${problem}), so its protection is unknown`, source: 'unreadable-metadata'}
+  }
   if (input.metadata) {
     return input.metadata.protected
-      ? {protected: true, reason: "kopsmith's record of the cluster says protected: true"}
-      : {protected: false, reason: "kopsmith's record of the cluster says protected: false"}
+      ? {protected: true, reason: "kopsmith's record of the cluster says protected: true", source: 'metadata'}
+      : {protected: false, reason: "kopsmith's record of the cluster says protected: false", source: 'metadata'}
   }
   const labels = input.cloudLabels ?? {}
   if (labels[LABELS.managedBy] !== MANAGED_BY && labels[LABELS.profile] === undefined) {
-    return {protected: true, reason: 'the cluster has no kopsmith record or labels, so its protection is unknown'}
+    return {protected: true, reason: 'the cluster has no kopsmith record or labels, so its protection is unknown', source: 'labels'}
   }
-  if (labels[LABELS.profile] === 'sandbox') return {protected: false, reason: 'the cluster is labelled as a sandbox'}
-  return {protected: true, reason: `the cluster is labelled profile ${String(labels[LABELS.profile] ?? 'unknown')} and has no kopsmith record saying otherwise`}
+  if (labels[LABELS.profile] === 'sandbox') return {protected: false, reason: 'the cluster is labelled as a sandbox', source: 'labels'}
+  return {protected: true, reason: `the cluster is labelled profile ${String(labels[LABELS.profile] ?? 'unknown')} and has no kopsmith record saying otherwise`, source: 'labels'}
 }

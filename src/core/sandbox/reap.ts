@@ -43,7 +43,7 @@ export function decideReap(c: ReapCandidate, at: Date): ReapDecision {
     return skip('no kopsmith metadata.json: not a sandbox kopsmith created, so never reaped')
   }
   if (c.metadata.state === 'invalid') {
-    return skip(`metadata.json is unreadable (${c.metadata.problem}); never reaped on a guess`, `${c.name}: kopsmith/metadata.json is unreadable: ${c.metadata.problem}`)
+    return skip(`metadata.json is unreadable (${c.metadata.problem}); never reaped on a guess`, `${c.name}: kopsmith/${c.name}/metadata.json is unreadable: ${c.metadata.problem}`)
   }
   const m = c.metadata.value
   if (m.name !== c.name) return skip(`metadata.json names another cluster (${m.name}); never reaped on a guess`, `${c.name}: kopsmith/metadata.json names ${m.name}`)

@@ -31,6 +31,17 @@ describe('cluster create', () => {
     expect(env.result.hardening.failed).toEqual([])
   })
 
+  it('a bad --kops-timeout (flag or KOPSMITH_KOPS_TIMEOUT) is a usage error (exit 2) naming the step', async () => {
+    const flag = await runCli(['cluster', 'create', '-f', 'examples/production.yaml', '--dry-run', '--json', '--kops-timeout', 'update=soon'], {env: NO_AWS})
+    expect(flag.exitCode).toBe(2)
+    expect(flag.json).toMatchObject({error: {code: 'usage', message: expect.stringContaining('"soon" (for update) is not a duration')}})
+    const env = await runCli(['cluster', 'create', '-f', 'examples/production.yaml', '--dry-run', '--json'], {env: {...NO_AWS, KOPSMITH_KOPS_TIMEOUT: 'upgrade=1h'}})
+    expect(env.exitCode).toBe(2)
+    expect(env.json).toMatchObject({error: {message: expect.stringContaining('"upgrade" is not a kops step')}})
+    const good = await runCli(['cluster', 'create', '-f', 'examples/production.yaml', '--dry-run', '--json', '--kops-timeout', 'update=1h,validate=2m'], {env: NO_AWS})
+    expect(good.exitCode, good.stderr).toBe(0)
+  })
+
   it('--output-dir writes the kops manifest, and every document passes the kops CRD schema', async () => {
     const out = mkdtempSync(join(tmpdir(), 'kopsmith-out-'))
     const r = await runCli(['cluster', 'create', '-f', 'examples/production.yaml', '--dry-run', '--output-dir', out], {env: NO_AWS})

@@ -37,7 +37,7 @@ async function audits(bucket: string): Promise<AuditRecord[]> {
 describe('kopsmith cluster unlock', () => {
   it('refuses without --force (exit 2, naming the flag) and touches nothing', async () => {
     const bucket = await lockedBucket()
-    const r = await runCli(['cluster', 'unlock', '--name', CLUSTER, '--state-bucket', `s3://${bucket}`, '--json'], {env: motoEnv()})
+    const r = await runCli(['cluster', 'unlock', '--name', CLUSTER, '--state', `s3://${bucket}`, '--json'], {env: motoEnv()})
     expect(r.exitCode).toBe(2)
     expect(r.json).toMatchObject({status: 'error', error: {code: 'usage', exitCode: 2, message: expect.stringContaining('--force')}})
     expect(await store.getObject(bucket, lockKey(CLUSTER))).toBeDefined()
@@ -71,6 +71,13 @@ describe('kopsmith cluster unlock', () => {
   it('needs a bucket with --name (exit 2)', async () => {
     const r = await runCli(['cluster', 'unlock', '--name', CLUSTER, '--force', '--json'], {env: {...motoEnv(), KOPS_STATE_STORE: ''}})
     expect(r.exitCode).toBe(2)
-    expect(r.json).toMatchObject({error: {message: expect.stringContaining('--state-bucket')}})
+    expect(r.json).toMatchObject({error: {message: expect.stringContaining('--state s3://BUCKET')}})
+  })
+
+  it('still accepts --state-bucket, its earlier name', async () => {
+    const bucket = await lockedBucket()
+    const r = await runCli(['cluster', 'unlock', '--name', CLUSTER, '--state-bucket', `s3://${bucket}`, '--force', '--json'], {env: {...motoEnv(), KOPS_STATE_STORE: ''}})
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(await store.getObject(bucket, lockKey(CLUSTER))).toBeUndefined()
   })
 })

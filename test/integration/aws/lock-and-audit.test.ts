@@ -64,7 +64,7 @@ describe('cluster lock and audit trail against S3 (moto)', () => {
       const winnerHost = (won[0] as PromiseFulfilledResult<string>).value === 'a' ? 'host-a' : 'host-b'
       expect(error.message).toContain(`on host ${winnerHost} (pid 4242)`)
       expect(error.message).toMatch(/arn:aws:/)
-      expect(error.suggestions.join('\n')).toContain(`kopsmith cluster unlock --name ${CLUSTER} --force`)
+      expect(error.suggestions.join('\n')).toContain(`kopsmith cluster unlock --name ${CLUSTER} --state s3://${bucket} --force`)
       expect(await store.getObject(bucket, lockKey(CLUSTER))).toBeUndefined()
       // Only the winner ran, so only the winner is audited.
       expect((await audits(bucket, CLUSTER)).map((a) => a.outcome)).toEqual(['success'])
@@ -96,7 +96,7 @@ describe('cluster lock and audit trail against S3 (moto)', () => {
     expect(result).toBe('done')
     expect(await store.getObject(bucket, lockKey(CLUSTER))).toBeUndefined()
     const [audit] = await audits(bucket, CLUSTER)
-    expect(audit!.lock).toEqual({tookOverFrom: stale, released: true})
+    expect(audit!.lock).toEqual({tookOverFrom: stale, takeoverReason: 'expired', released: true})
   })
 
   it('of two runs racing to take over the same stale lock, exactly one wins', async () => {

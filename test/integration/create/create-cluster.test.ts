@@ -10,12 +10,12 @@ import {FsWorkspace} from '../../../src/adapters/fs-workspace.js'
 import {ExecaKops} from '../../../src/adapters/kops/execa-kops.js'
 import {FsPackageFiles} from '../../../src/adapters/package-files.js'
 import {SystemClock} from '../../../src/adapters/system-clock.js'
+import type {GuardedChangeKind} from '../../../src/core/cluster-changes.js'
 import {validateClusterFile} from '../../../src/core/config/validate.js'
 import type {ClusterConfig} from '../../../src/core/config/types.js'
-import {KopsError} from '../../../src/core/errors.js'
+import {KopsError, RefusedError} from '../../../src/core/errors.js'
 import type {Kops, Workspace} from '../../../src/ports.js'
 import {applyClusterCreate, type CreatePorts} from '../../../src/services/apply-cluster-create.js'
-import {planClusterCreate} from '../../../src/services/create-cluster.js'
 import {FakeDns} from '../../fakes/fake-dns.js'
 import {FakeIdentity} from '../../fakes/fake-identity.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
@@ -114,11 +114,11 @@ function calls(run: Run): string[] {
 const MUTATING = ['create', 'create-secret-encryptionconfig', 'update-cluster', 'export-kubeconfig']
 const count = (list: string[], command: string): number => list.filter((c) => c === command).length
 
-async function create(run: Run, env: Record<string, string> = {}, cluster: ClusterConfig = config, extra: {writeKubeconfig?: string} = {}): Promise<Awaited<ReturnType<typeof applyClusterCreate>>> {
+async function create(run: Run, env: Record<string, string> = {}, cluster: ClusterConfig = config, extra: {writeKubeconfig?: string; allowChanges?: ReadonlySet<GuardedChangeKind>} = {}): Promise<Awaited<ReturnType<typeof applyClusterCreate>>> {
   const ports = {...run.ports, kops: standinKops(run.kopsState, run.callLog, env)}
-  const input = {config: cluster, file: 'examples/production.yaml', skip: new Set(['addons', 'namespaces'] as const), delegate: false, ...extra}
-  const {plan} = await planClusterCreate(ports, input)
-  return applyClusterCreate(ports, input, plan, {display: 'silent', waitMs: 60_000, intervalMs: 10, consecutive: 2, command: ['cluster', 'create']})
+  const {allowChanges = new Set<GuardedChangeKind>(), ...rest} = extra
+  const input = {config: cluster, file: 'examples/production.yaml', skip: new Set(['addons', 'namespaces'] as const), delegate: false, allowChanges, ...rest}
+  return applyClusterCreate(ports, input, {display: 'silent', waitMs: 60_000, intervalMs: 10, consecutive: 2, command: ['cluster', 'create']})
 }
 
 describe('cluster create --yes against the kops stand-in', () => {
@@ -260,5 +260,50 @@ describe('cluster create --yes against the kops stand-in', () => {
     expect(stored).not.toContain('2026-12-01T00:00:00')
     const metadata = JSON.parse((await run.store.getObject(sandbox.stateStore.bucket, clusterMetadataKey(sandbox.name)))!.body) as {expiresAt: string}
     expect(metadata.expiresAt).toBe(extended)
+  })
+
+  describe('an existing cluster is never turned into something else unasked', () => {
+    const sandboxText = readFileSync(join(ROOT, 'examples/sandbox.yaml'), 'utf8').replace('alice.sandbox.k8s.acme.de', config.name).replace('zone: sandbox.k8s.acme.de', `zone: ${config.dns.zone}`).replace('ttl: 72h', 'ttl: 1h')
+    const production = JSON.stringify({name: config.name, profile: 'production', owner: config.owner, protected: true, expiresAt: null, createdAt: '2026-11-01T00:00:00Z'})
+
+    async function seeded(): Promise<void> {
+      await run.store.createBucket(config.stateStore.bucket, 'eu-central-1')
+      await run.store.putObject(config.stateStore.bucket, clusterMetadataKey(config.name), production)
+      run.store.calls.length = 0
+    }
+
+    it('a protected production cluster re-created as a one-hour sandbox is refused (exit 9) before anything is touched', async () => {
+      await seeded()
+      const error = await create(run, {}, validateClusterFile(sandboxText, 'sandbox.yaml')).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RefusedError)
+      expect((error as RefusedError).exitCode).toBe(9)
+      expect((error as RefusedError).message).toContain('profile: production → sandbox (kopsmith record: profile)')
+      expect((error as RefusedError).message).toContain('protected: true → false (kopsmith record: protected)')
+      // Reads only: no bucket created or changed, no lock, no audit record, no kops call but its version.
+      expect(run.store.calls.map((c) => c.method).filter((m) => !['describeBucket', 'getObject', 'listKeys'].includes(m))).toEqual([])
+      expect(calls(run)).toEqual(['version'])
+      expect(JSON.parse((await run.store.getObject(config.stateStore.bucket, clusterMetadataKey(config.name)))!.body)).toMatchObject({profile: 'production', protected: true})
+    })
+
+    it('goes ahead when --allow-change names every change, and records the override in the audit record', async () => {
+      await seeded()
+      await create(run, {}, validateClusterFile(sandboxText, 'sandbox.yaml'), {allowChanges: new Set(['profile', 'protected'])})
+      const [key] = await run.store.listKeys(config.stateStore.bucket, auditPrefix(config.name))
+      const audit = JSON.parse((await run.store.getObject(config.stateStore.bucket, key!))!.body) as {overrides: unknown[]; plan: {steps: Array<{id: string; action: string}>}}
+      expect(audit.overrides).toEqual([
+        {change: 'profile', source: 'kopsmith record', field: 'profile', from: 'production', to: 'sandbox'},
+        {change: 'protected', source: 'kopsmith record', field: 'protected', from: true, to: false},
+      ])
+      expect(audit.plan.steps.find((s) => s.id === 'preflight:existing-cluster')).toMatchObject({action: 'update'})
+    })
+
+    it('a refused discovery bucket (eu-west-1) stops the run before the state bucket is created', async () => {
+      run.store.withBucket(config.stateStore.discoveryBucket, {region: 'eu-west-1'})
+      const error = await create(run).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RefusedError)
+      expect((error as RefusedError).message).toContain(`${config.stateStore.discoveryBucket} exists in eu-west-1`)
+      expect(run.store.buckets.has(config.stateStore.bucket)).toBe(false)
+      expect(run.store.calls.map((c) => c.method).filter((m) => m !== 'describeBucket')).toEqual([])
+    })
   })
 })

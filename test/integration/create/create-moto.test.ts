@@ -1,17 +1,16 @@
-import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {join, relative} from 'node:path'
 
-import {GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectCommand, ListObjectsV2Command, S3Client} from '@aws-sdk/client-s3'
+import {GetBucketPolicyCommand, GetBucketVersioningCommand} from '@aws-sdk/client-s3'
 import {CreateHostedZoneCommand, Route53Client} from '@aws-sdk/client-route-53'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {ROOT, runCli} from '../../helpers/cli.js'
 import {motoEnv, uniqueBucket} from '../../helpers/moto.js'
 import {cliWorkDir, readCallLog, STANDIN} from '../kops/standin.js'
 import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
 import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
+import {listKeys, motoForFile, readObject, s3 as s3Client} from './support.js'
 
 /**
  * `kopsmith cluster create --yes` as a user runs it: the real CLI, the real AWS adapters against
@@ -19,33 +18,7 @@ import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
  * through test/helpers/moto_tls.py, which evaluates the bucket policy's TLS condition as AWS does
  * (see there); without that, moto refuses every write to a hardened state bucket.
  */
-let moto: ChildProcess
-let url: string
-
-beforeAll(async () => {
-  const port = await new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const a = srv.address()
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
-  url = `http://127.0.0.1:${port}`
-  moto = spawn('python3', [join(ROOT, 'test/helpers/moto_tls.py'), '-H', '127.0.0.1', '-p', String(port)], {stdio: 'ignore'})
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/moto-api/`)).ok) break
-    } catch {
-      if (i > 100) throw new Error('moto (TLS conditions) did not start')
-    }
-    await new Promise((r) => setTimeout(r, 200))
-  }
-})
-
-afterAll(() => {
-  moto?.kill()
-})
-
-const s3 = () => new S3Client({region: 'eu-central-1', endpoint: url, forcePathStyle: true, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+const moto = motoForFile()
 
 async function cluster(name: string) {
   const bucket = uniqueBucket('create')
@@ -56,27 +29,22 @@ async function cluster(name: string) {
     .replace(/bucket: [a-z0-9.-]+/, `bucket: ${bucket}`)
   writeFileSync(join(dir, 'cluster.yaml'), text)
   // The parent zone in the same account, so the delegation can be checked (and is missing).
-  await new Route53Client({region: 'us-east-1', endpoint: url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}}).send(
+  await new Route53Client({region: 'us-east-1', endpoint: moto.url, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}}).send(
     new CreateHostedZoneCommand({Name: 'k8s.acme.de', CallerReference: `parent-${bucket}`}),
   )
   const callLog = join(dir, 'calls.jsonl')
   const create = (env: Record<string, string> = {}) =>
     runCli(['cluster', 'create', '-f', 'cluster.yaml', '--yes', '--json', '--delegate', '--skip', 'addons,namespaces'], {
       cwd: dir,
-      env: {...motoEnv(url), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, KOPS_STANDIN_HEALTH: 'healthy', KOPSMITH_STATE_DIR: join(dir, 'state'), CI: '1', ...env},
+      env: {...motoEnv(moto.url), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, KOPS_STANDIN_HEALTH: 'healthy', KOPSMITH_STATE_DIR: join(dir, 'state'), CI: '1', ...env},
       timeoutMs: 180_000,
     })
   return {bucket, dir, create, calls: () => readCallLog(callLog).map((c) => c.command)}
 }
 
-async function keys(bucket: string, prefix: string): Promise<string[]> {
-  const listed = await s3().send(new ListObjectsV2Command({Bucket: bucket, Prefix: prefix}))
-  return (listed.Contents ?? []).map((o) => o.Key ?? '')
-}
-
-async function body(bucket: string, key: string): Promise<string> {
-  return (await (await s3().send(new GetObjectCommand({Bucket: bucket, Key: key}))).Body?.transformToString()) ?? ''
-}
+const keys = (bucket: string, prefix: string) => listKeys(moto.url, bucket, prefix)
+const body = (bucket: string, key: string) => readObject(moto.url, bucket, key)
+const s3 = () => s3Client(moto.url)
 
 describe('cluster create --yes (moto + kops stand-in)', () => {
   it('builds the cluster: hardened bucket, delegated zone, kops spec and secret, validated, kubeconfig 0600, lock released, audited', {timeout: 240_000}, async () => {

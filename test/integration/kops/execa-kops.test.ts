@@ -1,14 +1,17 @@
+import {spawn} from 'node:child_process'
 import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {CreateBucketCommand} from '@aws-sdk/client-s3'
-import {beforeEach, describe, expect, it} from 'vitest'
+import {beforeEach, describe, expect, it, vi} from 'vitest'
 import YAML from 'yaml'
 
 import {ExecaKops} from '../../../src/adapters/kops/execa-kops.js'
 import {CliError, InterruptedError, KopsError, PreconditionError, TimeoutError} from '../../../src/core/errors.js'
+import {ROOT} from '../../helpers/cli.js'
 import {motoClients, motoEnv, uniqueBucket} from '../../helpers/moto.js'
+import {isAlive, KOPS_WRAPPER} from '../create/support.js'
 import {callLines, kopsObjects, readCallLog, seedCluster, STANDIN, tempDir} from './standin.js'
 
 const NAME = 'dev.k8s.acme.de'
@@ -216,6 +219,62 @@ describe('ExecaKops against the kops stand-in', () => {
     expect(error2).toBeInstanceOf(InterruptedError)
     // The stand-in logs a SIGTERM it obeys; the one that ignored it was killed and logged nothing.
     expect(readCallLog(callLog).filter((e) => e.signal === 'SIGTERM')).toHaveLength(1)
+  })
+
+  describe('the whole process tree of a kops call ends with it (kops run by a wrapper script)', () => {
+    const pidsFile = () => join(dir, 'pids.txt')
+    /** The wrapper runs kops as its child, plus (for `sidekick` commands) a helper that ignores SIGTERM and holds the pipes. */
+    const wrapped = (extra: Record<string, string> = {}, options: {killGraceMs?: number; timeouts?: Record<string, number>} = {}) =>
+      new ExecaKops({binary: KOPS_WRAPPER, env: {...env, KOPS_WRAPPER_PIDS: pidsFile(), ...extra}, killGraceMs: options.killGraceMs ?? 300, ...(options.timeouts ? {timeouts: options.timeouts} : {})}).withStateStore(store)
+    const started = (): Array<{pid: number; role: string}> =>
+      existsSync(pidsFile()) ? readFileSync(pidsFile(), 'utf8').split('\n').filter(Boolean).map((l) => ({pid: Number(l.split(' ')[0]), role: l.split(' ')[1] ?? ''})) : []
+    const untilStarted = async (roles: string[]) => {
+      for (let i = 0; i < 200 && !roles.every((r) => started().some((p) => p.role === r)); i++) await new Promise((r) => setTimeout(r, 50))
+      expect(started().map((p) => p.role)).toEqual(expect.arrayContaining(roles))
+    }
+    const survivors = () => started().filter((p) => isAlive(p.pid))
+    const hang = {KOPS_STANDIN_SLEEP_MS: 'get-clusters:600000', KOPS_STANDIN_IGNORE_SIGTERM: '1', KOPS_WRAPPER_SIDEKICK: 'get'}
+
+    it('cancel: SIGTERM to the group, then SIGKILL; wrapper, kops and the helper that ignores SIGTERM all end', async () => {
+      const controller = new AbortController()
+      const call = wrapped(hang).listClusters({signal: controller.signal}).catch((e: unknown) => e)
+      await untilStarted(['wrapper', 'sidekick', 'kops'])
+      const t0 = Date.now()
+      controller.abort(new InterruptedError('Ctrl-C'))
+      const error = await call
+      expect(error).toBeInstanceOf(InterruptedError)
+      expect(Date.now() - t0).toBeLessThan(4000)
+      await vi.waitFor(() => expect(survivors()).toEqual([]), {timeout: 3000})
+    })
+
+    it('deadline: the step default (or --kops-timeout) ends the whole tree with TimeoutError (exit 7)', async () => {
+      const error = await wrapped(hang, {timeouts: {get: 700}}).listClusters({timeoutMs: 60_000}).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(TimeoutError)
+      expect((error as CliError).message).toBe('kops get clusters did not finish within 700ms and was stopped')
+      expect((error as CliError).suggestions.join('\n')).toContain('--kops-timeout get=DURATION')
+      await vi.waitFor(() => expect(survivors()).toEqual([]), {timeout: 3000})
+    })
+
+    it('a call that finished, leaving a helper that holds the pipes and ignores SIGTERM, returns instead of hanging', async () => {
+      const t0 = Date.now()
+      expect(await wrapped({KOPS_WRAPPER_SIDEKICK: 'get'}).listClusters()).toEqual([])
+      expect(Date.now() - t0).toBeLessThan(8000)
+      await vi.waitFor(() => expect(survivors()).toEqual([]), {timeout: 3000})
+    })
+
+    it('when kopsmith exits while kops runs, nothing kops started survives it', async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}test/integration/kops/kops-exit.ts`, store], {
+        cwd: ROOT,
+        env: {...process.env, ...env, KOPSMITH_KOPS: KOPS_WRAPPER, KOPS_WRAPPER_PIDS: pidsFile(), KOPS_STANDIN_SLEEP_MS: 'update-cluster:600000', KOPS_STANDIN_IGNORE_SIGTERM: '1', KOPS_WRAPPER_SIDEKICK: 'update'},
+        stdio: ['pipe', 'pipe', 'inherit'],
+      })
+      await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('running') && resolve()))
+      await untilStarted(['wrapper', 'sidekick', 'kops'])
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+      child.stdin.write('exit\n')
+      expect(await exited).toBe(3)
+      await vi.waitFor(() => expect(survivors()).toEqual([]), {timeout: 3000})
+    })
   })
 
   it('refuses to run a state-store command without a bound store', async () => {

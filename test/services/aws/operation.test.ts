@@ -62,6 +62,29 @@ describe('runLockedOperation (fakes)', () => {
     expect(store.object(BUCKET, lockKey(CLUSTER))?.body).toBe('garbage')
   })
 
+  it('a live lock fails with exit 8 and prints the unlock command with every flag it needs', async () => {
+    const holder = {owner: 'arn:aws:iam::123456789012:user/bob', host: 'runner-2', pid: 7, operation: 'create', started: '2026-05-02T02:50:00.000Z', expires: '2026-05-02T04:50:00.000Z', token: 'bob'}
+    const {ctx} = setup({store: new FakeStateStore().withBucket(BUCKET).withObject(BUCKET, lockKey(CLUSTER), JSON.stringify(holder))})
+    const error = (await runLockedOperation(ctx, spec, async () => 'x').catch((e: unknown) => e)) as LockedError
+    expect(error).toBeInstanceOf(LockedError)
+    expect(error.suggestions.join('\n')).toContain(`kopsmith cluster unlock --name ${CLUSTER} --state s3://${BUCKET} --force`)
+  })
+
+  it('takes over at once a lock whose holder process is gone from this host, and audits why', async () => {
+    const scope = 'boot-1/pid:[4026531836]'
+    const holder = {owner: 'arn:aws:iam::123456789012:user/ci', host: 'runner-1', pid: 7, scope, operation: 'create', started: '2026-05-02T02:50:00.000Z', expires: '2026-05-02T04:50:00.000Z', token: 'killed'}
+    const alive = new Set([7])
+    const {ctx, audits, warnings} = setup({store: new FakeStateStore().withBucket(BUCKET).withObject(BUCKET, lockKey(CLUSTER), JSON.stringify(holder))})
+    const here = {...ctx, processScope: scope, isProcessAlive: (pid: number) => alive.has(pid)}
+    await expect(runLockedOperation(here, spec, async () => 'x')).rejects.toBeInstanceOf(LockedError)
+    // The same lock from a host with the same name but another process table is left alone.
+    alive.delete(7)
+    await expect(runLockedOperation({...here, processScope: 'boot-2/pid:[4026531836]'}, spec, async () => 'x')).rejects.toBeInstanceOf(LockedError)
+    expect(await runLockedOperation(here, spec, async () => 'done')).toBe('done')
+    expect(audits()).toEqual([expect.objectContaining({outcome: 'success', lock: {tookOverFrom: holder, takeoverReason: 'holder-gone', released: true}})])
+    expect(warnings.join('\n')).toContain('from pid 7 on this host, which is no longer running')
+  })
+
   it('renews the lock at half its lifetime, conditionally, so a long run is not taken for dead', async () => {
     const {ctx, clock, lock, store} = setup()
     const release = deferred()
@@ -110,6 +133,39 @@ describe('runLockedOperation (fakes)', () => {
     expect(lock()).toBeUndefined()
     expect(store.calls.filter((c) => c.key === lockKey(CLUSTER)).map((c) => c.method)).toEqual(['putObject', 'deleteObject'])
     expect(audits()).toEqual([expect.objectContaining({outcome: 'interrupted', exitCode: 130})])
+  })
+
+  it('an interrupt during prepare (before the lock) stops there, takes no lock and is audited (exit 130)', async () => {
+    const {ctx, interrupt, store, audits} = setup()
+    const gate = deferred()
+    const steps: string[] = []
+    const work = vi.fn()
+    const running = runLockedOperation(ctx, {...spec, plan: {operation: 'upgrade', cluster: CLUSTER, steps: []}}, work, {
+      prepare: async (signal) => {
+        steps.push('preflight')
+        await gate.promise
+        signal.throwIfAborted()
+        steps.push('state bucket')
+      },
+    })
+    await vi.waitFor(() => expect(steps).toEqual(['preflight']))
+    interrupt.press()
+    gate.resolve()
+    const error = await running.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InterruptedError)
+    expect((error as Error).message).toBe(`upgrade of ${CLUSTER} was interrupted before it took the lock; nothing is locked`)
+    expect(steps).toEqual(['preflight'])
+    expect(work).not.toHaveBeenCalled()
+    expect(store.calls.filter((c) => c.key === lockKey(CLUSTER))).toEqual([])
+    expect(audits()).toEqual([expect.objectContaining({outcome: 'interrupted', exitCode: 130, error: {code: 'interrupted', message: expect.stringContaining('before it took the lock')}})])
+    expect(audits()[0]!.lock).toBeUndefined()
+  })
+
+  it('a refusal in prepare is not audited and takes no lock: nothing was changed', async () => {
+    const {ctx, store} = setup()
+    const refusal = new Error('refused')
+    await expect(runLockedOperation(ctx, spec, vi.fn(), {prepare: async () => Promise.reject(refusal)})).rejects.toBe(refusal)
+    expect(store.calls.filter((c) => c.method === 'putObject')).toEqual([])
   })
 
   it('a run that succeeded but cannot write its audit record fails with exit 6; a failed run keeps its own error', async () => {

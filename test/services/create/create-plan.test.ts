@@ -7,14 +7,24 @@ import {FsPackageFiles} from '../../../src/adapters/package-files.js'
 import {FsUserFiles} from '../../../src/adapters/fs-user-files.js'
 import {validateClusterFile} from '../../../src/core/config/validate.js'
 import {toYaml} from '../../../src/core/render/kops-spec.js'
-import {planClusterCreate} from '../../../src/services/create-cluster.js'
+import {RefusedError} from '../../../src/core/errors.js'
+import {previewClusterCreate} from '../../../src/services/apply-cluster-create.js'
+import {type CreateClusterInput, planClusterCreate} from '../../../src/services/create-cluster.js'
 import {renderClusterManifests} from '../../../src/services/render-cluster.js'
+import {FakeDns} from '../../fakes/fake-dns.js'
+import {FakeIdentity} from '../../fakes/fake-identity.js'
+import {FakeKops} from '../../fakes/fake-kops.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
 import {ROOT} from '../../helpers/cli.js'
 
 const config = validateClusterFile(readFileSync(join(ROOT, 'examples/production.yaml'), 'utf8'), 'examples/production.yaml')
 const ports = {packageFiles: new FsPackageFiles(), files: new FsUserFiles(), clock: {now: () => new Date('2026-11-26T12:00:00Z'), sleep: async () => {}}}
-const input = {config, file: 'examples/production.yaml', skip: new Set<never>(), delegate: false}
+const input: CreateClusterInput = {config, file: 'examples/production.yaml', skip: new Set<never>(), delegate: false, allowChanges: new Set()}
+
+/** The plan shown before an interactive run's confirmation: the run's own preflight, reading S3. */
+function preview(store: FakeStateStore, over: Partial<typeof input> = {}) {
+  return previewClusterCreate({...ports, store, dns: new FakeDns(), kops: new FakeKops(), identity: new FakeIdentity()}, {...input, ...over})
+}
 
 async function storeWith(edit: (cluster: {spec: Record<string, unknown>}) => void): Promise<FakeStateStore> {
   const store = new FakeStateStore()
@@ -48,29 +58,62 @@ describe('the create plan against the stored spec', () => {
     expect(kopsStep(plan)).toMatchObject({action: 'create', reason: expect.stringContaining('absent → create')})
   })
 
-  it('no state bucket yet: the cluster will be created', async () => {
-    const {plan} = await planClusterCreate(ports, input, {store: new FakeStateStore()})
+  it('no state bucket yet: the buckets and the cluster will be created', async () => {
+    const plan = await preview(new FakeStateStore())
     expect(kopsStep(plan)).toMatchObject({action: 'create', title: 'kops create -f'})
+    expect(plan.steps.map((s) => s.id)).toEqual(expect.arrayContaining(['state-bucket:create', 'discovery-bucket:create']))
+    expect(plan.steps.find((s) => s.id === 'preflight:existing-cluster')).toMatchObject({action: 'check', reason: 'no cluster of this name yet: nothing to compare'})
   })
 
   it('a stored spec equal to the rendered one: nothing to do', async () => {
-    const {plan} = await planClusterCreate(ports, input, {store: await storeWith(() => {})})
+    const plan = await preview(await storeWith(() => {}))
     expect(kopsStep(plan)).toMatchObject({action: 'noop'})
   })
 
   it('a drifted stored spec: replace, with each changed field from live to desired', async () => {
     const store = await storeWith((c) => {
-      c.spec.kubernetesVersion = '1.34.10'
+      c.spec.kubernetesVersion = '1.35.6'
       c.spec.kubernetesApiAccess = ['0.0.0.0/0']
     })
-    const {plan} = await planClusterCreate(ports, input, {store})
+    const plan = await preview(store)
     expect(kopsStep(plan)).toMatchObject({
       action: 'update',
       title: 'kops replace -f',
       changes: expect.arrayContaining([
-        {field: 'spec.kubernetesVersion', from: '1.34.10', to: '1.35.7'},
+        {field: 'spec.kubernetesVersion', from: '1.35.6', to: '1.35.7'},
         {field: 'spec.kubernetesApiAccess', from: ['0.0.0.0/0'], to: ['10.0.0.0/8']},
       ]),
     })
+  })
+})
+
+describe('the create plan against the existing cluster', () => {
+  const unprotected = {...input, config: {...config, protected: false}}
+
+  it('refuses (exit 9) what --allow-change does not name, as the run would, before showing a plan', async () => {
+    const error = await preview(await storeWith(() => {}), unprotected).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RefusedError)
+    expect((error as RefusedError).message).toContain('protected: unknown (counted as protected) → false (kops spec')
+  })
+
+  it('shows what --allow-change lets through, field by field', async () => {
+    const plan = await preview(await storeWith(() => {}), {...unprotected, allowChanges: new Set(['protected'] as const)})
+    expect(plan.steps.find((s) => s.id === 'preflight:existing-cluster')).toMatchObject({
+      action: 'update',
+      title: 'Change what the cluster is, as --allow-change names: protected',
+      changes: [expect.objectContaining({from: 'unknown (counted as protected)', to: 'false'})],
+    })
+  })
+
+  it('another Kubernetes minor is refused, pointing at cluster upgrade', async () => {
+    const error = await preview(await storeWith((c) => (c.spec.kubernetesVersion = '1.34.10'))).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RefusedError)
+    expect((error as RefusedError).message).toContain('kubernetes-version: 1.34.10 → 1.35.7 (kops spec: spec.kubernetesVersion)')
+    expect((error as RefusedError).suggestions.join('\n')).toContain('kopsmith cluster upgrade -f FILE')
+  })
+
+  it('the dry run states the rule and what --allow-change names, reading nothing', async () => {
+    const {plan} = await planClusterCreate(ports, {...input, allowChanges: new Set(['profile', 'protected'] as const)})
+    expect(plan.steps.find((s) => s.id === 'preflight:existing-cluster')).toMatchObject({action: 'check', reason: expect.stringContaining('allowed by --allow-change: profile, protected')})
   })
 })

@@ -94,6 +94,20 @@ describe('deleteCluster', () => {
     expect((error as CliError).message).toContain('protection is unknown')
   })
 
+  it('refuses when kopsmith\'s record is unreadable or invalid, whatever the labels say, naming the object and the fix', async () => {
+    for (const broken of ['{"name": "alice', JSON.stringify({name: NAME, profile: 'sandbox', owner: 'alice@acme.de', protected: 'no', expiresAt: null, createdAt: '2026-05-01T10:00:00Z'})]) {
+      const t = setup({metadata: broken})
+      const error = await deleteCluster(t.ports, t.input()).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RefusedError)
+      const e = error as CliError
+      expect(e.message).toContain(`s3://${BUCKET}/kopsmith/${NAME}/metadata.json is unreadable`)
+      expect(e.suggestions.join('\n')).toContain('kopsmith cluster create -f FILE --yes (an unreadable record counts as protected, so a file saying protected: false also needs --allow-change protected')
+      expect(e.suggestions.join('\n')).toContain('list-object-versions')
+      expect(t.deletes()).toEqual([])
+      expect(t.keys()).toContain(`${NAME}/config`)
+    }
+  })
+
   it('needs --yes and --confirm when not interactive (exit 2), before asking kops anything', async () => {
     for (const over of [{confirm: undefined}, {yes: false}]) {
       const t = setup()

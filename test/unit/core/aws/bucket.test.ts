@@ -10,7 +10,6 @@ import {
   isSameStatement,
   mergeBucketPolicy,
   mergeTags,
-  publishedDiscoveryClusters,
   TLS_ONLY_SID,
   tlsOnlyStatement,
 } from '../../../../src/core/aws/bucket.js'
@@ -135,28 +134,27 @@ describe('buildBucketStep', () => {
 })
 
 describe('discovery bucket policy', () => {
-  it('grants public GetObject on exactly the two discovery documents of each cluster', () => {
-    expect(discoveryReadStatement('oidc', ['b.k8s', 'a.k8s'])).toEqual({
+  it('grants public GetObject on the two discovery documents of any cluster, in one statement the same for every cluster', () => {
+    expect(discoveryReadStatement('oidc')).toEqual({
       Sid: DISCOVERY_READ_SID,
       Effect: 'Allow',
       Principal: '*',
       Action: 's3:GetObject',
-      Resource: [
-        'arn:aws:s3:::oidc/a.k8s/.well-known/openid-configuration',
-        'arn:aws:s3:::oidc/a.k8s/openid/v1/jwks',
-        'arn:aws:s3:::oidc/b.k8s/.well-known/openid-configuration',
-        'arn:aws:s3:::oidc/b.k8s/openid/v1/jwks',
-      ],
+      Resource: ['arn:aws:s3:::oidc/*/.well-known/openid-configuration', 'arn:aws:s3:::oidc/*/openid/v1/jwks'],
     })
+    const stage = desiredDiscoveryBucket({...config, name: 'stage.k8s.acme.de'})
+    const prod = desiredDiscoveryBucket({...config, name: 'prod.k8s.acme.de'})
+    expect(stage.statements).toEqual(prod.statements)
+    expect(prod.publicAccessBlock).toEqual({blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false})
   })
 
-  it('keeps clusters already published from a shared bucket', () => {
-    const policy = {Version: '2012-10-17', Statement: [discoveryReadStatement('acme-kops-state-oidc', ['stage.k8s.acme.de'])]}
-    expect(publishedDiscoveryClusters('acme-kops-state-oidc', policy)).toEqual(['stage.k8s.acme.de'])
-    const desired = desiredDiscoveryBucket(config, {...compliant(), name: 'acme-kops-state-oidc', policy})
-    const read = desired.statements.find((s) => s.Sid === DISCOVERY_READ_SID)
-    expect(read?.Resource).toHaveLength(4)
-    expect(desired.publicAccessBlock).toEqual({blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false})
+  it('replaces a per-cluster statement of an earlier version (drift), and sees none once replaced', () => {
+    const desired = desiredDiscoveryBucket(config)
+    const perCluster = {Sid: DISCOVERY_READ_SID, Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: [`arn:aws:s3:::${desired.name}/stage.k8s.acme.de/openid/v1/jwks`]}
+    const old = {...compliant(), name: desired.name, tags: desired.tags, publicAccessBlock: desired.publicAccessBlock, policy: {Version: '2012-10-17', Statement: [desired.statements[0]!, perCluster]}}
+    expect(bucketDrift(desired, old).map((c) => c.field)).toEqual([`policy.${DISCOVERY_READ_SID}`])
+    const merged = mergeBucketPolicy(old.policy, desired.statements)
+    expect(bucketDrift(desired, {...old, policy: merged})).toEqual([])
   })
 })
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {auditKey, buildLockRecord, describeLockHolder, formatAge, isLockExpired, lockKey, parseLockRecord, renewLockRecord} from '../../../../src/core/aws/lock.js'
+import {auditKey, buildLockRecord, describeLockHolder, formatAge, isLockExpired, lockKey, lockStaleness, parseLockRecord, renewLockRecord} from '../../../../src/core/aws/lock.js'
 
 const started = new Date('2026-05-02T03:15:00.000Z')
 const record = buildLockRecord({owner: 'arn:aws:iam::123456789012:user/alice', host: 'laptop', pid: 42, operation: 'upgrade', command: ['cluster', 'upgrade'], started, ttlMs: 2 * 3_600_000, token: 'tok'})
@@ -57,4 +57,22 @@ describe('lock keys and records', () => {
     [150 * 60_000, '2 h 30 min'],
     [72 * 3_600_000, '3 days'],
   ])('formatAge(%i) = %s', (ms, text) => expect(formatAge(ms)).toBe(text))
+
+  describe('lockStaleness', () => {
+    const scoped = {...record, scope: 'boot-1/pid:[4026531836]'}
+    const live = new Date('2026-05-02T03:20:00.000Z')
+    const here = (over: Record<string, unknown> = {}) => ({host: 'laptop', pid: 99, scope: 'boot-1/pid:[4026531836]', isProcessAlive: (pid: number) => pid === 42, ...over})
+    it.each([
+      ['expired, wherever its holder ran', record, '2026-05-02T05:15:00.000Z', here({host: 'elsewhere'}), {stale: true, reason: 'expired'}],
+      ['live holder on this host', scoped, live.toISOString(), here(), {stale: false}],
+      ['holder gone from this host', scoped, live.toISOString(), here({isProcessAlive: () => false}), {stale: true, reason: 'holder-gone'}],
+      ['holder pid is our own pid (a previous run of that pid)', scoped, live.toISOString(), here({pid: 42}), {stale: true, reason: 'holder-gone'}],
+      ['holder on another host, even if that pid is free here', scoped, live.toISOString(), here({host: 'runner-2', isProcessAlive: () => false}), {stale: false}],
+      ['same host name, another container or boot', scoped, live.toISOString(), here({scope: 'boot-1/pid:[4026532999]', isProcessAlive: () => false}), {stale: false}],
+      ['a record without a scope (older kopsmith)', record, live.toISOString(), here({isProcessAlive: () => false}), {stale: false}],
+      ['an observer that cannot see processes', scoped, live.toISOString(), here({isProcessAlive: undefined}), {stale: false}],
+    ])('%s', (_name, lock, now, observer, verdict) => {
+      expect(lockStaleness(lock, new Date(now), observer as Parameters<typeof lockStaleness>[2])).toEqual(verdict)
+    })
+  })
 })

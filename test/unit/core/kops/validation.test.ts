@@ -73,6 +73,9 @@ describe('deletion protection', () => {
     [{cloudLabels: {'kopsmith.dev/profile': 'production', 'kopsmith.dev/managed-by': 'kopsmith'}}, true, 'production'],
     [{cloudLabels: {}}, true, 'unknown'],
     [{}, true, 'unknown'],
+    // An unreadable record never falls back to labels: a sandbox label must not unprotect it.
+    [{unreadableMetadata: {location: 's3://b/k/metadata.json', problem: 'not JSON'}, cloudLabels: {'kopsmith.dev/profile': 'sandbox', 'kopsmith.dev/managed-by': 'kopsmith'}}, true, 's3://b/k/metadata.json is unreadable (not JSON)'],
+    [{fileProtected: false, unreadableMetadata: {location: 's3://b/k/metadata.json', problem: 'protected: expected boolean'}}, true, 'unreadable'],
   ])('%j → protected %s', (input, expected, reason) => {
     const v = deletionProtection(input)
     expect(v.protected).toBe(expected)
