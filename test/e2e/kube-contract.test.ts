@@ -6,16 +6,15 @@ import {namespaceSetOwnerLabels} from '../../src/core/apply/ownership.js'
 import {renderNamespaceSet} from '../../src/core/namespaces/render.js'
 import {namespaceSetSchema} from '../../src/core/namespaces/schema.js'
 import {applyManifests} from '../../src/services/apply-manifests.js'
+import {e2eKubeconfig, uniquePrefix} from './support.js'
 
 /**
- * The Kube adapter and the apply engine against a REAL cluster. Runs only when
- * KOPSMITH_E2E_KUBECONFIG points at a kubeconfig (a kind/k3d cluster is enough); otherwise the suite
- * reports itself skipped. Everything lives under a unique prefix and is deleted at the end.
+ * The Kube adapter and the apply engine against a REAL API server (see support.ts). Everything lives
+ * under a unique prefix and is deleted at the end.
  */
-const kubeconfig = process.env.KOPSMITH_E2E_KUBECONFIG
-
-describe.skipIf(!kubeconfig)('Kubernetes contract (KOPSMITH_E2E_KUBECONFIG)', () => {
-  const prefix = `kopsmith-e2e-${Date.now().toString(36)}`
+describe('Kubernetes contract (real API server)', () => {
+  const kubeconfig = e2eKubeconfig()
+  const prefix = uniquePrefix('ns')
   const setName = prefix
   const set = (names: string[]) =>
     namespaceSetSchema.parse({
@@ -25,7 +24,7 @@ describe.skipIf(!kubeconfig)('Kubernetes contract (KOPSMITH_E2E_KUBECONFIG)', ()
     })
 
   it('applies a namespace set, re-applies without change, prunes a removed namespace, cleans up', async () => {
-    const kube = new ClientNodeKube(kubeconfig!)
+    const kube = new ClientNodeKube(kubeconfig)
     const clock = new SystemClock()
     const owner = namespaceSetOwnerLabels(setName)
     try {
