@@ -1,17 +1,13 @@
 import {mapLimit} from '../core/apply/concurrency.js'
-import {FIELD_MANAGER, MANAGED_BY, hasLabels, pruneKinds, selectPrunable} from '../core/apply/ownership.js'
-import {buildApplyPhases, describeRef, refOf, type Phase} from '../core/apply/phases.js'
+import {FIELD_MANAGER, pruneKinds, selectPrunable} from '../core/apply/ownership.js'
+import {buildApplyPhases, describeRef, refKey, refOf, type Phase} from '../core/apply/phases.js'
 import {hasRollout, isEstablished, rolloutState} from '../core/apply/rollout.js'
 import {ApiError, TimeoutError, isCliError} from '../core/errors.js'
 import type {Clock, Kube, KubeObject, KubeResourceRef} from '../ports.js'
 
-/** Annotation for objects that are applied only when absent (shared CRDs someone else may own). */
-export const APPLY_POLICY_ANNOTATION = 'kopsmith.dev/apply-policy'
-
 export type ApplyProgress =
   | {type: 'phase'; phase: Phase; count: number}
   | {type: 'applied'; ref: KubeResourceRef}
-  | {type: 'kept'; ref: KubeResourceRef; reason: string}
   | {type: 'waiting'; ref: KubeResourceRef; message: string}
   | {type: 'ready'; ref: KubeResourceRef; message: string}
   | {type: 'pruned'; ref: KubeResourceRef}
@@ -27,6 +23,8 @@ export interface PruneOptions {
 export interface ApplyManifestsOptions {
   /** Take ownership of fields another field manager owns (`--force-conflicts`). */
   force: boolean
+  /** Objects (refKey) applied with force whatever `force` says: upgrades of an upstream bundle we take over. */
+  forceRefs?: ReadonlySet<string>
   /** Delete what we applied before and no longer render; undefined = no prune. */
   prune?: PruneOptions
   /** For CRDs to become Established and for rollouts, in total. */
@@ -44,7 +42,6 @@ export interface ApplyManifestsOptions {
 
 export interface ApplyResult {
   applied: Array<KubeResourceRef & {phase: Phase}>
-  kept: KubeResourceRef[]
   pruned: KubeResourceRef[]
   rollouts: Array<KubeResourceRef & {message: string}>
   durationMs: number
@@ -65,7 +62,7 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
   const concurrency = options.concurrency ?? DEFAULT_APPLY_CONCURRENCY
   const poll = options.pollIntervalMs ?? 1000
   const emit = options.onProgress ?? (() => {})
-  const result: ApplyResult = {applied: [], kept: [], pruned: [], rollouts: [], durationMs: 0}
+  const result: ApplyResult = {applied: [], pruned: [], rollouts: [], durationMs: 0}
   let rolledOut = options.waitForRollout === false
   const awaitRollouts = async () => {
     if (rolledOut) return
@@ -78,17 +75,12 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
     if (phase === 'webhooks') await awaitRollouts()
     options.signal?.throwIfAborted()
     emit({type: 'phase', phase, count: batch.length})
-    const outcomes = await mapLimit(batch, concurrency, (object) => applyOne(kube, object, options.force), (error) => !isConflict(error))
+    const outcomes = await mapLimit(batch, concurrency, (object) => applyOne(kube, object, options.force || (options.forceRefs?.has(refKey(refOf(object))) ?? false)), (error) => !isConflict(error))
     throwPhaseErrors(outcomes.flatMap((o) => (o.ok ? [] : [o.error])))
     for (const outcome of outcomes) {
       if (!outcome.ok) continue
-      if (outcome.value.kept) {
-        result.kept.push(outcome.value.ref)
-        emit({type: 'kept', ref: outcome.value.ref, reason: outcome.value.kept})
-      } else {
-        result.applied.push({...outcome.value.ref, phase})
-        emit({type: 'applied', ref: outcome.value.ref})
-      }
+      result.applied.push({...outcome.value.ref, phase})
+      emit({type: 'applied', ref: outcome.value.ref})
     }
     if (phase === 'crds') await waitForCrds(kube, batch, {deadline, poll, clock, emit, signal: options.signal})
   }
@@ -98,14 +90,9 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
   return result
 }
 
-async function applyOne(kube: Kube, object: KubeObject, force: boolean): Promise<{ref: KubeResourceRef; kept?: string}> {
-  const ref = refOf(object)
-  if (object.metadata.annotations?.[APPLY_POLICY_ANNOTATION] === 'if-absent') {
-    const live = await kube.get(ref)
-    if (live && !hasLabels(live, MANAGED_BY)) return {ref, kept: 'exists and is managed by someone else'}
-  }
+async function applyOne(kube: Kube, object: KubeObject, force: boolean): Promise<{ref: KubeResourceRef}> {
   await kube.apply(object, {fieldManager: FIELD_MANAGER, force})
-  return {ref}
+  return {ref: refOf(object)}
 }
 
 function isConflict(error: unknown): boolean {

@@ -41,7 +41,6 @@ export interface BootstrapNamespacesResult {
   /** Files written under outputDir (dry run), relative to it. */
   files: string[]
   applied: number
-  kept: number
   pruned: string[]
   durationMs: number
 }
@@ -74,7 +73,6 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
     objects: objects.length,
     files: [],
     applied: 0,
-    kept: 0,
     pruned: [],
     durationMs: 0,
   }
@@ -94,7 +92,6 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
       onProgress: input.onProgress,
     })
     result.applied = applied.applied.length
-    result.kept = applied.kept.length
     result.pruned = applied.pruned.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`)
     result.durationMs = applied.durationMs
     return result
