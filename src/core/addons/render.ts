@@ -139,6 +139,7 @@ export function addonVariables(config: ClusterConfig, metadata: AddonMetadata): 
     ...(identity ? {serviceAccount: identity.serviceAccount} : {}),
     ...Object.fromEntries(Object.entries(images).map(([k, v]) => [`image.${k}`, v])),
   }
+  if (metadata.name === 'ingress') vars.accessApi = [...config.access.api]
   if (metadata.name === 'cluster-autoscaler') vars.autoDiscoveryTags = Object.keys(autoscalerDiscoveryTags(config.name)).join(',')
   if (metadata.name === 'logging') {
     vars.logGroupName = logGroupName(config.name)

@@ -113,8 +113,12 @@ describe('addons golden output (examples/production.yaml, Kubernetes 1.35.7)', (
   it('ingress: Traefik v3 serving Ingress and Gateway API behind an internal NLB', () => {
     const objects = renderAddon(exampleConfig(), addons.find((a) => a.metadata.name === 'ingress')!)
     const service = objects.find((o) => o.kind === 'Service')!
-    expect(service.metadata.annotations).toMatchObject({'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb', 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true'})
+    expect(service.metadata.annotations).toEqual({'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb', 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true'})
     expect((service.spec as {type: string}).type).toBe('LoadBalancer')
+    // The cloud controller opens the NLB's node ports to these CIDRs (0.0.0.0/0 without them): the cluster file's spec.access.api.
+    expect((service.spec as {loadBalancerSourceRanges: string[]}).loadBalancerSourceRanges).toEqual(exampleConfig().access.api)
+    const other = renderAddon(exampleConfig((t) => t.replace('api: [10.0.0.0/8]', 'api: [10.20.0.0/16, 192.168.10.0/24]')), addons.find((a) => a.metadata.name === 'ingress')!)
+    expect((other.find((o) => o.kind === 'Service')!.spec as {loadBalancerSourceRanges: string[]}).loadBalancerSourceRanges).toEqual(['10.20.0.0/16', '192.168.10.0/24'])
     const args = template(objects.find((o) => o.kind === 'Deployment')!).spec.containers[0]!.args!
     expect(args).toEqual(expect.arrayContaining(['--providers.kubernetesingress=true', '--providers.kubernetesgateway=true']))
     expect(template(objects.find((o) => o.kind === 'Deployment')!).spec.containers[0]!.image).toBe('docker.io/library/traefik:v3.8.0')
