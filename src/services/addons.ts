@@ -121,7 +121,11 @@ export interface InstallAddonsResult {
   /** The Gateway API release shipped with the ingress addon, and what was (or would be) done with each of its objects. */
   gatewayApi?: GatewayApiReport
   files: string[]
+  /** Objects applied because they were new, changed or drifted (dry run: that would be). */
   applied: number
+  /** Objects already as rendered, left alone. */
+  unchanged: number
+  /** Dry run: that would be pruned. */
   pruned: string[]
   rollouts: string[]
   durationMs: number
@@ -157,6 +161,7 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
     })),
     files: [],
     applied: 0,
+    unchanged: 0,
     pruned: [],
     rollouts: [],
     durationMs: 0,
@@ -185,7 +190,6 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
         objects: decisions.map((d) => ({kind: d.ref.kind, name: d.ref.name, action: d.action, ...(d.installed ? {installed: d.installed} : {}), summary: d.summary})),
       }
     }
-    if (input.dryRun) return result
     const skipped = new Set(decisions.filter((d) => !isAppliedAction(d.action)).map((d) => refKey(d.ref)))
     const objects = rendered.flatMap((r) => r.objects).filter((o) => !skipped.has(refKey(refOf(o))))
     const scopes = [...new Set([...ADDON_NAMES.filter((n) => !input.only || input.only.includes(n)), ...selected.map((a) => a.metadata.name)])].map(addonOwnerLabels)
@@ -193,7 +197,9 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
       force: input.force,
       // An upgrade replaces an older release someone may have installed with another tool: take its fields.
       forceRefs: new Set(decisions.filter((d) => d.action === 'upgrade').map((d) => refKey(d.ref))),
+      owners: scopes,
       prune: input.prune ? {scopes} : undefined,
+      dryRun: input.dryRun,
       timeoutMs: input.timeoutMs,
       concurrency: input.concurrency,
       pollIntervalMs: input.pollIntervalMs,
@@ -201,6 +207,7 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
       onProgress: input.onProgress,
     })
     result.applied = applied.applied.length
+    result.unchanged = applied.unchanged.length
     result.pruned = applied.pruned.map(describe)
     result.rollouts = applied.rollouts.map((r) => `${describe(r)}: ${r.message}`)
     result.durationMs = applied.durationMs

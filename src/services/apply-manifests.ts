@@ -1,5 +1,6 @@
 import {mapLimit} from '../core/apply/concurrency.js'
-import {FIELD_MANAGER, pruneKinds, selectPrunable} from '../core/apply/ownership.js'
+import {isConverged} from '../core/apply/converged.js'
+import {FIELD_MANAGER, hasLabels, pruneKinds, selectPrunable} from '../core/apply/ownership.js'
 import {buildApplyPhases, describeRef, refKey, refOf, type Phase} from '../core/apply/phases.js'
 import {hasRollout, isEstablished, rolloutState} from '../core/apply/rollout.js'
 import {ApiError, TimeoutError, isCliError} from '../core/errors.js'
@@ -8,6 +9,7 @@ import type {Clock, Kube, KubeObject, KubeResourceRef} from '../ports.js'
 export type ApplyProgress =
   | {type: 'phase'; phase: Phase; count: number}
   | {type: 'applied'; ref: KubeResourceRef}
+  | {type: 'unchanged'; ref: KubeResourceRef}
   | {type: 'waiting'; ref: KubeResourceRef; message: string}
   | {type: 'ready'; ref: KubeResourceRef; message: string}
   | {type: 'pruned'; ref: KubeResourceRef}
@@ -25,9 +27,17 @@ export interface ApplyManifestsOptions {
   force: boolean
   /** Objects (refKey) applied with force whatever `force` says: upgrades of an upstream bundle we take over. */
   forceRefs?: ReadonlySet<string>
+  /**
+   * Owner label sets of the units this run manages (an addon, a namespace set). Live objects carrying
+   * one are read with one LIST per kind and set, and those already converged are not applied again;
+   * objects of no set are read one by one. Defaults to the prune scopes.
+   */
+  owners?: Array<Record<string, string>>
   /** Delete what we applied before and no longer render; undefined = no prune. */
   prune?: PruneOptions
-  /** For CRDs to become Established and for rollouts, in total. */
+  /** Read and compare only: `applied` and `pruned` say what an apply would do; nothing is written or awaited. */
+  dryRun?: boolean
+  /** For CRDs to become Established, Terminating namespaces to go, and rollouts, in total. */
   timeoutMs: number
   /** Requests in flight inside one phase. */
   concurrency?: number
@@ -41,7 +51,10 @@ export interface ApplyManifestsOptions {
 }
 
 export interface ApplyResult {
+  /** Objects sent (with dryRun: that would be sent) because they are new, changed or drifted. */
   applied: Array<KubeResourceRef & {phase: Phase}>
+  /** Objects whose live state already is what we apply: not sent. */
+  unchanged: KubeResourceRef[]
   pruned: KubeResourceRef[]
   rollouts: Array<KubeResourceRef & {message: string}>
   durationMs: number
@@ -51,9 +64,13 @@ export const DEFAULT_APPLY_CONCURRENCY = 16
 
 /**
  * Server-side applies `objects` with field manager `kopsmith`, phase by phase (namespaces → CRDs →
- * RBAC → config → workloads → webhooks), bounded concurrency inside a phase. Waits for CRDs to be
- * Established before anything that may use them, for Deployments/DaemonSets/StatefulSets to roll
- * out before webhooks, and prunes last. Re-running is safe: apply is idempotent.
+ * RBAC → config → workloads → webhooks), bounded concurrency inside a phase. Before each phase it
+ * reads what is live (one LIST per kind and owner set) and sends only the objects that are not
+ * converged (core/apply/converged.ts): a re-run of an unchanged configuration sends nothing, while
+ * an object someone changed, or whose configuration changed, is applied again. Recreates a
+ * namespace that is still Terminating once it is gone, waits for CRDs to be Established before
+ * anything that may use them, for Deployments/DaemonSets/StatefulSets to roll out before webhooks,
+ * and prunes last. Re-running is always safe: apply is idempotent.
  */
 export async function applyManifests(kube: Kube, objects: readonly KubeObject[], options: ApplyManifestsOptions): Promise<ApplyResult> {
   const {clock} = options
@@ -62,32 +79,106 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
   const concurrency = options.concurrency ?? DEFAULT_APPLY_CONCURRENCY
   const poll = options.pollIntervalMs ?? 1000
   const emit = options.onProgress ?? (() => {})
-  const result: ApplyResult = {applied: [], pruned: [], rollouts: [], durationMs: 0}
-  let rolledOut = options.waitForRollout === false
+  const ctx: WaitContext = {deadline, poll, clock, emit, signal: options.signal}
+  const result: ApplyResult = {applied: [], unchanged: [], pruned: [], rollouts: [], durationMs: 0}
+  const live = new LiveObjects(kube, options.owners ?? options.prune?.scopes ?? [], concurrency)
+  let rolledOut = options.waitForRollout === false || options.dryRun === true
   const awaitRollouts = async () => {
     if (rolledOut) return
     rolledOut = true
-    result.rollouts = await waitForRollouts(kube, objects.filter(hasRollout), {deadline, poll, clock, emit, concurrency, signal: options.signal})
+    result.rollouts = await waitForRollouts(kube, objects.filter(hasRollout), {...ctx, concurrency})
   }
 
   for (const {phase, objects: batch} of buildApplyPhases(objects)) {
     // Webhooks go live only once the workloads serving them run; otherwise they block their own backends.
     if (phase === 'webhooks') await awaitRollouts()
     options.signal?.throwIfAborted()
-    emit({type: 'phase', phase, count: batch.length})
-    const outcomes = await mapLimit(batch, concurrency, (object) => applyOne(kube, object, options.force || (options.forceRefs?.has(refKey(refOf(object))) ?? false)), (error) => !isConflict(error))
+    await live.observe(batch)
+    const pending = batch.filter((object) => {
+      if (!isConverged(object, live.get(refOf(object)), FIELD_MANAGER)) return true
+      result.unchanged.push(refOf(object))
+      emit({type: 'unchanged', ref: refOf(object)})
+      return false
+    })
+    emit({type: 'phase', phase, count: pending.length})
+    if (options.dryRun) {
+      result.applied.push(...pending.map((o) => ({...refOf(o), phase})))
+      continue
+    }
+    const force = (object: KubeObject) => options.force || (options.forceRefs?.has(refKey(refOf(object))) ?? false)
+    const outcomes = await mapLimit(
+      pending,
+      concurrency,
+      (object) => (object.kind === 'Namespace' ? applyNamespace(kube, object, force(object), ctx) : applyOne(kube, object, force(object))),
+      (error) => !isConflict(error),
+    )
     throwPhaseErrors(outcomes.flatMap((o) => (o.ok ? [] : [o.error])))
     for (const outcome of outcomes) {
       if (!outcome.ok) continue
       result.applied.push({...outcome.value.ref, phase})
       emit({type: 'applied', ref: outcome.value.ref})
     }
-    if (phase === 'crds') await waitForCrds(kube, batch, {deadline, poll, clock, emit, signal: options.signal})
+    if (phase === 'crds') await waitForCrds(kube, batch, ctx)
   }
   await awaitRollouts()
-  if (options.prune) result.pruned = await prune(kube, objects, options.prune, concurrency, emit)
+  if (options.prune) result.pruned = await prune(kube, live, objects, options.prune, {concurrency, emit, dryRun: options.dryRun === true})
   result.durationMs = clock.now().getTime() - started
   return result
+}
+
+/**
+ * What is live, read in as few requests as possible: objects carrying an owner set's labels with one
+ * LIST per kind and set (kept for prune), any other object with a GET of its own.
+ */
+class LiveObjects {
+  private readonly byKey = new Map<string, KubeObject>()
+  private readonly lists = new Map<string, Promise<KubeObject[]>>()
+
+  constructor(
+    private readonly kube: Kube,
+    private readonly owners: ReadonlyArray<Record<string, string>>,
+    private readonly concurrency: number,
+  ) {}
+
+  get(ref: KubeResourceRef): KubeObject | undefined {
+    return this.byKey.get(refKey(ref))
+  }
+
+  async observe(objects: readonly KubeObject[]): Promise<void> {
+    const lists = new Map<string, {apiVersion: string; kind: string; scope: Record<string, string>}>()
+    const singles: KubeObject[] = []
+    for (const object of objects) {
+      const scope = this.owners.find((o) => hasLabels(object, o))
+      if (scope) lists.set(listKey(object.apiVersion, object.kind, scope), {apiVersion: object.apiVersion, kind: object.kind, scope})
+      else singles.push(object)
+    }
+    const reads = await mapLimit([...lists.values(), ...singles], this.concurrency, async (item) => {
+      if ('metadata' in item) {
+        const found = await this.kube.get(refOf(item))
+        if (found) this.byKey.set(refKey(refOf(found)), found)
+        return
+      }
+      for (const found of await this.list(item.apiVersion, item.kind, item.scope)) this.byKey.set(refKey(refOf(found)), found)
+    })
+    const failed = reads.find((r) => !r.ok)
+    if (failed && !failed.ok) throw failed.error
+  }
+
+  /** Live objects of a kind carrying every label of `scope` (one LIST, shared by observe and prune). */
+  list(apiVersion: string, kind: string, scope: Record<string, string>): Promise<KubeObject[]> {
+    const key = listKey(apiVersion, kind, scope)
+    let listed = this.lists.get(key)
+    if (!listed) {
+      listed = this.kube.list(apiVersion, kind, scope)
+      this.lists.set(key, listed)
+      listed.catch(() => this.lists.delete(key))
+    }
+    return listed
+  }
+}
+
+function listKey(apiVersion: string, kind: string, scope: Record<string, string>): string {
+  return `${apiVersion} ${kind} ${JSON.stringify(Object.entries(scope).sort())}`
 }
 
 async function applyOne(kube: Kube, object: KubeObject, force: boolean): Promise<{ref: KubeResourceRef}> {
@@ -95,8 +186,33 @@ async function applyOne(kube: Kube, object: KubeObject, force: boolean): Promise
   return {ref: refOf(object)}
 }
 
+/**
+ * A namespace that is being deleted (Terminating) accepts the apply but refuses new objects (403):
+ * wait until it is gone, then apply it again, which creates it afresh. One whose finalizers never
+ * finish ends in a timeout naming it.
+ */
+async function applyNamespace(kube: Kube, object: KubeObject, force: boolean, ctx: WaitContext): Promise<{ref: KubeResourceRef}> {
+  const ref = refOf(object)
+  for (;;) {
+    const applied = await kube.apply(object, {fieldManager: FIELD_MANAGER, force})
+    if (!applied.metadata.deletionTimestamp) return {ref}
+    for (;;) {
+      if (!(await kube.get(ref))) break
+      if (ctx.clock.now().getTime() >= ctx.deadline) {
+        throw new TimeoutError(`Namespace ${ref.name} is still being deleted (Terminating); it cannot hold new objects until it is gone`, {
+          suggestions: [`See what holds it: kubectl get namespace ${ref.name} -o yaml (status.conditions) and objects with finalizers in it`, 'Re-run once it is gone (apply is idempotent), or with a longer --timeout'],
+          details: {namespace: ref.name, reason: 'NamespaceTerminating'},
+        })
+      }
+      ctx.emit({type: 'waiting', ref, message: 'Terminating: waiting for the old namespace to go before creating it again'})
+      await ctx.clock.sleep(ctx.poll, ctx.signal)
+    }
+  }
+}
+
+/** A field-ownership conflict (not a stale resourceVersion, which is a 409 Conflict too). */
 function isConflict(error: unknown): boolean {
-  return error instanceof ApiError && error.details?.reason === 'Conflict'
+  return error instanceof ApiError && Array.isArray(error.details?.conflicts)
 }
 
 /** All conflicts of a phase become one error listing every contested field. */
@@ -179,34 +295,37 @@ async function waitForRollouts(kube: Kube, workloads: readonly KubeObject[], ctx
   return done
 }
 
-async function prune(kube: Kube, desired: readonly KubeObject[], options: PruneOptions, concurrency: number, emit: (e: ApplyProgress) => void): Promise<KubeResourceRef[]> {
+async function prune(
+  kube: Kube,
+  live: LiveObjects,
+  desired: readonly KubeObject[],
+  options: PruneOptions,
+  ctx: {concurrency: number; emit: (e: ApplyProgress) => void; dryRun: boolean},
+): Promise<KubeResourceRef[]> {
   if (options.scopes.length === 0) return []
-  const selector = commonLabels(options.scopes)
   const kinds = pruneKinds(desired)
-  const lists = await mapLimit(kinds, concurrency, (k) => kube.list(k.apiVersion, k.kind, selector))
-  const live: KubeObject[] = []
-  for (const l of lists) {
-    if (!l.ok) throw l.error
-    live.push(...l.value)
+  const reads = await mapLimit(
+    kinds.flatMap((k) => options.scopes.map((scope) => ({...k, scope}))),
+    ctx.concurrency,
+    (k) => live.list(k.apiVersion, k.kind, k.scope),
+  )
+  const found: KubeObject[] = []
+  for (const r of reads) {
+    if (!r.ok) throw r.error
+    found.push(...r.value)
   }
-  const doomed = options.scopes.flatMap((scope) => selectPrunable(live, desired, scope))
+  const doomed = options.scopes.flatMap((scope) => selectPrunable(found, desired, scope))
   // Namespaced objects first, Namespaces last: deleting a Namespace takes everything in it along.
   const namespaces = doomed.filter((r) => r.kind === 'Namespace')
   const rest = doomed.filter((r) => r.kind !== 'Namespace')
+  if (ctx.dryRun) return [...rest, ...namespaces]
   for (const batch of [rest, namespaces]) {
-    const outcomes = await mapLimit(batch, concurrency, async (ref) => {
+    const outcomes = await mapLimit(batch, ctx.concurrency, async (ref) => {
       await kube.delete(ref)
-      emit({type: 'pruned', ref})
+      ctx.emit({type: 'pruned', ref})
     })
     const failed = outcomes.find((o) => !o.ok)
     if (failed && !failed.ok) throw isCliError(failed.error) ? failed.error : new ApiError(String(failed.error), {cause: failed.error})
   }
   return [...rest, ...namespaces]
-}
-
-function commonLabels(scopes: ReadonlyArray<Record<string, string>>): Record<string, string> {
-  const [first, ...others] = scopes
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(first ?? {})) if (others.every((s) => s[k] === v)) out[k] = v
-  return out
 }

@@ -41,6 +41,8 @@ export interface BootstrapNamespacesResult {
   /** Files written under outputDir (dry run), relative to it. */
   files: string[]
   applied: number
+  /** Objects already as rendered (left alone). */
+  unchanged: number
   pruned: string[]
   durationMs: number
 }
@@ -73,6 +75,7 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
     objects: objects.length,
     files: [],
     applied: 0,
+    unchanged: 0,
     pruned: [],
     durationMs: 0,
   }
@@ -83,15 +86,18 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
   if (!input.kubeconfig) throw new UsageError('no kubeconfig given', {suggestions: ['Pass --kubeconfig PATH or set KUBECONFIG', 'Or render only: --dry-run --output-dir DIR']})
   const kube = await ports.kube(input.kubeconfig)
   try {
+    const owners = [namespaceSetOwnerLabels(setName)]
     const applied = await applyManifests(kube, objects, {
       force: input.force,
-      prune: input.prune ? {scopes: [namespaceSetOwnerLabels(setName)]} : undefined,
+      owners,
+      prune: input.prune ? {scopes: owners} : undefined,
       timeoutMs: input.timeoutMs,
       concurrency: input.concurrency,
       clock: ports.clock,
       onProgress: input.onProgress,
     })
     result.applied = applied.applied.length
+    result.unchanged = applied.unchanged.length
     result.pruned = applied.pruned.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`)
     result.durationMs = applied.durationMs
     return result

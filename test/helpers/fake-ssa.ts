@@ -461,14 +461,6 @@ export function toFieldsV1(paths: Iterable<string>): Json {
   return sortKeys(root) as Json
 }
 
-/** The paths of a FieldsV1 object (a "." entry marks its parent as a member). */
-export function fromFieldsV1(fields: Json, path: PathElement[] = [], out: Set<string> = new Set()): Set<string> {
-  const keys = Object.keys(fields)
-  if (path.length > 0 && (keys.length === 0 || keys.includes('.'))) out.add(JSON.stringify(path))
-  for (const key of keys) if (key !== '.') fromFieldsV1(fields[key] as Json, [...path, key], out)
-  return out
-}
-
 function sortKeys(value: unknown): unknown {
   if (!isObject(value)) return value
   return Object.fromEntries(

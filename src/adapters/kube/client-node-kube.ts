@@ -21,7 +21,7 @@ interface StatusBody {
   kind?: string
   message?: string
   reason?: string
-  details?: {causes?: Array<{type?: string; message?: string; field?: string}>}
+  details?: {causes?: Array<{reason?: string; message?: string; field?: string}>}
 }
 
 export interface ClientNodeKubeOptions {
@@ -261,12 +261,19 @@ export class ClientNodeKube implements Kube {
     })
   }
 
+  /**
+   * The API server's answers to an apply that kopsmith tells apart (each checked against a real API
+   * server in test/e2e): 409 with FieldManagerConflict causes (fields another manager owns; the
+   * statuses' `reason` key carries the cause type), 409 without them (a stale resourceVersion: the
+   * object changed meanwhile), 403 NamespaceTerminating, 422 Invalid (e.g. an immutable roleRef).
+   */
   private applyError(object: KubeObject, res: Response): ApiError {
-    const status = (res.body ?? {}) as StatusBody
+    const status = (typeof res.body === 'object' && res.body ? res.body : {}) as StatusBody
     const what = describe({apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace})
-    if (res.status === 409 && status.reason === 'Conflict') {
-      const conflicts = (status.details?.causes ?? [])
-        .filter((c) => c.type === 'FieldManagerConflict' || c.field)
+    const causes = status.details?.causes ?? []
+    if (res.status === 409 && causes.some((c) => c.reason === 'FieldManagerConflict')) {
+      const conflicts = causes
+        .filter((c) => c.reason === 'FieldManagerConflict')
         .map((c) => ({manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'unknown', field: c.field ?? '', message: c.message ?? ''}))
       const lines = conflicts.map((c) => `  ${c.field} is owned by ${c.manager}`)
       return new ApiError([`Applying ${what} conflicts with fields another manager owns:`, ...lines].join('\n'), {
@@ -274,10 +281,18 @@ export class ClientNodeKube implements Kube {
         details: {reason: 'Conflict', object: what, conflicts, status: 409},
       })
     }
-    return this.httpError(`Applying ${what}`, res)
+    const hints: string[] = []
+    if (res.status === 409) hints.push('Another client changed the object meanwhile: re-run (apply is idempotent)')
+    if (res.status === 403 && causes.some((c) => c.reason === 'NamespaceTerminating')) {
+      hints.push(`Namespace ${object.metadata.namespace} is being deleted: wait until it is gone (kubectl get namespace ${object.metadata.namespace}), then re-run`)
+    }
+    if (res.status === 422 && object.kind.endsWith('RoleBinding') && causes.some((c) => c.field === 'roleRef')) {
+      hints.push(`A binding's roleRef cannot change: delete it (kubectl delete ${object.kind.toLowerCase()} ${object.metadata.namespace ? `-n ${object.metadata.namespace} ` : ''}${object.metadata.name}) and re-run`)
+    }
+    return this.httpError(`Applying ${what}`, res, hints)
   }
 
-  private httpError(action: string, res: Response): ApiError {
+  private httpError(action: string, res: Response, hints: string[] = []): ApiError {
     const status = (typeof res.body === 'object' && res.body ? res.body : {}) as StatusBody
     const message = status.message ?? (typeof res.body === 'string' ? res.body.slice(0, 300) : '')
     const suggestions =
@@ -287,7 +302,7 @@ export class ClientNodeKube implements Kube {
           ? ['Your identity lacks RBAC permission for this; use an admin kubeconfig']
           : []
     return new ApiError(`${action} failed: HTTP ${res.status}${status.reason ? ` ${status.reason}` : ''}${message ? `: ${message}` : ''}`, {
-      suggestions,
+      suggestions: [...suggestions, ...hints],
       details: {status: res.status, reason: status.reason, causes: status.details?.causes},
     })
   }

@@ -49,7 +49,7 @@ The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstrea
       dryRun,
       outputDir: flags['output-dir'],
       onProgress: (e) => {
-        if (e.type === 'phase') this.log(`applying ${e.count} ${e.phase} object(s)`)
+        if (e.type === 'phase') this.log(`${dryRun ? 'would apply' : 'applying'} ${e.count} ${e.phase} object(s)`)
         else if (e.type === 'ready' || e.type === 'pruned') this.log(`${e.type} ${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`)
       },
     })
@@ -62,6 +62,10 @@ The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstrea
       }
     }
     if (result.files.length > 0) this.log(`Wrote ${result.files.length} file(s) to ${flags['output-dir']}: ${result.files.join(', ')}`)
+    else {
+      const pruned = result.pruned.length > 0 ? `, ${dryRun ? 'would prune' : 'pruned'} ${result.pruned.length}` : ''
+      this.log(`${dryRun ? 'Would apply' : 'Applied'} ${result.applied} object(s), ${result.unchanged} unchanged${pruned}`)
+    }
     return result
   }
 }
