@@ -46,6 +46,8 @@ export interface RecordedRequest {
   contentType?: string
   /** Parsed body of PATCH/POST/PUT requests. */
   body?: unknown
+  /** The Authorization header, to check which credentials a client sent. */
+  authorization?: string
   at: number
 }
 
@@ -208,7 +210,7 @@ export class FakeKubeApi {
         body = text
       }
     }
-    this.requests.push({method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'], body, at: Date.now()})
+    this.requests.push({method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'], body, authorization: req.headers.authorization, at: Date.now()})
     if (this.latencyMs > 0 && !url.pathname.startsWith('/__fake')) await new Promise((r) => setTimeout(r, this.latencyMs))
     try {
       this.reconcile()

@@ -2,10 +2,11 @@ import {existsSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 
-import {KubeConfig} from '@kubernetes/client-node'
+import type {KubeConfig} from '@kubernetes/client-node'
 
 import {ApiError, CliError, PreconditionError} from '../../core/errors.js'
 import type {ApplyOptions, Kube, KubeObject, KubeResourceRef} from '../../ports.js'
+import {readKubeconfigContext, type KubeconfigContext} from './kubeconfig.js'
 
 interface ResourceInfo {
   plural: string
@@ -32,14 +33,18 @@ export interface ClientNodeKubeOptions {
 }
 
 /**
- * The Kubernetes port on `@kubernetes/client-node`: KubeConfig resolves the kubeconfig (contexts,
- * client certificates, bearer tokens, exec and OIDC auth plugins); the requests themselves go
- * through one keep-alive agent, because the generated clients open a new agent per call and the
- * apply engine sends hundreds of small requests concurrently. Discovery is read once per
- * group/version and shared by concurrent callers — never one round-trip per object.
+ * The Kubernetes port. The kubeconfig's current context is read by kubeconfig.ts; static credentials
+ * (client certificates, bearer tokens) are used directly, and `@kubernetes/client-node`'s KubeConfig
+ * is imported only for credentials that need its plugins (exec, OIDC, token files) — its import
+ * alone costs more start-up time than a converged re-run takes. The requests go through one
+ * keep-alive agent, because the apply engine sends hundreds of small requests concurrently.
+ * Discovery is read once per group/version and shared by concurrent callers — never one round-trip
+ * per object.
  */
 export class ClientNodeKube implements Kube {
-  private readonly kc = new KubeConfig()
+  private kc: KubeConfig | undefined
+  private readonly kubeconfigPath: string
+  private readonly context: KubeconfigContext
   private readonly server: URL
   private agent: http.Agent | undefined
   private readonly maxSockets: number
@@ -53,14 +58,9 @@ export class ClientNodeKube implements Kube {
         suggestions: ['Pass --kubeconfig PATH or set KUBECONFIG', 'After `kopsmith cluster create`, the kubeconfig is at .kopsmith/kubeconfig/<cluster-name>'],
       })
     }
-    try {
-      this.kc.loadFromFile(kubeconfigPath)
-    } catch (error) {
-      throw new PreconditionError(`kubeconfig ${kubeconfigPath} cannot be read: ${(error as Error).message}`, {cause: error})
-    }
-    const cluster = this.kc.getCurrentCluster()
-    if (!cluster) throw new PreconditionError(`kubeconfig ${kubeconfigPath} has no current context with a cluster`, {suggestions: ['Set current-context in the kubeconfig']})
-    this.server = new URL(cluster.server)
+    this.kubeconfigPath = kubeconfigPath
+    this.context = readKubeconfigContext(kubeconfigPath)
+    this.server = this.context.server
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000
     this.maxSockets = options.maxSockets ?? 64
   }
@@ -175,9 +175,28 @@ export class ClientNodeKube implements Kube {
 
   // ------------------------------------------------------------------ HTTP
 
-  /** Credentials and the pooled agent, from the kubeconfig; tokens of exec/OIDC plugins are re-read every 30 s. */
+  /**
+   * Credentials and the pooled agent, from the kubeconfig. Static credentials (certificates, tokens)
+   * come from kubeconfig.ts; plugins (exec, OIDC, token files) from client-node's KubeConfig, loaded
+   * only then, and re-read every 30 s.
+   */
   private async connection(): Promise<{agent: http.Agent; headers: Record<string, string>}> {
+    const fixed = this.context.static
+    if (fixed) {
+      this.agent ??= this.newAgent(fixed.tls)
+      return {agent: this.agent, headers: fixed.headers}
+    }
     if (this.agent && this.auth && Date.now() - this.auth.at < 30_000) return {agent: this.agent, headers: this.auth.headers}
+    if (!this.kc) {
+      const {KubeConfig} = await import('@kubernetes/client-node')
+      const kc = new KubeConfig()
+      try {
+        kc.loadFromFile(this.kubeconfigPath)
+      } catch (error) {
+        throw new PreconditionError(`kubeconfig ${this.kubeconfigPath} cannot be read by the Kubernetes client`, {cause: error})
+      }
+      this.kc = kc
+    }
     const opts: https.RequestOptions = {headers: {}}
     await this.kc.applyToHTTPSOptions(opts)
     const headers: Record<string, string> = {}
@@ -185,14 +204,18 @@ export class ClientNodeKube implements Kube {
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`
     this.auth = {headers, at: Date.now()}
     if (!this.agent) {
-      const pool = {keepAlive: true, maxSockets: this.maxSockets}
       const tls: https.AgentOptions = {}
       for (const key of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'] as const) {
         if (opts[key] !== undefined) (tls as Record<string, unknown>)[key] = opts[key]
       }
-      this.agent = this.server.protocol === 'http:' ? new http.Agent(pool) : new https.Agent({...pool, ...tls})
+      this.agent = this.newAgent(tls)
     }
     return {agent: this.agent, headers}
+  }
+
+  private newAgent(tls: https.AgentOptions): http.Agent {
+    const pool = {keepAlive: true, maxSockets: this.maxSockets}
+    return this.server.protocol === 'http:' ? new http.Agent(pool) : new https.Agent({...pool, ...tls})
   }
 
   /** Every failure below the HTTP status (credentials, TLS, sockets) becomes an ApiError (exit 6). */
