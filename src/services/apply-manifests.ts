@@ -93,9 +93,9 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
     // Webhooks go live only once the workloads serving them run; otherwise they block their own backends.
     if (phase === 'webhooks') await awaitRollouts()
     options.signal?.throwIfAborted()
-    await live.observe(batch)
+    const converged = await live.converged(batch)
     const pending = batch.filter((object) => {
-      if (!isConverged(object, live.get(refOf(object)), FIELD_MANAGER)) return true
+      if (!converged.has(refKey(refOf(object)))) return true
       result.unchanged.push(refOf(object))
       emit({type: 'unchanged', ref: refOf(object)})
       return false
@@ -128,10 +128,11 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
 
 /**
  * What is live, read in as few requests as possible: objects carrying an owner set's labels with one
- * LIST per kind and set (kept for prune), any other object with a GET of its own.
+ * LIST per kind and set, any other object with a GET of its own. Each live object is compared with
+ * the desired one as it arrives and then dropped; only its identity and labels are kept, for prune —
+ * a thousand namespaces' objects with their managedFields would otherwise stay in memory.
  */
 class LiveObjects {
-  private readonly byKey = new Map<string, KubeObject>()
   private readonly lists = new Map<string, Promise<KubeObject[]>>()
 
   constructor(
@@ -140,11 +141,15 @@ class LiveObjects {
     private readonly concurrency: number,
   ) {}
 
-  get(ref: KubeResourceRef): KubeObject | undefined {
-    return this.byKey.get(refKey(ref))
-  }
-
-  async observe(objects: readonly KubeObject[]): Promise<void> {
+  /** The keys (refKey) of the objects in `objects` that are converged. */
+  async converged(objects: readonly KubeObject[]): Promise<Set<string>> {
+    const desired = new Map(objects.map((o) => [refKey(refOf(o)), o]))
+    const converged = new Set<string>()
+    const compare = (found: KubeObject) => {
+      const key = refKey(refOf(found))
+      const wanted = desired.get(key)
+      if (wanted && isConverged(wanted, found, FIELD_MANAGER)) converged.add(key)
+    }
     const lists = new Map<string, {apiVersion: string; kind: string; scope: Record<string, string>}>()
     const singles: KubeObject[] = []
     for (const object of objects) {
@@ -155,21 +160,31 @@ class LiveObjects {
     const reads = await mapLimit([...lists.values(), ...singles], this.concurrency, async (item) => {
       if ('metadata' in item) {
         const found = await this.kube.get(refOf(item))
-        if (found) this.byKey.set(refKey(refOf(found)), found)
+        if (found) compare(found)
         return
       }
-      for (const found of await this.list(item.apiVersion, item.kind, item.scope)) this.byKey.set(refKey(refOf(found)), found)
+      await this.list(item.apiVersion, item.kind, item.scope, compare)
     })
     const failed = reads.find((r) => !r.ok)
     if (failed && !failed.ok) throw failed.error
+    return converged
   }
 
-  /** Live objects of a kind carrying every label of `scope` (one LIST, shared by observe and prune). */
-  list(apiVersion: string, kind: string, scope: Record<string, string>): Promise<KubeObject[]> {
+  /**
+   * Live objects of a kind carrying every label of `scope`, as identities and labels (one LIST,
+   * shared by the comparison and prune); `inspect` sees each whole object of a fresh LIST.
+   */
+  list(apiVersion: string, kind: string, scope: Record<string, string>, inspect?: (object: KubeObject) => void): Promise<KubeObject[]> {
     const key = listKey(apiVersion, kind, scope)
     let listed = this.lists.get(key)
     if (!listed) {
-      listed = this.kube.list(apiVersion, kind, scope)
+      listed = this.kube.list(apiVersion, kind, scope).then((items) =>
+        items.map((item) => {
+          inspect?.(item)
+          const {name, namespace, labels} = item.metadata
+          return {apiVersion: item.apiVersion, kind: item.kind, metadata: {name, ...(namespace ? {namespace} : {}), ...(labels ? {labels} : {})}}
+        }),
+      )
       this.lists.set(key, listed)
       listed.catch(() => this.lists.delete(key))
     }
