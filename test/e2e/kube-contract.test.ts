@@ -28,14 +28,15 @@ function namespaceSet(prefix: string, names: string[], patch: Record<string, unk
   const set = namespaceSetSchema.parse({
     apiVersion: 'kopsmith/v1alpha1',
     kind: 'NamespaceSet',
+    // Every option of a namespace entry, both ways: b has no ingress, no extra egress and no deployer.
     namespaces: names.map((n) => ({
       name: `${prefix}-${n}`,
       team: `${prefix}-devs`,
       quota: {cpu: '2', memory: '4Gi', pods: 20},
       limits: {cpu: '100m', memory: '128Mi'},
-      ingress: true,
-      egress: [{cidr: '10.30.0.0/16', ports: [5432, 6379]}],
-      deployer: true,
+      ingress: n !== 'b',
+      egress: n === 'b' ? [] : [{cidr: '10.30.0.0/16', ports: [5432, 6379]}],
+      deployer: n !== 'b',
       ...patch,
     })),
   })
