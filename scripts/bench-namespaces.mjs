@@ -16,7 +16,7 @@
 // module loading and the lazy import of @kubernetes/client-node all count. kubectl gets an empty
 // discovery cache (--cache-dir in a temp dir): both sides discover once.
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {performance} from 'node:perf_hooks'
@@ -35,7 +35,9 @@ if (process.argv[2] === '--kopsmith') {
   const {createDeps} = await import(pathToFileURL(join(dist, 'deps.js')).href)
   const {bootstrapNamespaces} = await import(pathToFileURL(join(dist, 'services', 'namespaces.js')).href)
   const dryRun = mode === 'render'
-  const result = await bootstrapNamespaces(createDeps({interactive: false}), {file, kubeconfig, prune: false, force: false, dryRun, outputDir, setName: setName || undefined, timeoutMs: 600_000})
+  // A NamespaceSet names no cluster: name the kubeconfig's own context, as a user would with --context.
+  const context = kubeconfig ? /^current-context: *(\S+)/m.exec(readFileSync(kubeconfig, 'utf8'))?.[1] : undefined
+  const result = await bootstrapNamespaces(createDeps({interactive: false}), {file, kubeconfig: kubeconfig || undefined, context, prune: false, force: false, dryRun, outputDir, setName: setName || undefined, timeoutMs: 600_000})
   process.stdout.write(JSON.stringify(result))
   process.exit(0)
 }

@@ -1,10 +1,13 @@
+import {homedir} from 'node:os'
+import {isAbsolute, join, resolve} from 'node:path'
+
 import {FsUserFiles} from './adapters/fs-user-files.js'
 import {FsWorkspace} from './adapters/fs-workspace.js'
 import {FsPackageFiles} from './adapters/package-files.js'
 import {SystemClock} from './adapters/system-clock.js'
 import type {OperationContext} from './services/operation.js'
 import type {CreatePorts} from './services/apply-cluster-create.js'
-import type {Clock, Dns, GitConfig, Identity, Kops, Kube, PackageFiles, Prompter, StateStore, UserFiles, Workspace} from './ports.js'
+import type {Clock, Dns, GitConfig, Identity, Kops, Kube, KubeTarget, PackageFiles, Prompter, StateStore, UserFiles, Workspace} from './ports.js'
 
 /**
  * The composition root. Every adapter is created on first use and only through a dynamic import,
@@ -18,7 +21,7 @@ export interface DepsOptions {
   kopsBinary?: string
   /** False under --json, without a TTY or with CI set: the prompter then refuses to ask. */
   interactive: boolean
-  /** Directory for run logs and generated files; default `.kopsmith/` in the working directory. */
+  /** Directory for run logs, admin kubeconfigs and rendered specs; default: kopsmithStateDir(). */
   workDir?: string
 }
 
@@ -27,7 +30,8 @@ export interface Deps {
   stateStore(): Promise<StateStore>
   dns(): Promise<Dns>
   kops(): Promise<Kops>
-  kube(kubeconfigPath: string): Promise<Kube>
+  /** A client for the cluster of `target`, after the kubeconfig context passed the cluster check (see KubeTarget). */
+  kube(target: KubeTarget): Promise<Kube>
   prompter(): Promise<Prompter>
   /** Lock + audit context for `runLockedOperation`: state store, identity, clock, host/pid and Ctrl-C hooks. */
   operationContext(options?: {warn?(message: string): void}): Promise<OperationContext>
@@ -38,13 +42,25 @@ export interface Deps {
   readonly files: UserFiles
 }
 
+/**
+ * Where kopsmith keeps what it writes for itself — admin kubeconfigs, run logs, rendered specs:
+ * `KOPSMITH_STATE_DIR`, else `$XDG_STATE_HOME/kopsmith`, else `~/.local/state/kopsmith`. Never the
+ * working directory, which is often the user's infrastructure repository.
+ */
+export function kopsmithStateDir(env: NodeJS.ProcessEnv): string {
+  if (env.KOPSMITH_STATE_DIR) return resolve(env.KOPSMITH_STATE_DIR)
+  if (env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)) return join(env.XDG_STATE_HOME, 'kopsmith')
+  return join(homedir(), '.local', 'state', 'kopsmith')
+}
+
 export function createDeps(options: DepsOptions): Deps {
   const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
     let value: Promise<T> | undefined
     return () => (value ??= make())
   }
   const aws = once(async () => (await import('./adapters/aws/clients.js')).createAwsClients({profile: options.awsProfile}))
-  const workDir = options.workDir ?? '.kopsmith'
+  const workDir = options.workDir ?? kopsmithStateDir(process.env)
+  const workspace = new FsWorkspace(workDir)
   const identity = once(async () => new (await import('./adapters/aws/sts-identity.js')).StsIdentity(await aws()))
   const stateStore = once(async () => new (await import('./adapters/aws/s3-state-store.js')).S3StateStore(await aws()))
   const clock = new SystemClock()
@@ -53,7 +69,17 @@ export function createDeps(options: DepsOptions): Deps {
     stateStore,
     dns: once(async () => new (await import('./adapters/aws/route53-dns.js')).Route53Dns(await aws())),
     kops: once(async () => new (await import('./adapters/kops/execa-kops.js')).ExecaKops({binary: options.kopsBinary, env: process.env})),
-    kube: async (kubeconfigPath) => new (await import('./adapters/kube/client-node-kube.js')).ClientNodeKube(kubeconfigPath),
+    kube: async (target) => {
+      const [{loadKubeconfig, defaultUserKubeconfig}, {selectContext}, {ClientNodeKube}] = await Promise.all([
+        import('./adapters/kube/kubeconfig-loader.js'),
+        import('./core/kube/kubeconfig.js'),
+        import('./adapters/kube/client-node-kube.js'),
+      ])
+      const exported = target.cluster === undefined ? undefined : workspace.resolve(`kubeconfig/${target.cluster}`)
+      const merged = await loadKubeconfig({explicit: target.kubeconfig, envList: process.env.KUBECONFIG, fallbacks: [...(exported ? [exported] : []), defaultUserKubeconfig()]})
+      const {context} = selectContext(merged, {context: target.context, cluster: target.cluster, exportedKubeconfig: exported})
+      return new ClientNodeKube({merged, context})
+    },
     prompter: once(async () => new (await import('./adapters/inquirer-prompter.js')).InquirerPrompter(options.interactive)),
     gitConfig: once(async () => new (await import('./adapters/git-config.js')).GitCliConfig()),
     operationContext: async ({warn} = {}) => {
@@ -62,7 +88,7 @@ export function createDeps(options: DepsOptions): Deps {
       return {store, identity: id, clock, host: proc.host, pid: proc.pid, onInterrupt: proc.onInterrupt, ...(warn ? {warn} : {})}
     },
     clock,
-    workspace: new FsWorkspace(workDir),
+    workspace,
     packageFiles: new FsPackageFiles(),
     files: new FsUserFiles(),
   }

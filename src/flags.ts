@@ -1,8 +1,8 @@
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {parseDuration} from './core/config/duration.js'
 import {UsageError} from './core/errors.js'
-import {bucketOfStateStore} from './core/naming.js'
+import {BUCKET_NAME, bucketOfStateStore, clusterNameProblem, kopsStateStoreProblem} from './core/naming.js'
 
 /**
  * Flags shared by several commands, built once so names, env vars and help text agree everywhere.
@@ -33,6 +33,74 @@ export const s3StateFlag = Flags.custom<string>({
   },
 })
 
+/**
+ * Every cluster name given on the command line (`--name`, a NAME argument) passes through here: a
+ * DNS-1123 name, as the cluster file's metadata.name must be, or exit 2 before anything runs. Names
+ * end up in local paths (run logs) and S3 keys (lock, audit), so `../x` or `$(id)` never get that far.
+ */
+export function parseClusterName(input: string, what: string): string {
+  const name = input.trim()
+  const problem = clusterNameProblem(name)
+  if (problem) throw new UsageError(`${what} ${JSON.stringify(input)} is not a cluster name: ${problem}`, {suggestions: ['kopsmith cluster list --state s3://BUCKET   (the names in a state store)']})
+  return name
+}
+
+/** A DNS zone from a flag (`sandbox create --zone`): the same DNS-1123 rule, as cluster names are built under it. */
+export function parseDnsZone(input: string, what: string): string {
+  const zone = input.trim()
+  if (clusterNameProblem(zone)) throw new UsageError(`${what} ${JSON.stringify(input)} is not a DNS zone name: lowercase letters, digits, hyphens and dots, e.g. sandbox.k8s.acme.de`)
+  return zone
+}
+
+/** `--name NAME`: a cluster named without its cluster file; validated by parseClusterName. */
+export const clusterNameFlag = Flags.custom<string>({
+  description: 'Cluster name, e.g. prod.k8s.acme.de',
+  helpValue: 'NAME',
+  parse: async (input) => parseClusterName(input, '--name'),
+})
+
+/** A cluster name as a positional argument (`sandbox extend NAME`); validated by parseClusterName. */
+export const clusterNameArg = Args.custom<string>({
+  parse: async (input) => parseClusterName(input, 'NAME'),
+})
+
+/** A bare S3 bucket name (`--bucket`), checked against S3's naming rules. */
+export const bucketFlag = Flags.custom<string>({
+  helpValue: 'BUCKET',
+  parse: async (input) => {
+    if (!BUCKET_NAME.test(input)) throw new UsageError(`--bucket ${JSON.stringify(input)} is not an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, no "..", e.g. acme-kops-state`)
+    return input
+  },
+})
+
+/** A kops state store read through kops (`cluster list`, `cluster validate --name`): s3:// or file://, checked before kops sees it. */
+export const kopsStateFlag = Flags.custom<string>({
+  description: 'kops state store',
+  env: 'KOPS_STATE_STORE',
+  helpValue: 's3://BUCKET',
+  parse: async (input) => {
+    const problem = kopsStateStoreProblem(input.trim())
+    if (problem) throw new UsageError(`--state ${JSON.stringify(input)} is not a kops state store: ${problem}`, {suggestions: ['Pass --state s3://BUCKET or set KOPS_STATE_STORE']})
+    return input.trim()
+  },
+})
+
+/**
+ * `--kubeconfig PATH`: exactly that file, as kubectl's flag. Without it the KUBECONFIG list is merged
+ * by kubectl's rules, else the admin kubeconfig `cluster create` exported, else ~/.kube/config.
+ * (KUBECONFIG is read as the list it is, not as this flag.)
+ */
+export const kubeconfigFlag = Flags.string({
+  description: "kubeconfig file (default: the KUBECONFIG list, else the admin kubeconfig cluster create exported to kopsmith's state directory, else ~/.kube/config)",
+  helpValue: 'PATH',
+})
+
+/** `--context NAME`: the user's explicit choice of context, used even when its server is not the cluster's api.NAME. */
+export const contextFlag = Flags.string({
+  description: "kubeconfig context to use (default: the current context, which must point at the cluster's API)",
+  helpValue: 'NAME',
+})
+
 export const awsProfileFlag = Flags.string({
   description: 'AWS profile from your shared config (default credential chain otherwise)',
   env: 'AWS_PROFILE',
@@ -56,6 +124,8 @@ export const dryRunFlag = Flags.boolean({
   default: false,
 })
 
+const MAX_WAIT_MS = 24 * 24 * 60 * 60_000
+
 /**
  * Every wait/timeout flag, parsed exactly as the cluster file's durations (`90s`, `15m`, `1h30m`,
  * `3d`), plus `0` for "do not wait" and milliseconds (`500ms`) for short polling intervals.
@@ -66,6 +136,8 @@ export const durationFlag = Flags.custom<number>({
     const ms = text === '0' ? 0 : /^\d+ms$/.test(text) ? Number(text.slice(0, -2)) : parseDuration(text)
     // A CliError, so a bad value is a usage error (exit 2) like any other flag mistake.
     if (ms === undefined) throw new UsageError(`"${input}" is not a duration; use e.g. 90s, 15m, 1h30m or 0`)
+    // Node's timers hold at most 2^31-1 ms (24.8 days); a longer wait would fire at once.
+    if (ms > MAX_WAIT_MS) throw new UsageError(`"${input}" is longer than kopsmith waits: at most 24d`)
     return ms
   },
   helpValue: 'DURATION',

@@ -228,6 +228,21 @@ export interface KubeResourceRef {
   namespace?: string
 }
 
+/**
+ * Which kubeconfig and context to use, and for which cluster. The adapter loads kubeconfigs as
+ * kubectl does (`kubeconfig` alone, else the KUBECONFIG list merged, else kopsmith's own export of
+ * `cluster`, else ~/.kube/config) and refuses (RefusedError, exit 9) a context whose server is not
+ * the API of `cluster`, unless the user named the `context`.
+ */
+export interface KubeTarget {
+  /** `--kubeconfig PATH`: that one file. */
+  kubeconfig?: string
+  /** `--context NAME`, named by the user: used as it is. */
+  context?: string
+  /** The cluster the command acts on (`-f`, `--cluster`). */
+  cluster?: string
+}
+
 export interface Kube {
   /**
    * Server-side apply (PATCH application/apply-patch+yaml). A field-ownership conflict (409) throws
@@ -245,6 +260,25 @@ export interface Kube {
   isServed(apiVersion: string, kind: string): Promise<boolean>
   /** Releases pooled keep-alive connections, so the process can exit. */
   close(): void
+  /**
+   * TokenRequest (`POST /api/v1/namespaces/NS/serviceaccounts/NAME/token`): a token bound to the
+   * ServiceAccount, expiring after `expirationSeconds` (the API refuses less than 600), with where it
+   * is valid (the kubeconfig's server and CA). Failures throw ApiError with `details.status` (404:
+   * no such ServiceAccount; 403: the caller may not create `serviceaccounts/token` there).
+   */
+  requestServiceAccountToken(namespace: string, name: string, options: {expirationSeconds: number}): Promise<ServiceAccountToken>
+}
+
+export interface ServiceAccountToken {
+  /** The bearer token itself: never logged, never in an error message. */
+  token: string
+  /** RFC 3339, as the API server set it (it may shorten what was asked). */
+  expirationTimestamp: string
+  server: string
+  /** Base64 PEM of the CA that signs the API server's certificate. */
+  certificateAuthorityData?: string
+  tlsServerName?: string
+  insecureSkipTlsVerify?: boolean
 }
 
 // ---------------------------------------------------------------- people and time

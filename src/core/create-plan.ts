@@ -15,6 +15,8 @@ export interface CreatePlanInput {
   namespaces: string[] | null
   /** Hardening ids waived by the cluster file, for the plan's record. */
   waived: string[]
+  /** `--write-kubeconfig`: the user's kubeconfig file that also gets a context for the cluster. */
+  writeKubeconfig?: string
 }
 
 /**
@@ -42,7 +44,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
       : step('dns:check-private-zone', `Check private hosted zone ${c.dns.zone}`, 'check',
         'kops creates or associates the private zone with the cluster VPC; refuse a conflicting zone of the same name first'),
     step('render:kops-spec', `Render kops spec (${1 + c.controlPlane.count + c.nodeGroups.length + (c.bastion.enabled ? 1 : 0)} documents)`, 'run',
-      `hardened baseline H01–H18${input.waived.length ? `; waived: ${input.waived.join(', ')}` : ''}`),
+      `hardened baseline H01–H19${input.waived.length ? `; waived: ${input.waived.join(', ')}` : ''}`),
     step('kops:create-or-replace', `kops create -f (or kops replace -f when the stored spec differs)`, 'create',
       'find the stored cluster; absent → create, different → replace, equal → nothing'),
     step('kops:encryption-secret', 'kops create secret encryptionconfig', 'create',
@@ -50,9 +52,13 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
     step('kops:update-cluster', 'kops update cluster --yes', 'run', 'creates or converges the cloud resources kops manages'),
     step('validate:wait', 'Validate until healthy (kops validate cluster -o json, our own loop)', 'check',
       'the cluster must pass validation several times in a row before anything is installed on it'),
-    step('kubeconfig:export', `Export admin kubeconfig to .kopsmith/kubeconfig/${c.name} (mode 0600)`, 'run',
+    step('kubeconfig:export', `Export admin kubeconfig to kopsmith's state directory: kubeconfig/${c.name} (mode 0600)`, 'run',
       'addons and namespaces are applied with it; kops admin credentials last 18h'),
   ]
+  if (input.writeKubeconfig !== undefined) {
+    steps.push(step('kubeconfig:write-user', `Write context ${c.name} into ${input.writeKubeconfig}`, 'run',
+      'asked for with --write-kubeconfig: kops merges a cluster, user and context into that file; the user is an admin credential valid 18h'))
+  }
   if (c.dns.type === 'private') {
     steps.push(step('dns:verify-private-zone', `Verify private zone ${c.dns.zone} is associated with the cluster VPC`, 'check',
       'kops created or associated it during update; the API name must resolve inside the VPC'))

@@ -68,6 +68,21 @@ export class UsageError extends CliError {
   override readonly exitCode = ExitCode.Usage
 }
 
+/**
+ * Exit 2: a path the user gave (or the state directory) cannot be read or written — a directory
+ * where a file belongs, no permission, a read-only file system. Names the path and says why.
+ */
+export class FileAccessError extends UsageError {
+  readonly path: string
+  readonly reason: string
+
+  constructor(path: string, action: string, reason: string, options: CliErrorOptions = {}) {
+    super(`cannot ${action} ${path}: ${reason}`, {...options, details: {path, reason, ...options.details}})
+    this.path = path
+    this.reason = reason
+  }
+}
+
 export interface FileIssue {
   /** Dotted field path, e.g. `spec.nodeGroups[0].maxSize`. */
   path: string

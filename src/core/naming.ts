@@ -63,9 +63,44 @@ export function kopsInstanceGroupPrefix(cluster: string): string {
 }
 
 /**
+ * A cluster name as the cluster file's `metadata.name` demands it: a lowercase DNS-1123 subdomain,
+ * labels of at most 63 characters, the whole name at most 253 (RFC 1123, as Kubernetes and Route53
+ * check). Such a name holds no `/`, `..`, spaces or shell syntax, so it is safe in local paths and S3 keys.
+ */
+export const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/
+
+/** S3 general purpose bucket naming rules: no `..`, not shaped like an IP address, no reserved prefix or suffix. */
+export const BUCKET_NAME = /^(?!xn--|sthree-)(?!.*(-s3alias|--ol-s3)$)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+/** Why `name` cannot name a cluster, or undefined when it can. */
+export function clusterNameProblem(name: string): string | undefined {
+  if (DNS_1123_SUBDOMAIN.test(name)) return undefined
+  return 'a cluster name is a lowercase DNS name (RFC 1123: letters, digits, hyphens and dots, labels of at most 63 characters), e.g. prod.k8s.acme.de'
+}
+
+/**
  * The bucket of an S3 kops state store: `s3://bucket`, `s3://bucket/`, or the bare bucket name.
- * undefined for anything else (file://, a path inside a bucket, a malformed name).
+ * undefined for anything else (file://, a path inside a bucket, a name S3 would refuse).
  */
 export function bucketOfStateStore(url: string | undefined): string | undefined {
-  return /^(?:s3:\/\/)?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(url?.trim() ?? '')?.[1]
+  const bucket = /^(?:s3:\/\/)?([^/]+)\/?$/.exec(url?.trim() ?? '')?.[1]
+  return bucket !== undefined && BUCKET_NAME.test(bucket) ? bucket : undefined
+}
+
+/**
+ * Why `url` is not a kops state store kopsmith may read, or undefined: `s3://BUCKET[/PREFIX]` with a
+ * bucket name S3 accepts and a prefix of plain path segments (no `..`, no empty segment), or a
+ * `file:///DIR` store (kops reads those too; tests and reviews use them).
+ */
+export function kopsStateStoreProblem(url: string): string | undefined {
+  const s3 = /^s3:\/\/([^/]*)(\/.*)?$/.exec(url)
+  if (s3) {
+    const [, bucket = '', path = ''] = s3
+    if (!BUCKET_NAME.test(bucket)) return `"${bucket}" is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, no "..")`
+    const segments = path.replace(/^\/|\/$/g, '')
+    if (segments !== '' && segments.split('/').some((s) => s === '' || s === '.' || s === '..')) return `the path "${path}" inside the bucket has an empty, "." or ".." segment`
+    return undefined
+  }
+  if (/^file:\/\/\/./.test(url)) return undefined
+  return 'expected s3://BUCKET (or file:///DIR)'
 }

@@ -9,19 +9,14 @@ import {refKey, refOf, sortForApply} from '../core/apply/phases.js'
 import {rolloutState} from '../core/apply/rollout.js'
 import type {ClusterConfig} from '../core/config/types.js'
 import {CliError, UsageError} from '../core/errors.js'
-import type {Clock, Kops, Kube, KubeObject, PackageFiles, UserFiles, Workspace} from '../ports.js'
+import type {Clock, Kops, Kube, KubeObject, KubeTarget, PackageFiles, UserFiles, Workspace} from '../ports.js'
 import {applyManifests, type ApplyProgress} from './apply-manifests.js'
 
 export interface AddonsPorts {
   packageFiles: PackageFiles
   files: UserFiles
   clock: Clock
-  kube(kubeconfigPath: string): Promise<Kube>
-}
-
-/** Where `cluster create` exports the cluster's kubeconfig (relative to the working directory). */
-export function defaultKubeconfigPath(clusterName: string): string {
-  return `.kopsmith/kubeconfig/${clusterName}`
+  kube(target: KubeTarget): Promise<Kube>
 }
 
 /** Reads `addons/<name>/addon.yaml` and the templates it lists, through the package loader. */
@@ -86,8 +81,10 @@ export function addonsFollowingKubernetesMinor(addons: readonly AddonData[]): st
 
 export interface InstallAddonsInput {
   config: ClusterConfig
-  /** Required unless dryRun with outputDir. */
+  /** `--kubeconfig`; by default KUBECONFIG, else the admin kubeconfig `cluster create` exported. Not needed for dryRun with outputDir. */
   kubeconfig?: string
+  /** `--context`, named by the user; otherwise the context must point at this cluster's API. */
+  context?: string
   force: boolean
   prune: boolean
   timeoutMs: number
@@ -177,8 +174,7 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
     if (spec) result.gatewayApi = {version: spec.bundleVersion, channel: spec.channel, checked: false, summary: 'not compared with a cluster (render only)', objects: []}
     return result
   }
-  const kubeconfig = input.kubeconfig ?? defaultKubeconfigPath(input.config.name)
-  const kube = await ports.kube(kubeconfig)
+  const kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster: input.config.name})
   try {
     const decisions = await Promise.all(bundle.map(async (o) => decideBundleObject(o, await kube.get(refOf(o)))))
     if (spec) {
@@ -229,9 +225,9 @@ export interface AddonStatus {
 }
 
 /** `addons status`: per addon, whether its workloads exist, run the expected images and finished rolling out. */
-export async function addonsStatus(ports: AddonsPorts, input: {config: ClusterConfig; kubeconfig?: string}): Promise<AddonStatus[]> {
+export async function addonsStatus(ports: AddonsPorts, input: {config: ClusterConfig; kubeconfig?: string; context?: string}): Promise<AddonStatus[]> {
   const addons = await loadAddons(ports.packageFiles)
-  const kube = await ports.kube(input.kubeconfig ?? defaultKubeconfigPath(input.config.name))
+  const kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster: input.config.name})
   try {
     return await Promise.all(
       addons.map(async ({metadata}) => {

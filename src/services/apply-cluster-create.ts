@@ -5,7 +5,7 @@ import {auditContextFor, auditKopsSpec} from '../core/hardening/checks.js'
 import {parseUpdateApplied} from '../core/kops/kops-output.js'
 import type {Plan} from '../core/plan.js'
 import {sandboxExpiresAt} from '../core/render/expiry.js'
-import type {Clock, Dns, Identity, Kops, Kube, PackageFiles, StateStore, UserFiles, Workspace} from '../ports.js'
+import type {Clock, Dns, Identity, Kops, Kube, KubeTarget, PackageFiles, StateStore, UserFiles, Workspace} from '../ports.js'
 import {runTasks, type TaskDisplay, type TaskSpec} from '../ui/tasks.js'
 import {installAddons} from './addons.js'
 import type {ApplyProgress} from './apply-manifests.js'
@@ -13,7 +13,7 @@ import {findClusterMetadata, metadataFromConfig, writeClusterMetadata} from './c
 import {hardeningRefusal, summariseHardening, type CreateClusterInput, type HardeningSummary} from './create-cluster.js'
 import {ensureDnsZone, verifyPrivateZone} from './dns-zone.js'
 import {checkKopsSupports} from './kops-preflight.js'
-import {bootstrapNamespaces} from './namespaces.js'
+import {bootstrapNamespaces, loadNamespaceSet} from './namespaces.js'
 import {runLockedOperation, type OperationContext} from './operation.js'
 import {renderClusterManifests} from './render-cluster.js'
 import {ensureStateBuckets} from './state-bucket.js'
@@ -29,7 +29,7 @@ export interface CreatePorts {
   packageFiles: PackageFiles
   files: UserFiles
   operation: OperationContext
-  kube(kubeconfigPath: string): Promise<Kube>
+  kube(target: KubeTarget): Promise<Kube>
 }
 
 export interface ApplyCreateOptions {
@@ -66,6 +66,9 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
   const name = config.name
   const logFile = ports.workspace.runLogPath(name, 'create')
   const kopsPort = ports.kops.withStateStore(`s3://${config.stateStore.bucket}`, {logFile})
+  // A team group nobody can log in with is an invalid namespaces file: say so before anything is touched.
+  const access = {cluster: name, authentication: config.authentication, clusterFile: input.file}
+  if (!input.skip.has('namespaces') && config.namespaces) await loadNamespaceSet(ports.files, resolveBeside(input.file, config.namespaces.file), access)
   await ports.identity.whoAmI()
   await checkKopsSupports(kopsPort, config.kubernetesVersion)
   await ensureStateBuckets(ports.store, config)
@@ -158,13 +161,25 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         },
       },
       {
-        title: `Export admin kubeconfig to .kopsmith/${kubeconfigPath}`,
+        title: `Export admin kubeconfig to ${ports.workspace.resolve(kubeconfigPath)}`,
         run: async (r) => {
           await kopsPort.exportKubeconfig(name, ports.workspace.resolve(kubeconfigPath), {...kops, onOutput: r.output})
           await ports.workspace.setMode(kubeconfigPath, 0o600)
           return record('kubeconfig', 'exported, mode 0600')
         },
       },
+      ...(input.writeKubeconfig === undefined
+        ? []
+        : [
+            {
+              title: `Write context ${name} into ${input.writeKubeconfig}`,
+              run: async (r: {output(line: string): void}) => {
+                // kops merges into an existing file (other contexts stay) and writes it 0600.
+                await kopsPort.exportKubeconfig(name, input.writeKubeconfig!, {...kops, onOutput: r.output})
+                return record('kubeconfig-user', `context ${name} written to ${input.writeKubeconfig}`)
+              },
+            },
+          ]),
     ]
     if (config.dns.type === 'private') {
       tasks.push({
@@ -193,7 +208,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         title: `Namespaces from ${nsFile}`,
         run: async (r) => {
           const result = await bootstrapNamespaces(ports, {
-            file: nsFile, kubeconfig: ports.workspace.resolve(kubeconfigPath), prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000,
+            file: nsFile, access, kubeconfig: ports.workspace.resolve(kubeconfigPath), cluster: name, prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000,
             onProgress: (p) => r.output(describeProgress(p)),
           })
           return record('namespaces', `${result.namespaces.length} namespace(s)`)
@@ -201,7 +216,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
       })
     }
     await runTasks(tasks, options.display)
-    return {cluster: name, dryRun: false as const, kubeconfig: `.kopsmith/${kubeconfigPath}`, steps, hardening}
+    return {cluster: name, dryRun: false as const, kubeconfig: ports.workspace.resolve(kubeconfigPath), steps, hardening}
   })
 }
 

@@ -5,7 +5,7 @@ import type {HardeningId} from '../core/config/schema.js'
 import {diffSpecs, type DriftEntry} from '../core/drift.js'
 import {ApiError, CliError, PreconditionError, RefusedError} from '../core/errors.js'
 import {auditContextFor, auditKopsSpec, failedCheckIds, type CheckResult} from '../core/hardening/checks.js'
-import {kopsClusterConfigKey, kopsInstanceGroupPrefix, LABELS} from '../core/naming.js'
+import {BUCKET_NAME, kopsClusterConfigKey, kopsInstanceGroupPrefix, LABELS} from '../core/naming.js'
 import {sandboxExpiresAt} from '../core/render/expiry.js'
 import type {Clock, Kops, PackageFiles, StateStore} from '../ports.js'
 import {formatTable} from '../ui/table.js'
@@ -57,14 +57,43 @@ export async function auditCluster(ports: AuditClusterPorts, input: AuditCluster
 
   const store = await ports.stateStore()
   const live = await readStoredSpec(store, config)
-  const [state, discovery] = await Promise.all([store.describeBucket(config.stateStore.bucket), store.describeBucket(config.stateStore.discoveryBucket)])
-  if (!discovery) input.onWarning?.(`the discovery bucket ${config.stateStore.discoveryBucket} does not exist; IRSA cannot work without it`)
+  const bucketRegions = await locateBuckets(store, [config.stateStore.bucket, config.stateStore.discoveryBucket, ...bucketsNamedBy(live.cluster)], input.onWarning)
+  if (!(config.stateStore.discoveryBucket in bucketRegions)) input.onWarning?.(`the discovery bucket ${config.stateStore.discoveryBucket} does not exist; IRSA cannot work without it`)
   // The stored expiry is the one create stamped; rendering with it keeps the drift to real changes.
   const storedExpiry = (live.cluster.spec as {cloudLabels?: Record<string, unknown>} | undefined)?.cloudLabels?.[LABELS.expiresAt]
   const expiresAt = typeof storedExpiry === 'string' ? storedExpiry : sandboxExpiresAt(config, ports.clock.now())
   const rendered = await renderClusterManifests(ports.packageFiles, config, {expiresAt})
-  const checks = auditKopsSpec(live, {...context, bucketRegions: {state: state?.region, discovery: discovery?.region}})
+  const checks = auditKopsSpec(live, {...context, bucketRegions})
   return {cluster: config.name, source: 'live', checks, failed: failedCheckIds(checks), drift: diffSpecs(rendered, live)}
+}
+
+/**
+ * Where S3 says each bucket is (H17), read with GetBucketLocation through describeBucket — never
+ * from the bucket's name. A bucket that does not exist is left out (H17 then stays `unknown`).
+ */
+async function locateBuckets(store: StateStore, buckets: string[], onWarning?: (message: string) => void): Promise<Record<string, string>> {
+  const names = [...new Set(buckets)]
+  const regions = await Promise.all(
+    names.map(async (name) => {
+      try {
+        return (await store.describeBucket(name))?.region
+      } catch (error) {
+        if (!(error instanceof CliError)) throw error
+        onWarning?.(`cannot locate bucket ${name} (H17 stays unknown): ${error.message.split('\n')[0]}`)
+        return undefined
+      }
+    }),
+  )
+  return Object.fromEntries(names.flatMap((name, i) => (regions[i] === undefined ? [] : [[name, regions[i]]])))
+}
+
+/** The buckets the stored spec itself points at (configBase, the discovery store), which may differ from the cluster file's. */
+function bucketsNamedBy(cluster: Record<string, unknown>): string[] {
+  const spec = (cluster.spec ?? {}) as {configBase?: unknown; serviceAccountIssuerDiscovery?: {discoveryStore?: unknown}}
+  return [spec.configBase, spec.serviceAccountIssuerDiscovery?.discoveryStore].flatMap((url) => {
+    const bucket = typeof url === 'string' ? /^s3:\/\/([^/]+)/.exec(url)?.[1] : undefined
+    return bucket && BUCKET_NAME.test(bucket) ? [bucket] : []
+  })
 }
 
 /** Exit 9 when any check failed; the whole result travels in the error's details (and `--json`). */

@@ -17,6 +17,8 @@ export interface CreateClusterInput {
   delegate: boolean
   /** Where the dry run writes rendered manifests; nothing is written without it. */
   outputDir?: string
+  /** `--write-kubeconfig`: also merge a context for the cluster into this kubeconfig file (kops/eksctl's habit). */
+  writeKubeconfig?: string
 }
 
 export interface HardeningSummary {
@@ -58,6 +60,7 @@ export async function planClusterCreate(
     addons: enabledAddons(config),
     namespaces: null,
     waived: hardening.waived.map((w) => w.id),
+    ...(input.writeKubeconfig === undefined ? {} : {writeKubeconfig: input.writeKubeconfig}),
   })
   // Not a dry run: the plan says field by field what replacing the stored spec would change.
   if (options.store) {

@@ -42,7 +42,7 @@ export interface DeleteResult {
   protection: ProtectionVerdict | null
   /** Who removed kops' files from the state store: kops itself, or kopsmith after kops refused over kopsmith's own files. */
   stateRemovedBy: 'kops' | 'kopsmith' | null
-  /** `.kopsmith/kubeconfig/NAME`, the admin kubeconfig `cluster create` exported, was removed. */
+  /** `kubeconfig/NAME` in kopsmith's state directory, the admin kubeconfig `cluster create` exported, was removed. */
   kubeconfigRemoved: boolean
   /** The audit records stay in the bucket, here. */
   audit: string | null
@@ -111,7 +111,7 @@ export async function deleteCluster(ports: DeletePorts, input: DeleteInput): Pro
     cluster: name,
     steps: [
       {id: 'kops:delete-cluster', title: `kops delete cluster --name ${name} --yes`, action: 'delete', reason: `${preview.resources.length} cloud resource(s), then the kops state`},
-      {id: 'kubeconfig:remove', title: `Remove .kopsmith/kubeconfig/${name}`, action: 'delete', reason: 'its admin credentials belong to a cluster that no longer exists'},
+      {id: 'kubeconfig:remove', title: `Remove kubeconfig/${name} from kopsmith's state directory`, action: 'delete', reason: 'its admin credentials belong to a cluster that no longer exists'},
     ],
   }
   const context = await ports.operation()

@@ -1,7 +1,7 @@
 import {checkClusterFileWith, type SchemaCheck, type ValidateOptions} from '../core/config/check.js'
 import type {ClusterFile} from '../core/config/schema.js'
 import type {ClusterConfig} from '../core/config/types.js'
-import {CliError, UsageError} from '../core/errors.js'
+import {FileAccessError, UsageError} from '../core/errors.js'
 import type {UserFiles} from '../ports.js'
 
 export interface LoadedClusterFile {
@@ -30,7 +30,8 @@ export function loadPrecompiledValidator(): Promise<PrecompiledValidator | undef
 
 /**
  * Reads and validates a cluster file. A missing or unreadable path is a usage error (exit 2);
- * an invalid file is exit 3 and a region outside Germany exit 9 (from validateClusterFile).
+ * an invalid file — including one that is not UTF-8 or larger than MAX_INPUT_FILE_BYTES — is
+ * exit 3, and a region outside Germany exit 9 (from validateClusterFile).
  *
  * A valid file is checked by the precompiled validator, so zod is neither loaded nor compiled at
  * start-up; when that says no, the zod schema runs to explain every problem.
@@ -62,9 +63,9 @@ async function readClusterFile(files: UserFiles, path: string): Promise<string> 
   try {
     text = await files.read(path)
   } catch (error) {
-    if (error instanceof CliError) throw error
-    throw new UsageError(`cannot read cluster file ${path}: ${reasonOf(error)}`, {
-      cause: error,
+    if (!(error instanceof FileAccessError)) throw error
+    throw new UsageError(`cannot read cluster file ${path}: ${error.reason}`, {
+      details: {path, reason: error.reason},
       suggestions: ['Pass the path of a cluster file (YAML), such as examples/production.yaml', ...START_HERE],
     })
   }
@@ -74,20 +75,4 @@ async function readClusterFile(files: UserFiles, path: string): Promise<string> 
     })
   }
   return text
-}
-
-/** The UserFiles adapter passes file-system errors through; say what they mean, not errno names. */
-function reasonOf(error: unknown): string {
-  const code = (error as {code?: unknown} | null)?.code
-  switch (code) {
-    case 'EISDIR':
-      return 'it is a directory, not a file'
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied'
-    case 'ELOOP':
-      return 'too many symbolic links'
-    default:
-      return error instanceof Error ? error.message : String(error)
-  }
 }

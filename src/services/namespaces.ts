@@ -1,24 +1,40 @@
 import {toYamlStream} from '../core/apply/manifests.js'
 import {namespaceSetOwnerLabels} from '../core/apply/ownership.js'
 import {sortForApply} from '../core/apply/phases.js'
-import {UsageError} from '../core/errors.js'
-import {DEFAULT_NAMESPACE_SET, renderNamespaceSet} from '../core/namespaces/render.js'
+import type {AuthenticationConfig} from '../core/config/types.js'
+import {InvalidFileError, UsageError} from '../core/errors.js'
+import {teamAccessProblems, teamAccessSuggestions} from '../core/namespaces/access.js'
+import {DEFAULT_NAMESPACE_SET, groupByNamespace, renderNamespaceSet} from '../core/namespaces/render.js'
 import {namespaceSetSchema, type NamespaceSet} from '../core/namespaces/schema.js'
-import {parseYamlFile} from '../core/yaml-file.js'
-import type {Clock, Kube, KubeObject, UserFiles} from '../ports.js'
+import {parseYamlFile, positionOf} from '../core/yaml-file.js'
+import type {Clock, Kube, KubeObject, KubeTarget, UserFiles} from '../ports.js'
 import {applyManifests, type ApplyProgress} from './apply-manifests.js'
 
 export interface NamespacesPorts {
   files: UserFiles
   clock: Clock
-  kube(kubeconfigPath: string): Promise<Kube>
+  kube(target: KubeTarget): Promise<Kube>
+}
+
+/** How the cluster the namespaces go to authenticates, from its cluster file. */
+export interface ClusterAccess {
+  cluster: string
+  authentication: AuthenticationConfig
+  /** The cluster file, named in suggestions. */
+  clusterFile?: string
 }
 
 export interface BootstrapNamespacesInput {
   /** The NamespaceSet file. */
   file: string
-  /** Required unless dryRun. */
+  /** When given, every team's group must be one someone who logs in can hold (exit 3 otherwise); it also names the cluster. */
+  access?: ClusterAccess
+  /** `--kubeconfig`; by default KUBECONFIG, else the admin kubeconfig `cluster create` exported of `cluster`. */
   kubeconfig?: string
+  /** `--context`, named by the user. */
+  context?: string
+  /** `--cluster`: the cluster to change; the kubeconfig context must point at its API. */
+  cluster?: string
   prune: boolean
   force: boolean
   /** Render only; with outputDir, write one manifest file per namespace. No cluster is contacted. */
@@ -48,10 +64,18 @@ export interface BootstrapNamespacesResult {
 }
 
 /** Reads and validates a NamespaceSet file: exit 2 when missing, exit 3 (path, line:column) when invalid. */
-export async function loadNamespaceSet(files: UserFiles, path: string): Promise<NamespaceSet> {
+export async function loadNamespaceSet(files: UserFiles, path: string, access?: ClusterAccess): Promise<NamespaceSet> {
   const text = await files.read(path)
   if (text === undefined) throw new UsageError(`namespaces file ${path} does not exist`, {suggestions: ['Pass the path of a NamespaceSet file with -f (see examples/namespaces.yaml)']})
-  return parseYamlFile(text, path, namespaceSetSchema).value
+  const {value: set, doc, lines} = parseYamlFile(text, path, namespaceSetSchema)
+  if (access) {
+    const problems = teamAccessProblems(set, access.authentication, access.cluster)
+    if (problems.length > 0) {
+      const issues = problems.map((p) => ({path: `namespaces[${p.index}].team`, message: p.message, ...positionOf(doc, lines, ['namespaces', p.index, 'team'])}))
+      throw new InvalidFileError(path, issues, {suggestions: teamAccessSuggestions(problems, access.authentication, access.clusterFile)})
+    }
+  }
+  return set
 }
 
 /** The manifests of a set, sorted for apply (phase, kind, namespace, name). */
@@ -65,7 +89,7 @@ export function renderNamespaceManifests(set: NamespaceSet, options: {setName?: 
  * objects of this set that the file no longer lists.
  */
 export async function bootstrapNamespaces(ports: NamespacesPorts, input: BootstrapNamespacesInput): Promise<BootstrapNamespacesResult> {
-  const set = await loadNamespaceSet(ports.files, input.file)
+  const set = await loadNamespaceSet(ports.files, input.file, input.access)
   const setName = input.setName ?? DEFAULT_NAMESPACE_SET
   const objects = renderNamespaceSet(set, {setName, podSecurityVersion: input.podSecurityVersion})
   const result: BootstrapNamespacesResult = {
@@ -83,8 +107,16 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
     if (input.outputDir) result.files = await writeNamespaceManifests(ports.files, input.outputDir, set, objects)
     return result
   }
-  if (!input.kubeconfig) throw new UsageError('no kubeconfig given', {suggestions: ['Pass --kubeconfig PATH or set KUBECONFIG', 'Or render only: --dry-run --output-dir DIR']})
-  const kube = await ports.kube(input.kubeconfig)
+  // A NamespaceSet file names no cluster: acting on whatever the current context points at is how the
+  // wrong cluster gets changed. So the run names it, by --cluster (checked against the context's
+  // server) or by --context (the user's explicit choice).
+  const cluster = input.cluster ?? input.access?.cluster
+  if (cluster === undefined && input.context === undefined) {
+    throw new UsageError('namespaces bootstrap changes a cluster; name it with -c CLUSTER_FILE or --cluster NAME (checked against the kubeconfig context), or --context NAME', {
+      suggestions: ['kopsmith namespaces bootstrap -f namespaces.yaml -c clusters/prod.yaml --yes', 'Or render only: --dry-run --output-dir DIR'],
+    })
+  }
+  const kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster})
   try {
     const owners = [namespaceSetOwnerLabels(setName)]
     const applied = await applyManifests(kube, objects, {
@@ -113,10 +145,9 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
 async function writeNamespaceManifests(files: UserFiles, outputDir: string, set: NamespaceSet, objects: KubeObject[]): Promise<string[]> {
   const out = outputDir.replace(/\/+$/, '')
   const written: string[] = []
-  for (const entry of set.namespaces) {
-    const own = sortForApply(objects.filter((o) => o.metadata.name === entry.name && o.kind === 'Namespace' ? true : o.metadata.namespace === entry.name))
-    const name = `${entry.name}.yaml`
-    await files.write(`${out}/${name}`, toYamlStream(own))
+  for (const group of groupByNamespace(set, objects)) {
+    const name = `${group.namespace}.yaml`
+    await files.write(`${out}/${name}`, toYamlStream(sortForApply(group.objects)))
     written.push(name)
   }
   return written

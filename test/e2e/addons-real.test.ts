@@ -111,7 +111,7 @@ describe('addons against a real API server (v1.20.2)', () => {
 
   it('addons install --dry-run reads the real cluster: the Gateway API release it would install, what it would apply, and writes nothing', async () => {
     const result = await installAddons(
-      {packageFiles: new FsPackageFiles(), files: new FsUserFiles(), clock, kube: async (path) => new ClientNodeKube(path)},
+      {packageFiles: new FsPackageFiles(), files: new FsUserFiles(), clock, kube: async (target) => new ClientNodeKube(target.kubeconfig!)},
       {config, kubeconfig: e2eKubeconfig(), force: false, prune: true, dryRun: true, timeoutMs: 60_000},
     )
     expect(result.gatewayApi).toMatchObject({version: 'v1.6.1', checked: true, summary: '12 installed v1.6.1'})

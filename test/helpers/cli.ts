@@ -1,4 +1,7 @@
 import {spawn} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -14,11 +17,14 @@ export interface CliResult {
 /**
  * Runs kopsmith from source (bin/dev.js under tsx) in a child process, so exit codes, stdout and
  * stderr are exactly what a user or a scheduled job sees. No TTY: runs are non-interactive.
+ * kopsmith's state directory is a fresh temporary one unless `env` names one (KOPSMITH_STATE_DIR),
+ * so no test writes to the real ~/.local/state/kopsmith.
  */
 export function runCli(args: string[], options: {cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number; signalAfterMs?: {signal: NodeJS.Signals; ms: number}} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {}
-    for (const [k, v] of Object.entries({...process.env, KOPSMITH_VERBOSE: '', ...options.env})) if (v !== undefined) env[k] = v
+    const state = mkdtempSync(join(tmpdir(), 'kopsmith-state-'))
+    for (const [k, v] of Object.entries({...process.env, KOPSMITH_VERBOSE: '', KOPSMITH_STATE_DIR: state, ...options.env})) if (v !== undefined) env[k] = v
     const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}bin/dev.js`, ...args], {cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''

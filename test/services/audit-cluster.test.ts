@@ -134,7 +134,16 @@ describe('auditCluster: live spec from the state bucket', () => {
     const store = await storeWith(config, undefined, {stateRegion: 'us-east-1'})
     const result = await auditCluster({packageFiles, clock, stateStore: async () => store, kops: kopsAt('1.35.2')}, {config, live: true})
     expect(result.failed).toEqual(['H17'])
-    expect(result.checks.find((c) => c.id === 'H17')?.findings).toEqual([{path: 'state bucket region', expected: 'eu-central-1', actual: 'us-east-1'}])
+    expect(result.checks.find((c) => c.id === 'H17')?.findings).toEqual([{path: `state bucket ${config.stateStore.bucket}`, expected: 'located in eu-central-1', actual: 'us-east-1'}])
+  })
+
+  it('passes H17 for buckets whose names look like another region when S3 locates them in eu-central-1', async () => {
+    const base = loadConfig('examples/production.yaml')
+    const config = {...base, stateStore: {...base.stateStore, bucket: 'de-kops-1', discoveryBucket: 'ux-state-1'}}
+    const store = await storeWith(config)
+    const result = await auditCluster({packageFiles, clock, stateStore: async () => store, kops: kopsAt('1.35.2')}, {config, live: true})
+    expect(result.checks.find((c) => c.id === 'H17')).toMatchObject({status: 'pass', findings: []})
+    expect(result.failed).toEqual([])
   })
 
   it('renders a sandbox with the expiry create stamped, so the expiry is not drift', async () => {

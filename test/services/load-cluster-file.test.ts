@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
 import {FsUserFiles} from '../../src/adapters/fs-user-files.js'
-import {ExitCode, InvalidFileError, RefusedError, UsageError} from '../../src/core/errors.js'
+import {ExitCode, FileAccessError, InvalidFileError, RefusedError, UsageError} from '../../src/core/errors.js'
 import type {UserFiles} from '../../src/ports.js'
 import {loadClusterFile} from '../../src/services/load-cluster-file.js'
 
@@ -74,7 +74,8 @@ describe('loadClusterFile (through the real file-system adapter)', () => {
 describe('loadClusterFile with a port that fails', () => {
   it('turns an unreadable file into a usage error instead of a bug', async () => {
     const denied: UserFiles = {
-      read: () => Promise.reject(Object.assign(new Error("EACCES: permission denied, open 'prod.yaml'"), {code: 'EACCES'})),
+      // What the adapter throws for EACCES (test/integration/fs/user-files.test.ts checks that mapping).
+      read: () => Promise.reject(new FileAccessError('prod.yaml', 'read', 'permission denied')),
       write: () => Promise.resolve(),
       exists: () => Promise.resolve(true),
     }

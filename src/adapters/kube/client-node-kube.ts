@@ -1,12 +1,25 @@
-import {existsSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 
 import type {KubeConfig} from '@kubernetes/client-node'
 
 import {ApiError, CliError, PreconditionError} from '../../core/errors.js'
-import type {ApplyOptions, Kube, KubeObject, KubeResourceRef} from '../../ports.js'
-import {readKubeconfigContext, type KubeconfigContext} from './kubeconfig.js'
+import {selectContext, toKubeconfigDocument, type MergedKubeconfig} from '../../core/kube/kubeconfig.js'
+import type {ApplyOptions, Kube, KubeObject, KubeResourceRef, ServiceAccountToken} from '../../ports.js'
+import {loadKubeconfigFileSync} from './kubeconfig-loader.js'
+import {staticCredentials, type StaticCredentials} from './static-credentials.js'
+
+/** Kubeconfig files merged by kubectl's rules, and the context chosen from them. */
+export interface ChosenKubeconfig {
+  merged: MergedKubeconfig
+  context: string
+}
+
+function chooseCurrent(path: string): ChosenKubeconfig {
+  const merged = loadKubeconfigFileSync(path)
+  return {merged, context: selectContext(merged, {}).context}
+}
 
 interface ResourceInfo {
   plural: string
@@ -43,8 +56,12 @@ export interface ClientNodeKubeOptions {
  */
 export class ClientNodeKube implements Kube {
   private kc: KubeConfig | undefined
-  private readonly kubeconfigPath: string
-  private readonly context: KubeconfigContext
+  /** The kubeconfig document of the chosen context (for client-node, when its plugins are needed). */
+  private readonly document: Record<string, unknown>
+  /** The chosen context's cluster entry (server, certificate authority, TLS name). */
+  private readonly cluster: Record<string, unknown>
+  private readonly credentials: StaticCredentials | undefined
+  private readonly where: string
   private readonly server: URL
   private agent: http.Agent | undefined
   private readonly maxSockets: number
@@ -52,15 +69,26 @@ export class ClientNodeKube implements Kube {
   private auth: {headers: Record<string, string>; at: number} | undefined
   private readonly requestTimeoutMs: number
 
-  constructor(kubeconfigPath: string, options: ClientNodeKubeOptions = {}) {
-    if (!existsSync(kubeconfigPath)) {
-      throw new PreconditionError(`kubeconfig ${kubeconfigPath} does not exist`, {
-        suggestions: ['Pass --kubeconfig PATH or set KUBECONFIG', 'After `kopsmith cluster create`, the kubeconfig is at .kopsmith/kubeconfig/<cluster-name>'],
-      })
+  /**
+   * `kubeconfig` is a kubeconfig file (its current context is used) or what `deps.kube()` chose:
+   * the files merged by kubectl's rules and the context that passed the cluster check.
+   */
+  constructor(kubeconfig: string | ChosenKubeconfig, options: ClientNodeKubeOptions = {}) {
+    const chosen = typeof kubeconfig === 'string' ? chooseCurrent(kubeconfig) : kubeconfig
+    const where = chosen.merged.files.join(', ')
+    this.where = where
+    this.document = toKubeconfigDocument(chosen.merged, chosen.context)
+    const context = chosen.merged.contexts[chosen.context]
+    const cluster = typeof context?.cluster === 'string' ? chosen.merged.clusters[context.cluster] : undefined
+    if (!cluster || typeof cluster.server !== 'string') throw new PreconditionError(`kubeconfig ${where} has no current context with a cluster`, {suggestions: ['Set current-context in the kubeconfig, or pass --context']})
+    try {
+      this.server = new URL(cluster.server)
+    } catch {
+      throw new PreconditionError(`kubeconfig ${where}: the server of context "${chosen.context}" is not a URL`)
     }
-    this.kubeconfigPath = kubeconfigPath
-    this.context = readKubeconfigContext(kubeconfigPath)
-    this.server = this.context.server
+    this.cluster = cluster
+    const user = typeof context?.user === 'string' ? (chosen.merged.users[context.user] ?? {}) : {}
+    this.credentials = staticCredentials(cluster, user, where)
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000
     this.maxSockets = options.maxSockets ?? 64
   }
@@ -181,7 +209,7 @@ export class ClientNodeKube implements Kube {
    * only then, and re-read every 30 s.
    */
   private async connection(): Promise<{agent: http.Agent; headers: Record<string, string>}> {
-    const fixed = this.context.static
+    const fixed = this.credentials
     if (fixed) {
       this.agent ??= this.newAgent(fixed.tls)
       return {agent: this.agent, headers: fixed.headers}
@@ -191,9 +219,11 @@ export class ClientNodeKube implements Kube {
       const {KubeConfig} = await import('@kubernetes/client-node')
       const kc = new KubeConfig()
       try {
-        kc.loadFromFile(this.kubeconfigPath)
+        kc.loadFromString(JSON.stringify(this.document))
       } catch (error) {
-        throw new PreconditionError(`kubeconfig ${this.kubeconfigPath} cannot be read by the Kubernetes client`, {cause: error})
+        // client-node's messages name missing fields; anything else might quote the file, so it is not passed on.
+        const message = error instanceof Error && /^(clusters|users|contexts)\[\d+\]\.[\w.-]+ is missing$/.test(error.message) ? error.message : 'it is not a kubeconfig client-node can use'
+        throw new PreconditionError(`kubeconfig ${this.where} cannot be used: ${message}`)
       }
       this.kc = kc
     }
@@ -224,8 +254,7 @@ export class ClientNodeKube implements Kube {
       return await this.send(method, path, options)
     } catch (error) {
       if (error instanceof CliError) throw error
-      throw new ApiError(`Cannot use the kubeconfig's credentials for ${this.server.origin}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
+      throw new ApiError(`Cannot use the kubeconfig's credentials for ${this.server.origin}: ${credentialProblem(error)}`, {
         suggestions: ['Export a fresh admin kubeconfig: kops export kubeconfig --admin (kopsmith cluster create does this)', 'Check the certificate data in the kubeconfig'],
         details: {server: this.server.origin, method, path},
       })
@@ -329,6 +358,50 @@ export class ClientNodeKube implements Kube {
       details: {status: res.status, reason: status.reason, causes: status.details?.causes},
     })
   }
+
+  // ------------------------------------------------------------------ TokenRequest
+
+  async requestServiceAccountToken(namespace: string, name: string, options: {expirationSeconds: number}): Promise<ServiceAccountToken> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}/token`
+    // No audiences: the token is for the API server itself (its default audiences).
+    const body = {apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {expirationSeconds: options.expirationSeconds}}
+    const res = await this.request('POST', path, {body: JSON.stringify(body), contentType: 'application/json'})
+    if (res.status !== 201 && res.status !== 200) throw this.httpError(`Requesting a token for ServiceAccount ${namespace}/${name}`, res)
+    const status = (res.body as {status?: {token?: unknown; expirationTimestamp?: unknown}} | undefined)?.status
+    if (typeof status?.token !== 'string' || typeof status.expirationTimestamp !== 'string') {
+      throw new ApiError(`Requesting a token for ServiceAccount ${namespace}/${name}: the API server answered without a token`, {details: {status: res.status}})
+    }
+    // The kubeconfig's own cluster entry (its certificate-authority path already resolved by the merge).
+    const text = (key: string) => (typeof this.cluster[key] === 'string' && this.cluster[key] !== '' ? (this.cluster[key] as string) : undefined)
+    let certificateAuthorityData = text('certificate-authority-data')
+    const caFile = text('certificate-authority')
+    if (!certificateAuthorityData && caFile) {
+      try {
+        certificateAuthorityData = readFileSync(caFile).toString('base64')
+      } catch (error) {
+        throw new PreconditionError(`the kubeconfig's certificate-authority ${caFile} cannot be read: ${(error as Error).message}`, {cause: error})
+      }
+    }
+    const tlsServerName = text('tls-server-name')
+    return {
+      token: status.token,
+      expirationTimestamp: status.expirationTimestamp,
+      server: text('server') ?? this.server.origin,
+      ...(certificateAuthorityData ? {certificateAuthorityData} : {}),
+      ...(tlsServerName ? {tlsServerName} : {}),
+      ...(this.cluster['insecure-skip-tls-verify'] === true ? {insecureSkipTlsVerify: true} : {}),
+    }
+  }
+}
+
+/**
+ * Why credentials could not be used, without echoing them: an exec plugin's stderr, or a parser's
+ * message about certificate data, may quote what it was given. Error codes (TLS, OpenSSL) are safe.
+ */
+function credentialProblem(error: unknown): string {
+  const code = (error as {code?: unknown} | null)?.code
+  if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code)) return `${code} (check the certificate and key data in the kubeconfig)`
+  return 'the credentials (client certificate, token or exec plugin) could not be loaded; their content is not shown'
 }
 
 function collectionPath(apiVersion: string, plural: string): string {

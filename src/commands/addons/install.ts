@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {clusterFileFlag, dryRunFlag, durationFlag, yesFlag} from '../../flags.js'
+import {clusterFileFlag, contextFlag, dryRunFlag, durationFlag, kubeconfigFlag, yesFlag} from '../../flags.js'
 import {installAddons, type InstallAddonsResult} from '../../services/addons.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 
@@ -22,7 +22,8 @@ The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstrea
 
   static override flags = {
     file: clusterFileFlag,
-    kubeconfig: Flags.string({description: 'kubeconfig of the cluster (default: .kopsmith/kubeconfig/<cluster-name>)', env: 'KUBECONFIG', helpValue: 'PATH'}),
+    kubeconfig: kubeconfigFlag,
+    context: contextFlag,
     'force-conflicts': Flags.boolean({description: 'Take ownership of fields another field manager owns', default: false}),
     prune: Flags.boolean({description: 'Delete objects of our addons that are no longer rendered', default: false}),
     timeout: durationFlag({description: 'How long to wait for CRDs and rollouts', default: 5 * 60_000}),
@@ -42,7 +43,8 @@ The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstrea
     }
     const result = await installAddons(deps, {
       config,
-      kubeconfig: flags.kubeconfig?.split(':')[0],
+      kubeconfig: flags.kubeconfig,
+      context: flags.context,
       force: flags['force-conflicts'],
       prune: flags.prune,
       timeoutMs: flags.timeout,

@@ -1,8 +1,6 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../base-command.js'
 import {createDeps} from '../../deps.js'
-import {clusterFileFlag} from '../../flags.js'
+import {clusterFileFlag, contextFlag, kubeconfigFlag} from '../../flags.js'
 import {addonsStatus, type AddonStatus} from '../../services/addons.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 
@@ -12,14 +10,15 @@ export default class AddonsStatus extends BaseCommand {
 
   static override flags = {
     file: clusterFileFlag,
-    kubeconfig: Flags.string({description: 'kubeconfig of the cluster (default: .kopsmith/kubeconfig/<cluster-name>)', env: 'KUBECONFIG', helpValue: 'PATH'}),
+    kubeconfig: kubeconfigFlag,
+    context: contextFlag,
   }
 
   async run(): Promise<{cluster: string; healthy: boolean; addons: AddonStatus[]}> {
     const {flags} = await this.parse(AddonsStatus)
     const deps = createDeps({interactive: this.interactive})
     const {config} = await loadClusterFile(deps.files, flags.file)
-    const addons = await addonsStatus(deps, {config, kubeconfig: flags.kubeconfig?.split(':')[0]})
+    const addons = await addonsStatus(deps, {config, kubeconfig: flags.kubeconfig, context: flags.context})
     for (const a of addons) {
       const state = !a.enabled ? 'disabled' : !a.installed ? 'missing' : !a.healthy ? 'rolling out' : a.upToDate ? 'healthy' : 'outdated'
       this.log(`${a.name.padEnd(20)} ${a.expectedVersion.padEnd(10)} ${state}`)

@@ -7,7 +7,7 @@ import {assertAuditPassed, auditCluster, formatAuditReport, type AuditClusterRes
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 
 export default class ClusterAudit extends BaseCommand {
-  static override description = `Check the hardening baseline H01–H18 (docs/hardening.md)
+  static override description = `Check the hardening baseline H01–H19 (docs/hardening.md)
 
 On the kops spec kopsmith renders from the cluster file, or with --live on the spec kops stored in the state bucket (CLUSTER/config, CLUSTER/instancegroup/*), plus the field-level drift between the two. Exits 9 when any check fails that the cluster file does not waive.`
 

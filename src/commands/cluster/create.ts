@@ -27,6 +27,10 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
     'output-dir': Flags.string({description: 'With --dry-run: write the rendered manifests here', dependsOn: ['dry-run'], helpValue: 'DIR'}),
     skip: Flags.string({description: 'Stop once the cluster is healthy: skip these stages', options: ['addons', 'namespaces'], multiple: true, delimiter: ','}),
     delegate: Flags.boolean({description: 'Public zones: upsert the NS delegation in the parent zone (same account)', default: false}),
+    'write-kubeconfig': Flags.boolean({
+      description: "Also write a context for the cluster into your kubeconfig (the first KUBECONFIG file, else ~/.kube/config), as kops and eksctl do. Off by default: it is an admin credential; kopsmith's own copy lives in its state directory",
+      default: false,
+    }),
     wait: durationFlag({description: 'How long to wait for the cluster to validate', default: 30 * 60_000}),
     kops: kopsBinaryFlag,
     profile: awsProfileFlag,
@@ -36,7 +40,14 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
     const {flags} = await this.parse(ClusterCreate)
     const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
     const {config} = await loadClusterFile(deps.files, flags.file)
-    const input = {config, file: flags.file, skip: new Set((flags.skip ?? []) as CreateStage[]), delegate: flags.delegate, outputDir: flags['output-dir']}
+    const input = {
+      config,
+      file: flags.file,
+      skip: new Set((flags.skip ?? []) as CreateStage[]),
+      delegate: flags.delegate,
+      outputDir: flags['output-dir'],
+      ...(flags['write-kubeconfig'] ? {writeKubeconfig: (await import('../../adapters/kube/kubeconfig-loader.js')).userKubeconfigFile(process.env)} : {}),
+    }
     if (flags['dry-run']) {
       const result = await planClusterCreate(deps, input)
       this.log(formatPlan(result.plan))
@@ -62,3 +73,4 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
     return applyClusterCreate(await clusterCreatePorts(deps, (m) => this.addWarning(m)), input, preview.plan, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})
   }
 }
+

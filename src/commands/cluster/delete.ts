@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, dryRunFlag, kopsBinaryFlag, s3StateFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, dryRunFlag, kopsBinaryFlag, s3StateFlag, yesFlag} from '../../flags.js'
 import {deleteCluster, type DeleteResult} from '../../services/delete-cluster.js'
 import {resolveClusterTarget} from '../../services/cluster-target.js'
 import {formatResources} from '../../ui/kops-reports.js'
@@ -20,7 +20,7 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
 
   static override flags = {
     file: Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, exclusive: ['name']}),
-    name: Flags.string({description: 'Cluster name, instead of -f (needs --state)', helpValue: 'NAME'}),
+    name: clusterNameFlag({description: 'Cluster name, instead of -f (needs --state)'}),
     state: s3StateFlag({description: 'S3 state store, with --name'}),
     yes: yesFlag,
     confirm: Flags.string({description: 'The cluster name again, required with --yes when not interactive', helpValue: 'NAME'}),

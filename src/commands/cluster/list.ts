@@ -1,9 +1,7 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {kopsBinaryFlag} from '../../flags.js'
+import {kopsBinaryFlag, kopsStateFlag} from '../../flags.js'
 import {listClusters, type ListClustersResult} from '../../services/list-clusters.js'
 import {formatTable} from '../../ui/table.js'
 
@@ -15,7 +13,7 @@ With their Kubernetes version and kopsmith's labels: profile, owner and (sandbox
   static override examples = ['<%= config.bin %> cluster list --state s3://acme-kops-state', 'KOPS_STATE_STORE=s3://acme-kops-state <%= config.bin %> cluster list --json']
 
   static override flags = {
-    state: Flags.string({description: 'kops state store', env: 'KOPS_STATE_STORE', helpValue: 's3://BUCKET'}),
+    state: kopsStateFlag(),
     kops: kopsBinaryFlag,
   }
 

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, s3StateFlag} from '../../flags.js'
+import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, s3StateFlag} from '../../flags.js'
 import {resolveClusterTarget} from '../../services/cluster-target.js'
 import {unlockCluster, type UnlockResult} from '../../services/unlock-cluster.js'
 
@@ -19,7 +19,7 @@ Deletes s3://BUCKET/NAME/kopsmith/lock.json whoever holds it and writes an audit
 
   static override flags = {
     file: Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, exclusive: ['name']}),
-    name: Flags.string({description: 'Cluster name, instead of -f (needs --state-bucket)', helpValue: 'NAME'}),
+    name: clusterNameFlag({description: 'Cluster name, instead of -f (needs --state-bucket)'}),
     'state-bucket': s3StateFlag({description: 'State bucket, with --name', aliases: ['state']}),
     force: Flags.boolean({description: 'Confirm breaking the lock', default: false}),
     profile: awsProfileFlag,

@@ -5,7 +5,7 @@ import type {ClusterConfig} from '../../core/config/types.js'
 import type {DriftEntry} from '../../core/drift.js'
 import {CliError, RefusedError, UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {CLUSTER_FILE_FLAG_OPTIONS, durationFlag, kopsBinaryFlag} from '../../flags.js'
+import {CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, durationFlag, kopsBinaryFlag, kopsStateFlag} from '../../flags.js'
 import {auditCluster, formatAuditReport} from '../../services/audit-cluster.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 import {validateCluster, type ValidateClusterResult} from '../../services/validate-cluster.js'
@@ -24,8 +24,8 @@ Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval unt
 
   static override flags = {
     file: Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, exclusive: ['name']}),
-    name: Flags.string({description: 'Cluster name, instead of -f (needs --state)', helpValue: 'NAME'}),
-    state: Flags.string({description: 'kops state store, with --name', env: 'KOPS_STATE_STORE', helpValue: 's3://BUCKET'}),
+    name: clusterNameFlag({description: 'Cluster name, instead of -f (needs --state)'}),
+    state: kopsStateFlag({description: 'kops state store, with --name'}),
     wait: durationFlag({description: 'Keep trying this long (0: validate once)', default: 0, defaultHelp: async () => '0'}),
     interval: durationFlag({description: 'Pause between attempts', default: 10_000, defaultHelp: async () => '10s'}),
     count: Flags.integer({description: 'Consecutive healthy attempts required (default: 1, or 2 with --wait)', min: 1}),

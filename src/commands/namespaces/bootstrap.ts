@@ -3,23 +3,34 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {dryRunFlag, durationFlag, yesFlag} from '../../flags.js'
-import {bootstrapNamespaces, loadNamespaceSet, type BootstrapNamespacesResult} from '../../services/namespaces.js'
+import {CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, contextFlag, dryRunFlag, durationFlag, kubeconfigFlag, yesFlag} from '../../flags.js'
+import {loadClusterFile} from '../../services/load-cluster-file.js'
+import {bootstrapNamespaces, loadNamespaceSet, type BootstrapNamespacesResult, type ClusterAccess} from '../../services/namespaces.js'
 
 export default class NamespacesBootstrap extends BaseCommand {
   static override description = `Bootstrap application namespaces from a NamespaceSet file
 
-Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-deny NetworkPolicies with allow rules for DNS (and the ingress controller, and listed egress), the team group bound to "edit", and an optional CI "deployer" ServiceAccount. Applied with server-side apply (field manager kopsmith); --prune deletes namespaces and objects this set created before and no longer lists.`
+Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-deny NetworkPolicies with allow rules for DNS (and the ingress controller, and listed egress), the team group bound to "edit", and an optional CI "deployer" ServiceAccount. Applied with server-side apply (field manager kopsmith); --prune deletes namespaces and objects this set created before and no longer lists. With -c CLUSTER_FILE every team's group is checked first against who can log in to that cluster (an IAM role mapped to it, or the OIDC groups prefix): a group nobody can hold is an invalid file (exit 3).`
 
   static override examples = [
     '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --dry-run --output-dir out/namespaces',
-    '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --kubeconfig .kopsmith/kubeconfig/prod.k8s.acme.de --yes',
+    '<%= config.bin %> namespaces bootstrap -f namespaces.yaml -c clusters/prod.yaml --yes',
+    '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --cluster prod.k8s.acme.de --yes',
+    '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --kubeconfig ~/.kube/config --context prod-admin --yes',
     '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --prune --yes --json',
   ]
 
   static override flags = {
     file: Flags.string({char: 'f', description: 'NamespaceSet file (kopsmith/v1alpha1 NamespaceSet)', env: 'KOPSMITH_NAMESPACES_FILE', helpValue: 'FILE', required: true}),
-    kubeconfig: Flags.string({description: 'kubeconfig of the cluster', env: 'KUBECONFIG', helpValue: 'PATH'}),
+    'cluster-file': Flags.string({
+      ...CLUSTER_FILE_FLAG_OPTIONS,
+      char: 'c',
+      description: 'Cluster file of the target cluster: names the cluster (the kubeconfig context must point at its API), and every team group must be one that someone who logs in can hold (exit 3 otherwise)',
+      exclusive: ['cluster'],
+    }),
+    cluster: clusterNameFlag({description: "The cluster to change, when you have no cluster file: the kubeconfig context must point at its API (api.NAME or api.internal.NAME); team groups go unchecked"}),
+    kubeconfig: kubeconfigFlag,
+    context: contextFlag,
     prune: Flags.boolean({description: 'Delete namespaces and objects of this set that the file no longer lists', default: false}),
     'force-conflicts': Flags.boolean({description: 'Take ownership of fields another field manager owns', default: false}),
     'dry-run': dryRunFlag,
@@ -32,10 +43,14 @@ Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-den
     const {flags} = await this.parse(NamespacesBootstrap)
     const deps = createDeps({interactive: this.interactive})
     const dryRun = flags['dry-run']
-    if (!dryRun && !flags.yes) await this.confirmApply(deps, flags.file, flags.prune)
+    const access = await this.clusterAccess(deps, flags['cluster-file'])
+    if (!dryRun && !flags.yes) await this.confirmApply(deps, flags.file, flags.prune, access)
     const result = await bootstrapNamespaces(deps, {
       file: flags.file,
-      kubeconfig: flags.kubeconfig?.split(':')[0],
+      access,
+      kubeconfig: flags.kubeconfig,
+      context: flags.context,
+      cluster: flags.cluster,
       prune: flags.prune,
       force: flags['force-conflicts'],
       dryRun,
@@ -51,10 +66,20 @@ Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-den
     return result
   }
 
+  /** How the target cluster authenticates, from -c; without it team groups go unchecked (a warning says so). */
+  private async clusterAccess(deps: ReturnType<typeof createDeps>, clusterFile: string | undefined): Promise<ClusterAccess | undefined> {
+    if (!clusterFile) {
+      this.addWarning('team groups were not checked against who can log in to the cluster; pass its cluster file with -c FILE')
+      return undefined
+    }
+    const {config} = await loadClusterFile(deps.files, clusterFile)
+    return {cluster: config.name, authentication: config.authentication, clusterFile}
+  }
+
   /** Mutating without --yes: show what will happen and ask, or fail (exit 2) when nobody can answer. */
-  private async confirmApply(deps: ReturnType<typeof createDeps>, file: string, prune: boolean): Promise<void> {
+  private async confirmApply(deps: ReturnType<typeof createDeps>, file: string, prune: boolean, access: ClusterAccess | undefined): Promise<void> {
     if (!this.interactive) throw new UsageError('namespaces bootstrap changes the cluster; a non-interactive run needs --yes', {suggestions: ['Add --yes', 'Or render only: --dry-run --output-dir DIR']})
-    const set = await loadNamespaceSet(deps.files, file)
+    const set = await loadNamespaceSet(deps.files, file, access)
     const names = set.namespaces.map((n) => n.name).join(', ')
     const ok = await (await deps.prompter()).confirm(`Apply ${set.namespaces.length} namespace(s) (${names})${prune ? ' and prune what the file no longer lists' : ''}?`, false)
     if (!ok) throw new UsageError('cancelled; nothing was applied')

@@ -5,7 +5,7 @@ import {bucketOfStateStore} from '../../core/naming.js'
 import {SANDBOX_DEFAULT_API_ACCESS, SANDBOX_DEFAULT_ZONE} from '../../core/sandbox/cluster-file.js'
 import {SANDBOX_SIZE_NAMES, type SandboxSize} from '../../core/sandbox/sizes.js'
 import {clusterCreatePorts, createDeps, type Deps} from '../../deps.js'
-import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, bucketFlag, dryRunFlag, kopsBinaryFlag, parseDnsZone, yesFlag} from '../../flags.js'
 import {createSandbox, type SandboxCreateResult} from '../../services/sandbox-create.js'
 
 export default class SandboxCreate extends BaseCommand {
@@ -26,8 +26,8 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
     owner: Flags.string({description: 'Owner e-mail (default: from your AWS identity or git config user.email)', helpValue: 'EMAIL'}),
     size: Flags.string({description: 'small: t3.medium + 1-3 t3.large; medium: t3.large + 2-4 t3.xlarge; large: m7i.large + 2-6 m7i.xlarge (spot nodes)', options: SANDBOX_SIZE_NAMES}),
     ttl: Flags.string({description: 'Lifetime, 1h to 14d (default 72h)', helpValue: 'DURATION'}),
-    zone: Flags.string({description: 'Sandbox DNS zone', default: SANDBOX_DEFAULT_ZONE, env: 'KOPSMITH_SANDBOX_ZONE', helpValue: 'ZONE'}),
-    bucket: Flags.string({description: 'S3 bucket for the kops state (default: the bucket of KOPS_STATE_STORE)', helpValue: 'BUCKET'}),
+    zone: Flags.custom<string>({description: 'Sandbox DNS zone', default: SANDBOX_DEFAULT_ZONE, env: 'KOPSMITH_SANDBOX_ZONE', helpValue: 'ZONE', parse: async (input) => parseDnsZone(input, '--zone')})(),
+    bucket: bucketFlag({description: 'S3 bucket for the kops state (default: the bucket of KOPS_STATE_STORE)'}),
     'kubernetes-version': Flags.string({description: 'Kubernetes version (default: the newest stable patch both supported kops releases run)', helpValue: 'VERSION'}),
     'api-access': Flags.string({description: `CIDR allowed to reach the API (repeatable; default ${SANDBOX_DEFAULT_API_ACCESS.join(', ')})`, multiple: true, helpValue: 'CIDR'}),
     yes: yesFlag,

@@ -1,9 +1,9 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {awsProfileFlag, kopsBinaryFlag, s3StateFlag} from '../../flags.js'
+import {awsProfileFlag, clusterNameArg, kopsBinaryFlag, s3StateFlag} from '../../flags.js'
 import {extendSandbox, type SandboxExtendResult} from '../../services/sandbox-extend.js'
 
 export default class SandboxExtend extends BaseCommand {
@@ -17,7 +17,7 @@ The new expiry is the later of now and the current expiry, plus --ttl — at mos
   ]
 
   static override args = {
-    name: Args.string({description: 'Sandbox cluster name, e.g. alice.sandbox.k8s.acme.de', required: true}),
+    name: clusterNameArg({description: 'Sandbox cluster name, e.g. alice.sandbox.k8s.acme.de', required: true}),
   }
 
   static override flags = {

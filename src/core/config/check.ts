@@ -1,6 +1,7 @@
 import {Netmask} from 'netmask'
 
 import {InvalidFileError, RefusedError, formatIssue, type FileIssue} from '../errors.js'
+import {describeExposure, publicExposure} from '../net/exposure.js'
 import {parseMaintenanceWindow} from '../window.js'
 import {formatPath, positionOf, readYamlDocument, type YamlDocument} from '../yaml-file.js'
 import {defaultDiscoveryBucket, PROFILE_DEFAULTS, resolveClusterConfig, SANDBOX_MAX_TTL_HOURS} from './defaults.js'
@@ -115,6 +116,7 @@ function semanticIssues(file: ClusterFile, at: At, options: ValidateOptions): Fi
     ...addonIssues(spec, at),
     ...lifetimeIssues(spec, at, options),
     ...upgradeIssues(spec, at),
+    ...authenticationIssues(spec, at),
     ...waiverIssues(spec, at),
   ]
 }
@@ -214,16 +216,23 @@ function networkIssues(spec: Spec, at: At): FileIssue[] {
 function accessIssues(spec: Spec, at: At): FileIssue[] {
   const issues: FileIssue[] = []
   for (const kind of ['api', 'ssh'] as const) {
+    const what = kind === 'api' ? 'the Kubernetes API' : 'SSH'
+    let slashZero = false
     spec.access[kind].forEach((cidr, i) => {
       const block = new Netmask(cidr)
-      const what = kind === 'api' ? 'the Kubernetes API' : 'SSH'
       if (block.bitmask === 0) {
+        slashZero = true
         issues.push(at(['spec', 'access', kind, i], `${cidr} would open ${what} to the whole internet; list only the networks that need it, e.g. 10.0.0.0/8`))
         return
       }
       const canonical = canonicalIssue(cidr, block)
       if (canonical) issues.push(at(['spec', 'access', kind, i], canonical))
     })
+    // What the CIDRs admit together: 0.0.0.0/1 + 128.0.0.0/1 is as open as 0.0.0.0/0 (core/net/exposure.ts).
+    if (slashZero) continue
+    for (const exposure of publicExposure(spec.access[kind])) {
+      if (exposure.tooOpen) issues.push(at(['spec', 'access', kind], `${describeExposure(exposure, what)}; list only the networks that need it, e.g. 10.0.0.0/8`))
+    }
   }
   if (spec.access.ssh.length > 0 && !spec.bastion?.enabled) {
     issues.push(at(['spec', 'access', 'ssh'], 'SSH is only allowed through a bastion: set spec.bastion.enabled: true, or leave access.ssh empty for no SSH at all'))
@@ -316,6 +325,69 @@ function upgradeIssues(spec: Spec, at: At): FileIssue[] {
   return issues
 }
 
+/** Placeholders aws-iam-authenticator fills in a user name without calling an AWS API. */
+const IAM_USERNAME_PLACEHOLDERS = ['{{AccountID}}', '{{SessionName}}', '{{SessionNameRaw}}', '{{AccessKeyID}}']
+
+/**
+ * Nobody who logs in may become one of Kubernetes' own identities (hardening H19 audits the same
+ * in the kops spec): `system:masters` bypasses RBAC entirely, `system:nodes` gets the node
+ * authorizer, and an OIDC token without a prefix could name any of them.
+ */
+function authenticationIssues(spec: Spec, at: At): FileIssue[] {
+  const auth = spec.authentication
+  if (!auth) return []
+  const path = ['spec', 'authentication']
+  if (!auth.aws && !auth.oidc) return [at(path, 'names no method: set aws and/or oidc, or write authentication: null for none (only kops\' admin certificates)')]
+  const issues: FileIssue[] = []
+  const mappings = auth.aws?.mappings ?? []
+  mappings.forEach((mapping, i) => {
+    const here = [...path, 'aws', 'mappings', i]
+    const role = mapping.roleARN.slice(mapping.roleARN.indexOf(':role/') + ':role/'.length)
+    if (role.includes('/')) {
+      const name = role.slice(role.lastIndexOf('/') + 1)
+      issues.push(
+        at([...here, 'roleARN'], `aws-iam-authenticator matches a session by its role without the role's path (STS names sessions assumed-role/NAME/SESSION), so this mapping would never match; write ${mapping.roleARN.slice(0, mapping.roleARN.indexOf(':role/'))}:role/${name}`),
+      )
+    }
+    const first = mappings.findIndex((m) => m.roleARN.toLowerCase() === mapping.roleARN.toLowerCase())
+    if (first !== i) issues.push(at([...here, 'roleARN'], `the role is already mapped at spec.authentication.aws.mappings[${first}]; one mapping per role (list all its groups there)`))
+    if (mapping.username !== undefined) {
+      if (isSystemName(mapping.username)) issues.push(at([...here, 'username'], `"${mapping.username}" would log in as one of Kubernetes' own users; use a name of your own such as iam:{{SessionName}}`))
+      if (/^(true|false|yes|no|on|off|y|n|null|[-+]?[\d._]+)$/i.test(mapping.username)) {
+        issues.push(at([...here, 'username'], `"${mapping.username}" would not read back as a name from the manifest kops writes (YAML turns it into a boolean, null or number); use e.g. iam:{{SessionName}}`))
+      }
+      const unknown = (mapping.username.match(/\{\{[^}]*\}\}/g) ?? []).filter((p) => !IAM_USERNAME_PLACEHOLDERS.includes(p))
+      if (unknown.length > 0) issues.push(at([...here, 'username'], `unknown placeholder ${unknown.join(', ')}; use ${IAM_USERNAME_PLACEHOLDERS.join(', ')}`))
+    }
+    mapping.groups.forEach((group, j) => {
+      if (isSystemName(group)) {
+        issues.push(
+          at([...here, 'groups', j], `"${group}" is one of Kubernetes' own groups (system:masters bypasses RBAC entirely); map the role to a team group and let namespaces bootstrap bind it`),
+        )
+      }
+    })
+  })
+  const oidc = auth.oidc
+  if (oidc) {
+    const url = URL.canParse(oidc.issuerURL) ? new URL(oidc.issuerURL) : undefined
+    const wrong = !url ? 'an invalid host or port' : url.search ? 'a query' : url.hash ? 'a fragment' : undefined
+    if (wrong) issues.push(at([...path, 'oidc', 'issuerURL'], `the API server refuses an issuer URL with ${wrong}; give the issuer exactly as its tokens name it (iss), e.g. https://login.acme.de/realms/acme`))
+    for (const [key, what] of [['usernamePrefix', 'users'], ['groupsPrefix', 'groups']] as const) {
+      const prefix = oidc[key]
+      if (prefix === '' || prefix === '-') {
+        issues.push(at([...path, 'oidc', key], `a prefix is required, so that no ID token can name one of Kubernetes' own ${what} (system:…); use e.g. "oidc:"`))
+      } else if (isSystemName(prefix)) {
+        issues.push(at([...path, 'oidc', key], `"${prefix}" would make the ${what} of every ID token Kubernetes' own (system:…); use e.g. "oidc:"`))
+      }
+    }
+  }
+  return issues
+}
+
+function isSystemName(name: string): boolean {
+  return name.startsWith('system:')
+}
+
 function waiverIssues(spec: Spec, at: At): FileIssue[] {
   const waivers = spec.waivers ?? []
   return waivers.flatMap((waiver, i) => {
@@ -349,6 +421,8 @@ function listDefaultsApplied(raw: unknown, file: ClusterFile): string[] {
     ['spec', 'addons', 'logging', 'destination'],
     ['spec', 'addons', 'logging', 'retentionDays'],
     ['spec', 'protected'],
+    ['spec', 'authentication'],
+    ...(spec.authentication?.oidc ? [['spec', 'authentication', 'oidc', 'usernameClaim'], ['spec', 'authentication', 'oidc', 'groupsClaim']] : []),
     ['spec', 'upgrade', 'maxSurge'],
     ['spec', 'upgrade', 'drainTimeout'],
   ]

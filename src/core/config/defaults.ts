@@ -1,5 +1,5 @@
 import type {ClusterFile, Profile} from './schema.js'
-import type {ClusterConfig} from './types.js'
+import type {AuthenticationConfig, ClusterConfig} from './types.js'
 
 /** What each profile fills in when the cluster file leaves a field out. */
 export const PROFILE_DEFAULTS = {
@@ -12,6 +12,9 @@ export const PROFILE_DEFAULTS = {
     ttl: null,
     etcdBackupRetentionDays: 30,
     logRetentionDays: 30,
+    // On from the start: adding a mapping later is a kops addon change, while turning the
+    // authenticator on later needs the control plane rolled (the API server's token webhook).
+    authentication: 'aws',
   },
   sandbox: {
     zoneSuffixes: ['a'],
@@ -22,10 +25,15 @@ export const PROFILE_DEFAULTS = {
     ttl: '72h',
     etcdBackupRetentionDays: 7,
     logRetentionDays: 7,
+    // One person's short-lived cluster: the admin kubeconfig `cluster create` exports is enough.
+    authentication: 'none',
   },
 } as const satisfies Record<Profile, unknown>
 
 export const SANDBOX_MAX_TTL_HOURS = 14 * 24
+
+/** The Kubernetes user name of an IAM role's sessions when the mapping names none. */
+export const DEFAULT_IAM_USERNAME = 'iam:{{SessionName}}'
 
 /**
  * `<bucket>-oidc`, shortened to stay within S3's 63 characters. Never equal to the state bucket:
@@ -82,6 +90,7 @@ export function resolveClusterConfig(file: ClusterFile): ClusterConfig {
       },
     },
     namespaces: spec.namespaces ? {file: spec.namespaces.file} : null,
+    authentication: resolveAuthentication(spec.authentication, d.authentication),
     owner: spec.owner,
     protected: spec.protected ?? d.protected,
     ttl: spec.profile === 'sandbox' ? (spec.ttl ?? d.ttl) : null,
@@ -93,5 +102,24 @@ export function resolveClusterConfig(file: ClusterFile): ClusterConfig {
     },
     etcd: {backupRetentionDays: d.etcdBackupRetentionDays},
     waivers: spec.waivers ?? [],
+  }
+}
+
+function resolveAuthentication(file: ClusterFile['spec']['authentication'], profileDefault: 'aws' | 'none'): AuthenticationConfig {
+  if (file === undefined) return {aws: profileDefault === 'aws' ? {mappings: []} : null, oidc: null}
+  return {
+    aws: file?.aws
+      ? {mappings: (file.aws.mappings ?? []).map((m) => ({roleARN: m.roleARN, username: m.username ?? DEFAULT_IAM_USERNAME, groups: [...m.groups]}))}
+      : null,
+    oidc: file?.oidc
+      ? {
+          issuerURL: file.oidc.issuerURL,
+          clientID: file.oidc.clientID,
+          usernameClaim: file.oidc.usernameClaim ?? 'sub',
+          usernamePrefix: file.oidc.usernamePrefix,
+          groupsClaim: file.oidc.groupsClaim ?? 'groups',
+          groupsPrefix: file.oidc.groupsPrefix,
+        }
+      : null,
   }
 }

@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {BUCKET_NAME, DNS_1123_SUBDOMAIN} from '../naming.js'
+import {IPV4_CIDR} from '../net/exposure.js'
 import {GERMAN_REGIONS, HARDENING_IDS, type HardeningId} from './constants.js'
 
 /**
@@ -11,14 +13,9 @@ import {GERMAN_REGIONS, HARDENING_IDS, type HardeningId} from './constants.js'
 
 export {GERMAN_REGIONS, HARDENING_IDS, type HardeningId}
 
-// Labels of at most 63 characters, the whole name at most 253 (RFC 1123, as Kubernetes and Route53 check).
-const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
-// S3 general purpose bucket naming rules: no `..`, not shaped like an IP address, no reserved prefix or suffix.
-const BUCKET_NAME = /^(?!xn--|sthree-)(?!.*(-s3alias|--ol-s3)$)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 // A key id, a multi-Region key id, an alias name, or the ARN of a key or an alias.
 const KMS_KEY = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+)$/
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/
 const K8S_VERSION = /^1\.(\d+)\.(\d+)$/
 // Units largest first, each at most once: 3d, 72h, 1h30m, 90s (parsed by duration.ts).
 const DURATION = /^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/
@@ -26,6 +23,14 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/
 const ZONE = /^[a-z]{2}-[a-z]+-\d[a-z]$/
 const WINDOW = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))? ([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d [A-Za-z_]+(\/[A-Za-z_+-]+)*$/
+// kops writes the user name into the IAMIdentityMapping manifest unquoted: it must read back as
+// the same YAML string (no leading `{`, no `: ` or ` #`).
+const IAM_USERNAME = /^[A-Za-z0-9][-A-Za-z0-9_.:@{}]*$/
+// Host (no user info) and optional port and path; query and fragment are refused in check.ts with
+// the API server's reasons. A regex, not z.url(), so the JSON Schema says the same.
+const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/
+// An IAM role in the aws partition (eu-central-1). Role paths are checked in check.ts, with a reason.
+const IAM_ROLE_ARN = /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/
 
 export const cidrSchema = z
   .string()
@@ -138,6 +143,46 @@ export const clusterFileSchema = z
           })
           .strict()
           .optional(),
+        authentication: z
+          .object({
+            aws: z
+              .object({
+                mappings: z
+                  .array(
+                    z
+                      .object({
+                        roleARN: z.string().regex(IAM_ROLE_ARN, {message: 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/payments-devs'})
+                          .describe('IAM role whose sessions may log in (the role, not an assumed-role session ARN)'),
+                        groups: z.array(z.string().min(1)).min(1).describe('Kubernetes groups the role\'s sessions are in, e.g. a team group of the namespaces file'),
+                        username: z.string().regex(IAM_USERNAME, {message: 'expected a user name of letters, digits and -_.:@, with {{SessionName}} or {{AccountID}} inside it, e.g. iam:{{SessionName}}'}).optional()
+                          .describe('Kubernetes user name; may use {{SessionName}} and {{AccountID}}; default iam:{{SessionName}}'),
+                      })
+                      .strict(),
+                  )
+                  .optional()
+                  .describe('IAM roles mapped to Kubernetes groups (aws-iam-authenticator identity mappings); default none'),
+              })
+              .strict()
+              .optional()
+              .describe('AWS IAM authentication: sessions of the listed IAM roles log in with aws-iam-authenticator tokens'),
+            oidc: z
+              .object({
+                issuerURL: z.string().regex(HTTPS_URL, {message: 'expected an https URL such as https://login.acme.de/realms/acme'})
+                  .describe('OpenID Connect issuer; the API server fetches its discovery document'),
+                clientID: z.string().min(1).describe('Client ID the ID tokens are issued for (their audience)'),
+                usernameClaim: z.string().min(1).optional().describe('Claim that names the user; default sub'),
+                usernamePrefix: z.string().describe('Prepended to every user name, e.g. "oidc:"; required, so no token can name a system: user'),
+                groupsClaim: z.string().min(1).optional().describe('Claim that lists the user\'s groups; default groups'),
+                groupsPrefix: z.string().describe('Prepended to every group, e.g. "oidc:"; required, so no token can claim a system: group'),
+              })
+              .strict()
+              .optional()
+              .describe('OpenID Connect: ID tokens of a company identity provider'),
+          })
+          .strict()
+          .nullable()
+          .optional()
+          .describe('Who can log in besides kops\' admin certificates; default: AWS IAM without mappings (production), none (sandbox); null for none'),
         namespaces: z.object({file: z.string().min(1)}).strict().optional().describe('Namespaces file to bootstrap after the cluster is healthy'),
         owner: z.string().regex(EMAIL, {message: 'expected an e-mail address'}).describe('Who answers for this cluster'),
         protected: z.boolean().optional().describe('Refuse deletion; default true (production) or false (sandbox)'),

@@ -19,6 +19,7 @@ export interface ClusterConfig {
   nodeGroups: NodeGroupConfig[]
   addons: AddonsConfig
   namespaces: {file: string} | null
+  authentication: AuthenticationConfig
   owner: string
   protected: boolean
   /** Sandbox only: the lifetime as written (e.g. 72h); null for production. */
@@ -43,4 +44,28 @@ export interface AddonsConfig {
   ingress: {enabled: boolean}
   clusterAutoscaler: {enabled: boolean}
   logging: {enabled: boolean; destination: 'cloudwatch' | 'opensearch'; retentionDays: number; endpoint: string | null}
+}
+
+/** Who can log in besides kops' admin certificates; both null means no one else. */
+export interface AuthenticationConfig {
+  /** AWS IAM (aws-iam-authenticator, CRD backend): role sessions mapped to groups. */
+  aws: {mappings: IamRoleMapping[]} | null
+  /** OpenID Connect ID tokens, prefixed so no token can name a `system:` user or group. */
+  oidc: OidcConfig | null
+}
+
+export interface IamRoleMapping {
+  roleARN: string
+  /** A template: `{{SessionName}}`, `{{AccountID}}` are filled in by aws-iam-authenticator. */
+  username: string
+  groups: string[]
+}
+
+export interface OidcConfig {
+  issuerURL: string
+  clientID: string
+  usernameClaim: string
+  usernamePrefix: string
+  groupsClaim: string
+  groupsPrefix: string
 }

@@ -5,6 +5,7 @@ import {HARDENING_IDS, type HardeningId} from '../config/constants.js'
 import type {ClusterConfig} from '../config/types.js'
 import {kopsSupports} from '../kops/versions.js'
 import {LABELS, MANAGED_BY} from '../naming.js'
+import {exposureLimit, exposureSummary, parseAccessCidr, publicExposure, PUBLIC_LIMIT} from '../net/exposure.js'
 import {addonServiceAccountPermissions} from '../render/irsa.js'
 import {
   arrayAt,
@@ -67,15 +68,14 @@ export interface ExpectedSettings {
 export interface AuditContext {
   /** Version of the kops binary in use (H18). */
   kopsVersion?: string
-  /** Regions of the state and discovery buckets as S3 reports them (H17). */
-  bucketRegions?: {state?: string; discovery?: string}
+  /** Where S3 says buckets are (GetBucketLocation), by bucket name (H17); a bucket missing here is not located yet. */
+  bucketRegions?: Readonly<Record<string, string>>
   waivers?: ReadonlyArray<{id: string; reason: string}>
   expected?: ExpectedSettings
 }
 
 export const REGION = 'eu-central-1'
 const TLS_FLOOR = ['VersionTLS12', 'VersionTLS13']
-const OPEN_TO_WORLD = ['0.0.0.0/0', '::/0']
 const MIN_BACKUP_RETENTION_DAYS = {production: 30, sandbox: 7} as const
 /** etcd-manager keeps backups this long when `manager.backupRetentionDays` is unset. */
 const KOPS_DEFAULT_BACKUP_RETENTION_DAYS = 90
@@ -140,17 +140,26 @@ const DEFINITIONS: CheckDefinition[] = [
   },
   {
     id: 'H03',
-    title: 'No access rule open to the whole internet',
-    risk: '`0.0.0.0/0` or `::/0` in an access list opens the API, SSH or NodePorts to every address.',
+    title: 'No access rule open to the internet',
+    risk: 'An access list that admits the internet — `0.0.0.0/0`, `::/0`, or CIDRs that add up to it such as `0.0.0.0/1` + `128.0.0.0/1` — opens the API, SSH or NodePorts to every address.',
     field: '`spec.kubernetesApiAccess`, `spec.sshAccess`, `spec.nodePortAccess`',
-    expected: 'no `0.0.0.0/0` or `::/0` (nodePortAccess empty)',
+    expected: `valid CIDRs whose union, per list and address family, admits at most a /${PUBLIC_LIMIT.ipv4.prefix} of public IPv4 addresses (a /${PUBLIC_LIMIT.ipv6.prefix} of IPv6) — public meaning outside the IANA special-purpose blocks (IPv4) or inside \`2000::/3\` (IPv6); kopsmith renders nodePortAccess empty`,
     fix: 'List only corporate/VPN CIDRs in `spec.access.api` and `spec.access.ssh` of the cluster file.',
     run(view) {
       const findings: Finding[] = []
       for (const key of ['kubernetesApiAccess', 'sshAccess', 'nodePortAccess']) {
-        ;(arrayAt(view.spec, key) ?? []).forEach((cidr, i) => {
-          if (typeof cidr === 'string' && isOpenToWorld(cidr)) findings.push({path: `spec.${key}[${i}]`, expected: 'a CIDR narrower than /0', actual: cidr})
+        const list = arrayAt(view.spec, key) ?? []
+        const cidrs: string[] = []
+        list.forEach((cidr, i) => {
+          const parsed = typeof cidr === 'string' ? parseAccessCidr(cidr) : undefined
+          if (!parsed?.ok) findings.push({path: `spec.${key}[${i}]`, expected: 'a CIDR such as 10.0.0.0/8', actual: cidr})
+          else if (isOpenToWorld(parsed.canonical)) findings.push({path: `spec.${key}[${i}]`, expected: 'a CIDR narrower than /0', actual: cidr})
+          else cidrs.push(parsed.canonical)
         })
+        // The union, not each entry: 0.0.0.0/1 + 128.0.0.0/1 admits exactly what 0.0.0.0/0 does.
+        for (const exposure of publicExposure(cidrs)) {
+          if (exposure.tooOpen) findings.push({path: `spec.${key}`, expected: `CIDRs that together admit ${exposureLimit(exposure.family)}`, actual: `${JSON.stringify(list)}: ${exposureSummary(exposure)}`})
+        }
       }
       return {findings}
     },
@@ -448,8 +457,8 @@ const DEFINITIONS: CheckDefinition[] = [
     id: 'H17',
     title: 'Everything in Germany (eu-central-1)',
     risk: 'Instances or state outside Frankfurt break the data-residency commitment.',
-    field: '`spec.subnets[].zone`, InstanceGroup `spec.zones`, `spec.configBase`, `spec.serviceAccountIssuerDiscovery.discoveryStore`; the state and discovery buckets\' regions',
-    expected: `zones \`${REGION}[a-z]\`, S3 stores, both buckets in \`${REGION}\``,
+    field: '`spec.subnets[].zone`, InstanceGroup `spec.zones`, `spec.configBase`, `spec.serviceAccountIssuerDiscovery.discoveryStore`; where S3 says the buckets they name are (GetBucketLocation)',
+    expected: `zones \`${REGION}[a-z]\`, \`s3://\` stores whose buckets S3 locates in \`${REGION}\` (a bucket's name says nothing about its region)`,
     fix: `Use ${REGION} zones; recreate buckets created elsewhere in ${REGION} (S3 cannot move a bucket).`,
     run(view, context) {
       const findings: Finding[] = []
@@ -463,20 +472,21 @@ const DEFINITIONS: CheckDefinition[] = [
           if (!inRegion(zone)) findings.push({path: `${ig.at}.spec.zones[${i}]`, expected: `a zone of ${REGION}`, actual: zone})
         })
       }
-      for (const path of ['configBase', 'serviceAccountIssuerDiscovery.discoveryStore']) {
+      const unlocated: string[] = []
+      for (const [kind, path] of [['state', 'configBase'], ['discovery', 'serviceAccountIssuerDiscovery.discoveryStore']] as const) {
         const url = valueAt(view.spec, path)
         if (url === undefined) continue
-        const foreignRegion = typeof url === 'string' ? /\b([a-z]{2}-[a-z]+-\d)\b/.exec(url)?.[1] : undefined
-        if (typeof url !== 'string' || !url.startsWith('s3://') || (foreignRegion && foreignRegion !== REGION)) {
+        const bucket = typeof url === 'string' ? bucketOfS3Url(url) : undefined
+        if (bucket === undefined) {
           findings.push({path: `spec.${path}`, expected: `an s3:// location in ${REGION}`, actual: url})
+          continue
         }
+        // Only S3 knows where a bucket is: `de-kops-1` may well be in Frankfurt, `acme-state` in Ohio.
+        const region = context.bucketRegions?.[bucket]
+        if (region === undefined) unlocated.push(bucket)
+        else if (region !== REGION) findings.push({path: `${kind} bucket ${bucket}`, expected: `located in ${REGION}`, actual: region})
       }
-      const regions = context.bucketRegions
-      for (const bucket of ['state', 'discovery'] as const) {
-        const region = regions?.[bucket]
-        if (region !== undefined && region !== REGION) findings.push({path: `${bucket} bucket region`, expected: REGION, actual: region})
-      }
-      const unknown = regions?.state === undefined || regions.discovery === undefined ? 'bucket regions are known only after reading S3 (run with --live)' : undefined
+      const unknown = unlocated.length > 0 ? `where S3 keeps ${unlocated.join(' and ')} is known only after asking it (run with --live)` : undefined
       return {findings, unknown}
     },
   },
@@ -497,16 +507,46 @@ const DEFINITIONS: CheckDefinition[] = [
       return {findings: [{path: 'spec.kubernetesVersion', expected: `Kubernetes ${window} for kops ${context.kopsVersion}`, actual: version}]}
     },
   },
+  {
+    id: 'H19',
+    title: 'Nobody logs in as one of Kubernetes\' own identities',
+    risk: 'An IAM role mapped to `system:masters` is cluster-admin that no RBAC rule can limit or revoke (other `system:` groups get the powers of nodes or controllers); an OIDC token read without a prefix can name any user or group, `system:masters` included.',
+    field: '`spec.authentication.aws.identityMappings[].groups`, `.username`; `spec.kubeAPIServer.oidcUsernamePrefix`, `.oidcGroupsPrefix` (with `oidcIssuerURL`, `oidcGroupsClaim`)',
+    expected: 'no mapping to a `system:` group or user name; OIDC username and groups prefixes set, not `-`, not under `system:`',
+    fix: 'Map IAM roles to team groups (`authentication.aws.mappings` in the cluster file) and let `namespaces bootstrap` bind them; set `authentication.oidc.usernamePrefix` and `groupsPrefix`, e.g. `oidc:`. Cluster administrators use the kops admin kubeconfig.',
+    run(view) {
+      const findings: Finding[] = []
+      const at = 'spec.authentication.aws.identityMappings'
+      ;(arrayAt(view.spec, 'authentication.aws.identityMappings') ?? []).forEach((mapping, i) => {
+        const username = valueAt(mapping, 'username')
+        if (typeof username === 'string' && isSystemIdentity(username)) findings.push({path: `${at}[${i}].username`, expected: 'a user name outside system:', actual: username})
+        ;(arrayAt(mapping, 'groups') ?? []).forEach((group, j) => {
+          if (typeof group === 'string' && isSystemIdentity(group)) findings.push({path: `${at}[${i}].groups[${j}]`, expected: 'a group outside system:', actual: group})
+        })
+      })
+      const api = objectAt(view.spec, 'kubeAPIServer') ?? {}
+      const prefixes: Array<[string, boolean]> = [
+        ['oidcUsernamePrefix', api.oidcIssuerURL !== undefined],
+        ['oidcGroupsPrefix', api.oidcIssuerURL !== undefined && api.oidcGroupsClaim !== undefined],
+      ]
+      for (const [key, needed] of prefixes) {
+        const prefix = api[key]
+        const ok = typeof prefix === 'string' && prefix !== '' && prefix !== '-' && !isSystemIdentity(prefix)
+        if (needed && !ok) findings.push({path: `spec.kubeAPIServer.${key}`, expected: 'a prefix such as oidc: (not empty, not -, not under system:)', actual: prefix})
+      }
+      return {findings}
+    },
+  },
 ]
 
-if (DEFINITIONS.map((d) => d.id).join() !== HARDENING_IDS.join()) throw new Error('hardening checks must cover H01–H18 in order')
+if (DEFINITIONS.map((d) => d.id).join() !== HARDENING_IDS.join()) throw new Error('hardening checks must cover H01–H19 in order')
 
-/** The baseline H01–H18, in order, without the code. */
+/** The baseline H01–H19, in order, without the code. */
 export const HARDENING_CHECKS: readonly HardeningCheck[] = DEFINITIONS.map(({id, title, risk, field, expected, fix}) => ({id, title, risk, field, expected, fix}))
 
 /**
  * Runs every check against a kops Cluster and its InstanceGroups (rendered or as kops stored them).
- * One result per check, H01–H18 in order. A waived check reports `waived` with its reason instead
+ * One result per check, H01–H19 in order. A waived check reports `waived` with its reason instead
  * of failing; `unknown` only when the context lacks what a check needs and the spec shows nothing wrong.
  */
 export function auditKopsSpec(spec: KopsSpecInput, context: AuditContext = {}): CheckResult[] {
@@ -563,9 +603,14 @@ function kubeletOverrides(view: SpecView): Array<[Json, string, string]> {
   return out
 }
 
-function isOpenToWorld(cidr: string): boolean {
-  const trimmed = cidr.trim()
-  return OPEN_TO_WORLD.includes(trimmed) || /\/0+$/.test(trimmed)
+/** The bucket of an `s3://BUCKET[/path]` location, or undefined for anything else. */
+function bucketOfS3Url(url: string): string | undefined {
+  return /^s3:\/\/([^/]+)(\/.*)?$/.exec(url)?.[1]
+}
+
+/** `0.0.0.0/0` or `::/0`, however written (`1.2.3.4/0`). */
+function isOpenToWorld(canonicalCidr: string): boolean {
+  return canonicalCidr.endsWith('/0')
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
@@ -587,6 +632,11 @@ function isAuditPolicy(content: unknown, isBase64: boolean): boolean {
 
 function summarize(value: unknown): unknown {
   return typeof value === 'string' && value.length > 80 ? `${value.slice(0, 77)}...` : value
+}
+
+/** Kubernetes' own users and groups (system:masters, system:nodes, system:serviceaccount:…). */
+function isSystemIdentity(name: string): boolean {
+  return name.startsWith('system:')
 }
 
 function isRfc3339(text: string): boolean {

@@ -1,3 +1,4 @@
+import {withGeneratedBlock} from '../markdown.js'
 import {HARDENING_CHECKS} from './checks.js'
 
 export const TABLE_START = '<!-- hardening-table:start (generated from src/core/hardening/checks.ts; a test keeps it in sync) -->'
@@ -12,8 +13,5 @@ export function hardeningTableMarkdown(): string {
 
 /** Replaces the table between the markers of a docs page (for regenerating docs/hardening.md). */
 export function withHardeningTable(page: string): string {
-  const start = page.indexOf(TABLE_START)
-  const end = page.indexOf(TABLE_END)
-  if (start < 0 || end < start) throw new Error('the page has no hardening-table markers')
-  return page.slice(0, start) + hardeningTableMarkdown() + page.slice(end + TABLE_END.length)
+  return withGeneratedBlock(page, TABLE_START, TABLE_END, hardeningTableMarkdown())
 }

@@ -35,7 +35,12 @@ export const namespaceEntrySchema = z
       .regex(DNS_1123_LABEL, {message: 'expected a DNS label (lowercase letters, digits, hyphens; at most 63 characters)'})
       .refine((n) => !RESERVED_NAMESPACES.includes(n) && !n.startsWith('kube-'), {message: 'this namespace is reserved for the cluster or its addons'})
       .describe('Namespace name'),
-    team: z.string().min(1).describe('Group bound to the `edit` ClusterRole in this namespace'),
+    team: z
+      .string()
+      .min(1)
+      // system:authenticated, system:serviceaccounts … are everyone, or machines: never a team.
+      .refine((t) => !t.startsWith('system:'), {message: 'system: groups are Kubernetes\' own (system:authenticated is everyone who logs in); name the team\'s own group'})
+      .describe('Group bound to the `edit` ClusterRole in this namespace'),
     quota: z
       .object({cpu: quantity('"8"'), memory: quantity('16Gi'), pods: z.number().int().positive()})
       .strict()

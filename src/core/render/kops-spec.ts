@@ -15,6 +15,7 @@ import {
   nodeIgName,
   privateSubnetName,
 } from '../naming.js'
+import {renderAuthentication} from './authentication.js'
 import {addonServiceAccountPermissions} from './irsa.js'
 import {deriveSubnets} from './subnets.js'
 
@@ -104,6 +105,7 @@ function renderCluster(config: ClusterConfig, templates: KopsTemplates, controlP
   spec.kubernetesApiAccess = [...config.access.api]
   spec.sshAccess = [...config.access.ssh]
   spec.networking = {[config.network.cni]: {}}
+  renderAuthentication(spec, config.name, config.authentication)
 
   spec.etcdClusters = arrayAt(spec, 'etcdClusters').map((etcd) => {
     const [prototype = {}] = arrayAt(etcd, 'etcdMembers')

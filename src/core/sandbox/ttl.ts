@@ -8,6 +8,9 @@ export const SANDBOX_MAX_TTL_MS = SANDBOX_MAX_TTL_HOURS * HOUR_MS
 /** Creating a cluster takes a while; a shorter life would reap it before anyone used it. */
 export const SANDBOX_MIN_TTL_MS = HOUR_MS
 
+/** The longest `sandbox extend --ttl` taken (and then capped to 14 days); more is refused as a typo. */
+const EXTEND_TTL_LIMIT_MS = 365 * 24 * HOUR_MS
+
 export type TtlVerdict = {ok: true; ms: number} | {ok: false; problem: string}
 
 /**
@@ -33,6 +36,9 @@ export function checkExtendTtl(text: string): TtlVerdict {
   const ms = parseDuration(text.trim())
   if (ms === undefined) return {ok: false, problem: `"${text}" is not a duration; use e.g. 24h, 2d or 1d12h (units d, h, m, s, largest first)`}
   if (ms <= 0) return {ok: false, problem: `${text} adds no time; use e.g. 24h`}
+  // Anything past the 14-day cap is capped; past a year it cannot be meant (and far enough it is
+  // no date at all), so it is refused as a typo instead.
+  if (ms > EXTEND_TTL_LIMIT_MS) return {ok: false, problem: `${text} is more than a year; a sandbox lives at most 14 days from now (a longer --ttl is capped to that), e.g. --ttl 14d`}
   return {ok: true, ms}
 }
 

@@ -46,7 +46,7 @@ describe('kopsmith cluster audit', () => {
   it('prints a table of id, status, title and finding for humans', async () => {
     const run = await runCli(['cluster', 'audit', '-f', 'examples/sandbox.yaml'], {env: {KOPSMITH_KOPS: '/nonexistent/kops'}})
     expect(run.exitCode).toBe(0)
-    expect(run.stdout).toMatch(/^Hardening audit of alice\.sandbox\.k8s\.acme\.de \(rendered spec\): 16 pass, 0 fail, 0 waived, 2 unknown/)
+    expect(run.stdout).toMatch(/^Hardening audit of alice\.sandbox\.k8s\.acme\.de \(rendered spec\): 17 pass, 0 fail, 0 waived, 2 unknown/)
     expect(run.stdout).toMatch(/^ID\s+STATUS\s+CHECK\s+FINDING$/m)
     for (const id of HARDENING_IDS) expect(run.stdout).toMatch(new RegExp(`^${id}\\s+(PASS|UNKNOWN)\\s`, 'm'))
     expect(run.stderr).toContain('Warning: H18 is unknown: kops was not found')

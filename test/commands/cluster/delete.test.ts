@@ -29,11 +29,12 @@ function setup(name: string, options: {profile?: 'production' | 'sandbox'; prote
   const dir = cliWorkDir('kopsmith-delete-')
   writeFileSync(join(dir, 'cluster.yaml'), clusterFile({name, bucket, kubernetesVersion: '1.35.7', profile, ...(options.protected === undefined ? {} : {protected: options.protected})}))
   const callLog = join(dir, 'calls.jsonl')
+  const state = join(dir, 'state')
   const del = (args: string[], env: Record<string, string | undefined> = {}) =>
-    runCli(['cluster', 'delete', ...args], {cwd: dir, env: {...motoEnv(), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, KOPS_STATE_STORE: undefined, CI: '1', ...env}, timeoutMs: 120_000})
+    runCli(['cluster', 'delete', ...args], {cwd: dir, env: {...motoEnv(), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, KOPS_STATE_STORE: undefined, KOPSMITH_STATE_DIR: state, CI: '1', ...env}, timeoutMs: 120_000})
   const calls = () => readCallLog(callLog)
   const keys = () => store.listKeys(bucket, `${name}/`)
-  return {dir, del, calls, keys}
+  return {dir, state, del, calls, keys}
 }
 
 describe('kopsmith cluster delete (moto + kops stand-in)', () => {
@@ -71,8 +72,8 @@ describe('kopsmith cluster delete (moto + kops stand-in)', () => {
   it('deletes a sandbox: cloud resources and kops state go, the kubeconfig goes, the audit records stay (--json pinned)', {timeout: 180_000}, async () => {
     const name = 'bye.sandbox.k8s.acme.de'
     const t = setup(name)
-    mkdirSync(join(t.dir, '.kopsmith', 'kubeconfig'), {recursive: true})
-    writeFileSync(join(t.dir, '.kopsmith', 'kubeconfig', name), 'apiVersion: v1\nkind: Config\n', {mode: 0o600})
+    mkdirSync(join(t.state, 'kubeconfig'), {recursive: true})
+    writeFileSync(join(t.state, 'kubeconfig', name), 'apiVersion: v1\nkind: Config\n', {mode: 0o600})
     await store.putObject(bucket, clusterMetadataKey(name), JSON.stringify({name, profile: 'sandbox', owner: 'alice@acme.de', protected: false, expiresAt: null, createdAt: '2026-05-01T00:00:00Z'}))
 
     const preview = await t.del(['--name', name, '--dry-run', '--json'], {KOPS_STATE_STORE: `s3://${bucket}`})
@@ -94,7 +95,8 @@ describe('kopsmith cluster delete (moto + kops stand-in)', () => {
     expect(left.every((k) => k.startsWith(auditPrefix(name)))).toBe(true)
     const audit = JSON.parse((await store.getObject(bucket, left.at(-1) ?? ''))?.body ?? '{}') as Record<string, unknown>
     expect(audit).toMatchObject({operation: 'delete', outcome: 'success', cluster: name})
-    expect(existsSync(join(t.dir, '.kopsmith', 'kubeconfig', name))).toBe(false)
+    expect(existsSync(join(t.state, 'kubeconfig', name))).toBe(false)
+    expect(existsSync(join(t.dir, '.kopsmith'))).toBe(false)
 
     const list = await runCli(['cluster', 'list', '--state', `s3://${bucket}`, '--json'], {cwd: t.dir, env: {...motoEnv(), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: ''}})
     expect((list.json as {result: {clusters: Array<{name: string}>}}).result.clusters.map((c) => c.name)).not.toContain(name)

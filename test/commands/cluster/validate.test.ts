@@ -7,6 +7,7 @@ import {CreateBucketCommand} from '@aws-sdk/client-s3'
 import {describe, expect, it} from 'vitest'
 
 import {FsPackageFiles} from '../../../src/adapters/package-files.js'
+import {HARDENING_IDS} from '../../../src/core/config/constants.js'
 import {validateClusterFile} from '../../../src/core/config/validate.js'
 import {renderClusterManifests} from '../../../src/services/render-cluster.js'
 import {runCli} from '../../helpers/cli.js'
@@ -92,7 +93,7 @@ describe('kopsmith cluster validate (kops stand-in)', () => {
     const result = (r.json as {result: {cluster: string; healthy: boolean; audit: {failed: string[]; checks: unknown[]}}}).result
     expect(result).toMatchObject({cluster: name, healthy: true})
     expect(result.audit.failed).toEqual([])
-    expect(result.audit.checks).toHaveLength(18)
+    expect(result.audit.checks).toHaveLength(HARDENING_IDS.length)
   })
 
   it('-f FILE: a healthy cluster whose stored spec is not hardened exits 9 naming the failed checks', async () => {

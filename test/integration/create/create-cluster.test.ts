@@ -1,7 +1,8 @@
-import {mkdtempSync, readFileSync, statSync} from 'node:fs'
+import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {parse} from 'yaml'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {FsUserFiles} from '../../../src/adapters/fs-user-files.js'
@@ -53,7 +54,7 @@ function setup(): Run {
     dns: new FakeDns().withZone(config.dns.zone, {private: true, vpcs: [{vpcId: 'vpc-0abc', region: 'eu-central-1'}]}),
     kops,
     clock,
-    workspace: new FsWorkspace(join(workDir, '.kopsmith')),
+    workspace: new FsWorkspace(join(workDir, 'state')),
     packageFiles: new FsPackageFiles(),
     files: new FsUserFiles(workDir),
     operation: {store, identity, clock, host: 'test-host', pid: 4242, onInterrupt: () => () => {}},
@@ -91,9 +92,9 @@ function calls(run: Run): string[] {
 const MUTATING = ['create', 'create-secret-encryptionconfig', 'update-cluster', 'export-kubeconfig']
 const count = (list: string[], command: string): number => list.filter((c) => c === command).length
 
-async function create(run: Run, env: Record<string, string> = {}, cluster: ClusterConfig = config): Promise<Awaited<ReturnType<typeof applyClusterCreate>>> {
+async function create(run: Run, env: Record<string, string> = {}, cluster: ClusterConfig = config, extra: {writeKubeconfig?: string} = {}): Promise<Awaited<ReturnType<typeof applyClusterCreate>>> {
   const ports = {...run.ports, kops: standinKops(run.kopsState, run.callLog, env)}
-  const input = {config: cluster, file: 'examples/production.yaml', skip: new Set(['addons', 'namespaces'] as const), delegate: false}
+  const input = {config: cluster, file: 'examples/production.yaml', skip: new Set(['addons', 'namespaces'] as const), delegate: false, ...extra}
   const {plan} = await planClusterCreate(ports, input)
   return applyClusterCreate(ports, input, plan, {display: 'silent', waitMs: 60_000, intervalMs: 10, consecutive: 2, command: ['cluster', 'create']})
 }
@@ -104,11 +105,24 @@ describe('cluster create --yes against the kops stand-in', () => {
     run = setup()
   })
 
+  it('--write-kubeconfig merges a context into the user\'s kubeconfig, keeping what is there; without it the file is untouched', async () => {
+    const userKubeconfig = join(run.workDir, 'home-kube-config')
+    const before = 'apiVersion: v1\nkind: Config\nclusters:\n- name: staging\n  cluster: {server: https://api.staging.k8s.acme.de}\ncontexts:\n- name: staging\n  context: {cluster: staging, user: staging}\nusers:\n- name: staging\n  user: {token: t}\ncurrent-context: staging\n'
+    writeFileSync(userKubeconfig, before)
+    await create(run)
+    expect(readFileSync(userKubeconfig, 'utf8')).toBe(before)
+    const result = await create(run, {}, config, {writeKubeconfig: userKubeconfig})
+    expect(result.steps.find((s) => s.id === 'kubeconfig-user')?.outcome).toBe(`context ${config.name} written to ${userKubeconfig}`)
+    const written = parse(readFileSync(userKubeconfig, 'utf8')) as {contexts: Array<{name: string}>; clusters: Array<{name: string; cluster: {server: string}}>}
+    expect(written.contexts.map((c) => c.name).sort()).toEqual([config.name, 'staging'])
+    expect(written.clusters.find((c) => c.name === config.name)?.cluster.server).toBe(`https://api.${config.name}`)
+  })
+
   it('creates the cluster, exports a 0600 kubeconfig, releases the lock and writes one audit record', async () => {
     const result = await create(run)
     expect(result.steps.map((s) => s.id)).toEqual(['dns', 'kops:create-or-replace', 'metadata', 'kops:encryption-secret', 'kops:update-cluster', 'validate', 'kubeconfig', 'dns:verify-private-zone'])
     expect(result.steps.find((s) => s.id === 'kops:create-or-replace')?.outcome).toBe('created')
-    const kubeconfig = join(run.workDir, '.kopsmith/kubeconfig', config.name)
+    const kubeconfig = join(run.workDir, 'state/kubeconfig', config.name)
     expect(statSync(kubeconfig).mode & 0o777).toBe(0o600)
     const log = calls(run)
     expect(count(log, 'create')).toBe(1)
@@ -153,7 +167,7 @@ describe('cluster create --yes against the kops stand-in', () => {
       expect(count(log, 'create-secret-encryptionconfig')).toBe(failing === 'create-secret-encryptionconfig' ? 2 : 1)
       expect(count(log, 'replace')).toBe(0)
       for (const command of MUTATING) expect(log).toContain(command)
-      expect(statSync(join(run.workDir, '.kopsmith/kubeconfig', config.name)).mode & 0o777).toBe(0o600)
+      expect(statSync(join(run.workDir, 'state/kubeconfig', config.name)).mode & 0o777).toBe(0o600)
     },
   )
 

@@ -1,5 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {readFileSync, statSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 
@@ -61,7 +61,7 @@ async function cluster(name: string) {
   const create = (env: Record<string, string> = {}) =>
     runCli(['cluster', 'create', '-f', 'cluster.yaml', '--yes', '--json', '--delegate', '--skip', 'addons,namespaces'], {
       cwd: dir,
-      env: {...motoEnv(url), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, KOPS_STANDIN_HEALTH: 'healthy', CI: '1', ...env},
+      env: {...motoEnv(url), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, KOPS_STANDIN_HEALTH: 'healthy', KOPSMITH_STATE_DIR: join(dir, 'state'), CI: '1', ...env},
       timeoutMs: 180_000,
     })
   return {bucket, dir, create, calls: () => readCallLog(callLog).map((c) => c.command)}
@@ -94,7 +94,12 @@ describe('cluster create --yes (moto + kops stand-in)', () => {
     expect(audits).toHaveLength(1)
     expect(JSON.parse(await body(t.bucket, audits[0]!))).toMatchObject({operation: 'create', outcome: 'success', exitCode: 0})
     expect(JSON.parse(await body(t.bucket, `${name}/kopsmith/metadata.json`))).toMatchObject({name, profile: 'sandbox', expiresAt: expect.any(String)})
-    expect(statSync(join(t.dir, '.kopsmith/kubeconfig', name)).mode & 0o777).toBe(0o600)
+    // Nothing lands in the working directory (often the user's infrastructure repository): the admin
+    // kubeconfig and the run log go to kopsmith's state directory, 0700, the kubeconfig 0600.
+    expect(statSync(join(t.dir, 'state/kubeconfig', name)).mode & 0o777).toBe(0o600)
+    expect(statSync(join(t.dir, 'state')).mode & 0o777).toBe(0o700)
+    expect(readdirSync(join(t.dir, 'state/logs', name)).some((f) => f.endsWith('-create.log'))).toBe(true)
+    expect(readdirSync(t.dir).sort()).toEqual(['calls.jsonl', 'cluster.yaml', 'node_modules', 'state'])
     expect(t.calls().filter((c) => ['create', 'create-secret-encryptionconfig', 'update-cluster', 'export-kubeconfig'].includes(c))).toEqual([
       'create',
       'create-secret-encryptionconfig',

@@ -39,7 +39,7 @@ describe('addons install: the Gateway API bundle against what the cluster alread
   beforeEach(async () => {
     api = await new FakeKubeApi({crdEstablishDelayMs: 50}).start()
     kubeconfig = api.writeKubeconfig()
-    ports = {packageFiles: new FsPackageFiles(), files: new FsUserFiles(), clock: new SystemClock(), kube: async (path) => new ClientNodeKube(path)}
+    ports = {packageFiles: new FsPackageFiles(), files: new FsUserFiles(), clock: new SystemClock(), kube: async (target) => new ClientNodeKube(target.kubeconfig!)}
   })
   afterEach(async () => {
     await api.stop()

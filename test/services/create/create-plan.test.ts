@@ -29,6 +29,19 @@ async function storeWith(edit: (cluster: {spec: Record<string, unknown>}) => voi
 
 const kopsStep = (plan: {steps: Array<{id: string}>}) => plan.steps.find((s) => s.id === 'kops:create-or-replace')
 
+describe('the create plan and the kubeconfig', () => {
+  it("names kopsmith's state directory for the admin kubeconfig, and the user's kubeconfig only with --write-kubeconfig", async () => {
+    const {plan} = await planClusterCreate(ports, input)
+    const ids = plan.steps.map((s) => s.id)
+    expect(plan.steps.find((s) => s.id === 'kubeconfig:export')?.title).toBe(`Export admin kubeconfig to kopsmith's state directory: kubeconfig/${config.name} (mode 0600)`)
+    expect(ids).not.toContain('kubeconfig:write-user')
+    const written = await planClusterCreate(ports, {...input, writeKubeconfig: '/home/alice/.kube/config'})
+    const writtenIds = written.plan.steps.map((s) => s.id)
+    expect(writtenIds.indexOf('kubeconfig:write-user')).toBe(writtenIds.indexOf('kubeconfig:export') + 1)
+    expect(written.plan.steps.find((s) => s.id === 'kubeconfig:write-user')?.title).toBe(`Write context ${config.name} into /home/alice/.kube/config`)
+  })
+})
+
 describe('the create plan against the stored spec', () => {
   it('the dry run reads nothing and states the find → compare → act rule', async () => {
     const {plan} = await planClusterCreate(ports, input)

@@ -61,6 +61,8 @@ const CASES: Case[] = [
   // access and network
   {file: 'api-open-to-world.yaml', exit: 3, path: 'spec.access.api[0]', line: 20, column: 11, message: '0.0.0.0/0 would open the Kubernetes API to the whole internet'},
   {file: 'ssh-slash-zero.yaml', exit: 3, path: 'spec.access.ssh[0]', line: 21, column: 11, message: '192.168.0.0/0 would open SSH to the whole internet'},
+  {file: 'api-open-in-halves.yaml', exit: 3, path: 'spec.access.api', line: 20, column: 5, message: 'together these CIDRs open the Kubernetes API to the whole IPv4 internet'},
+  {file: 'ssh-open-in-pieces.yaml', exit: 3, path: 'spec.access.ssh', line: 21, column: 5, message: 'together these CIDRs open SSH to 1,086,324,736 public IPv4 addresses'},
   {file: 'ssh-without-bastion.yaml', exit: 3, path: 'spec.access.ssh', line: 21, column: 5, message: 'SSH is only allowed through a bastion'},
   {file: 'non-canonical-cidr.yaml', exit: 3, path: 'spec.access.api[0]', line: 20, column: 11, message: 'did you mean 10.0.0.0/8?'},
   {file: 'public-network-cidr.yaml', exit: 3, path: 'spec.network.cidr', line: 17, column: 5, message: '8.20.0.0/16 is not a private range'},
@@ -79,6 +81,13 @@ const CASES: Case[] = [
   // addons
   {file: 'opensearch-without-endpoint.yaml', exit: 3, path: 'spec.addons.logging.endpoint', line: 32, column: 5, message: 'logging to opensearch needs an endpoint'},
   {file: 'cloudwatch-retention.yaml', exit: 3, path: 'spec.addons.logging.retentionDays', line: 34, column: 7, message: 'CloudWatch Logs cannot keep logs for 10 days'},
+  // authentication
+  {file: 'auth-system-masters.yaml', exit: 3, path: 'spec.authentication.aws.mappings[0].groups[1]', line: 43, column: 30, message: '"system:masters" is one of Kubernetes\' own groups'},
+  {file: 'auth-role-with-path.yaml', exit: 3, path: 'spec.authentication.aws.mappings[0].roleARN', line: 42, column: 11, message: 'would never match; write arn:aws:iam::123456789012:role/payments-devs'},
+  {file: 'auth-oidc-without-groups-prefix.yaml', exit: 3, path: 'spec.authentication.oidc.groupsPrefix', line: 40, column: 5, message: 'required field is missing'},
+  {file: 'auth-oidc-prefix-disabled.yaml', exit: 3, path: 'spec.authentication.oidc.usernamePrefix', line: 43, column: 7, message: 'a prefix is required, so that no ID token can name one of Kubernetes\' own users'},
+  {file: 'auth-oidc-http-issuer.yaml', exit: 3, path: 'spec.authentication.oidc.issuerURL', line: 41, column: 7, message: 'expected an https URL'},
+  {file: 'auth-empty.yaml', exit: 3, path: 'spec.authentication', line: 39, column: 3, message: 'names no method'},
   // waivers
   {file: 'duplicate-waiver.yaml', exit: 3, path: 'spec.waivers[1].id', line: 42, column: 7, message: 'H04 is already waived at spec.waivers[0]'},
   {file: 'short-waiver-reason.yaml', exit: 3, path: 'spec.waivers[0].reason', line: 41, column: 7, message: 'expected a written reason of at least 10 characters'},

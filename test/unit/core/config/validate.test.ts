@@ -59,6 +59,15 @@ describe('the examples', () => {
       nodeGroups: [{name: 'general', instanceType: 'm7i.xlarge', minSize: 3, maxSize: 12, spot: false, zones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c']}],
       addons: {ingress: {enabled: true}, clusterAutoscaler: {enabled: true}, logging: {enabled: true, destination: 'cloudwatch', retentionDays: 30, endpoint: null}},
       namespaces: {file: 'namespaces.yaml'},
+      authentication: {
+        aws: {
+          mappings: [
+            {roleARN: 'arn:aws:iam::123456789012:role/payments-devs', groups: ['payments-devs'], username: 'iam:{{SessionName}}'},
+            {roleARN: 'arn:aws:iam::123456789012:role/reporting-devs', groups: ['reporting-devs'], username: 'iam:{{SessionName}}'},
+          ],
+        },
+        oidc: null,
+      },
       owner: 'platform@acme.de',
       protected: true,
       ttl: null,

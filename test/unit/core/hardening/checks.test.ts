@@ -19,7 +19,8 @@ beforeAll(async () => {
   for (const name of ['production', 'sandbox', 'bastion-kms', 'calico']) {
     const c = goldenCase(name)
     rendered.set(name, await renderCase(c))
-    contexts.set(name, {...auditContextFor(loadConfig(c.file)), kopsVersion: '1.35.2', bucketRegions: {state: 'eu-central-1', discovery: 'eu-central-1'}})
+    const config = loadConfig(c.file)
+    contexts.set(name, {...auditContextFor(config), kopsVersion: '1.35.2', bucketRegions: {[config.stateStore.bucket]: 'eu-central-1', [config.stateStore.discoveryBucket]: 'eu-central-1'}})
   }
 })
 
@@ -27,6 +28,9 @@ function fresh(name: string): {spec: Spec; context: AuditContext} {
   const r = rendered.get(name)!
   return {spec: structuredClone({cluster: r.cluster, instanceGroups: r.instanceGroups}) as Spec, context: structuredClone(contexts.get(name)!)}
 }
+
+/** The bucket of an s3:// URL in the spec. */
+const bucketOf = (url: unknown): string => String(url).replace(/^s3:\/\//, '').split('/')[0] ?? ''
 
 const ig = (spec: Spec, name: string): Json => {
   const found = spec.instanceGroups.find((g) => g.metadata.name === name)
@@ -50,6 +54,10 @@ const BREAKAGES: Breakage[] = [
   {id: 'H02', what: 'classic load balancer', mutate: (s) => (s.cluster.spec.api.loadBalancer.class = 'Classic')},
   {id: 'H03', what: 'API open to 0.0.0.0/0', mutate: (s) => s.cluster.spec.kubernetesApiAccess.push('0.0.0.0/0')},
   {id: 'H03', what: 'NodePorts open to ::/0', mutate: (s) => (s.cluster.spec.nodePortAccess = ['::/0'])},
+  {id: 'H03', what: 'the API open in two halves', mutate: (s) => (s.cluster.spec.kubernetesApiAccess = ['0.0.0.0/1', '128.0.0.0/1'])},
+  {id: 'H03', what: 'the API open to IPv6 global unicast in pieces', mutate: (s) => (s.cluster.spec.kubernetesApiAccess = ['10.0.0.0/8', '2000::/4', '3000::/4'])},
+  {id: 'H03', what: 'NodePorts open to a public /7', mutate: (s) => (s.cluster.spec.nodePortAccess = ['10.0.0.0/8', '8.0.0.0/7'])},
+  {id: 'H03', what: 'an access entry that is no CIDR', mutate: (s) => (s.cluster.spec.kubernetesApiAccess = ['10.0.0.0/8', 'everyone'])},
   {id: 'H04', what: 'an SSH key without a bastion', mutate: (s) => (s.cluster.spec.sshKeyName = 'ops-key')},
   {id: 'H04', what: 'SSH from a CIDR the cluster file does not list', mutate: (s) => (s.cluster.spec.sshAccess = ['10.99.0.0/16'])},
   {id: 'H04', what: 'a public bastion load balancer', base: 'bastion-kms', mutate: (s) => (s.cluster.spec.topology.bastion.loadBalancer.type = 'Public')},
@@ -99,17 +107,29 @@ const BREAKAGES: Breakage[] = [
   {id: 'H16', what: 'a sandbox expiry that is not a time', base: 'sandbox', mutate: (s) => (s.cluster.spec.cloudLabels['kopsmith.dev/expires-at'] = 'next friday')},
   {id: 'H16', what: 'a node group without autoscaler discovery tags', mutate: (s) => delete ig(s, 'nodes-general').spec.cloudLabels},
   {id: 'H17', what: 'a subnet in Ireland', mutate: (s) => (s.cluster.spec.subnets[4].zone = 'eu-west-1b')},
-  {id: 'H17', what: 'the state bucket in us-east-1', mutate: (_s, c) => (c.bucketRegions = {state: 'us-east-1', discovery: 'eu-central-1'})},
-  {id: 'H17', what: 'the discovery store on a us-west-2 endpoint', mutate: (s) => (s.cluster.spec.serviceAccountIssuerDiscovery.discoveryStore = 's3://oidc.s3.us-west-2.amazonaws.com/prod')},
+  {id: 'H17', what: 'the state bucket in us-east-1', mutate: (s, c) => (c.bucketRegions = {...c.bucketRegions, [bucketOf(s.cluster.spec.configBase)]: 'us-east-1'})},
+  {
+    id: 'H17',
+    what: 'the discovery store in a bucket S3 locates in us-west-2',
+    mutate: (s, c) => {
+      s.cluster.spec.serviceAccountIssuerDiscovery.discoveryStore = 's3://acme-oidc-elsewhere/prod'
+      c.bucketRegions = {...c.bucketRegions, 'acme-oidc-elsewhere': 'us-west-2'}
+    },
+  },
   {id: 'H17', what: 'the state kept outside S3', mutate: (s) => (s.cluster.spec.configBase = 'file:///tmp/kops-state/prod')},
   {id: 'H17', what: 'an InstanceGroup pinned to a foreign zone', mutate: (s) => (ig(s, 'nodes-general').spec.zones = ['us-east-1a'])},
   {id: 'H18', what: 'Kubernetes newer than the kops binary', mutate: (s) => (s.cluster.spec.kubernetesVersion = '1.36.3')},
   {id: 'H18', what: 'a kops too old for this Kubernetes', mutate: (_s, c) => (c.kopsVersion = '1.33.4')},
   {id: 'H18', what: 'a Kubernetes below the kops floor', mutate: (s) => (s.cluster.spec.kubernetesVersion = '1.28.15')},
+  {id: 'H19', what: 'an IAM role mapped to system:masters', mutate: (s) => s.cluster.spec.authentication.aws.identityMappings[0].groups.push('system:masters')},
+  {id: 'H19', what: 'an IAM role logging in as a system: user', mutate: (s) => (s.cluster.spec.authentication.aws.identityMappings[1].username = 'system:kube-scheduler')},
+  {id: 'H19', what: 'OIDC groups read without a prefix', base: 'sandbox', mutate: (s) => delete s.cluster.spec.kubeAPIServer.oidcGroupsPrefix},
+  {id: 'H19', what: 'OIDC user names with the prefix switched off', base: 'sandbox', mutate: (s) => (s.cluster.spec.kubeAPIServer.oidcUsernamePrefix = '-')},
+  {id: 'H19', what: 'OIDC groups prefixed into system:', base: 'sandbox', mutate: (s) => (s.cluster.spec.kubeAPIServer.oidcGroupsPrefix = 'system:')},
 ]
 
 describe('HARDENING_CHECKS', () => {
-  it('lists H01–H18 in order, each with a title, risk, kops field, expected value and fix', () => {
+  it('lists H01–H19 in order, each with a title, risk, kops field, expected value and fix', () => {
     expect(HARDENING_CHECKS.map((c) => c.id)).toEqual([...HARDENING_IDS])
     for (const check of HARDENING_CHECKS) {
       for (const key of ['title', 'risk', 'field', 'expected', 'fix'] as const) expect(check[key].length, `${check.id}.${key}`).toBeGreaterThan(5)
@@ -146,6 +166,21 @@ describe('auditKopsSpec: findings, unknowns and waivers', () => {
     expect(results.find((r) => r.id === 'H10')?.findings).toEqual([{path: 'instanceGroups[nodes-general].spec.instanceMetadata.httpPutResponseHopLimit', expected: '1', actual: 2}])
   })
 
+  it('H03 names the list, the rule and what the CIDRs admit together', () => {
+    const {spec, context} = fresh(BASE)
+    spec.cluster.spec.kubernetesApiAccess = ['0.0.0.0/1', '128.0.0.0/1']
+    expect(auditKopsSpec(spec, context).find((r) => r.id === 'H03')?.findings).toEqual([
+      {path: 'spec.kubernetesApiAccess', expected: 'CIDRs that together admit at most a /8 of public IPv4 addresses', actual: '["0.0.0.0/1","128.0.0.0/1"]: the whole IPv4 internet'},
+    ])
+  })
+
+  it('H03 passes private ranges, a corporate public /24 and IPv6 ULA', () => {
+    const {spec, context} = fresh(BASE)
+    spec.cluster.spec.kubernetesApiAccess = ['10.0.0.0/8', '172.16.0.0/12', '198.51.0.0/24', 'fd00::/8']
+    spec.cluster.spec.nodePortAccess = ['192.168.0.0/16']
+    expect(auditKopsSpec(spec, context).find((r) => r.id === 'H03')).toMatchObject({status: 'pass', findings: []})
+  })
+
   it('reports unknown, never pass, when the kops version or the bucket regions are not known', () => {
     const {spec} = fresh(BASE)
     const results = auditKopsSpec(spec, {})
@@ -154,9 +189,24 @@ describe('auditKopsSpec: findings, unknowns and waivers', () => {
       ['H18', 'unknown'],
     ])
     expect(results.find((r) => r.id === 'H17')?.note).toMatch(/--live/)
-    const onlyState = auditKopsSpec(spec, {bucketRegions: {state: 'eu-central-1'}, kopsVersion: '1.35.2'})
+    const onlyState = auditKopsSpec(spec, {bucketRegions: {[bucketOf(spec.cluster.spec.configBase)]: 'eu-central-1'}, kopsVersion: '1.35.2'})
     expect(onlyState.find((r) => r.id === 'H17')?.status).toBe('unknown')
+    expect(onlyState.find((r) => r.id === 'H17')?.note).toContain(bucketOf(spec.cluster.spec.serviceAccountIssuerDiscovery.discoveryStore))
   })
+
+  it.each(['de-kops-1', 'ux-state-1', 'eu-west-1-archive', 'oidc.s3.us-west-2.amazonaws.com'])(
+    'decides H17 by where S3 says the bucket is, never by its name: %s in eu-central-1 passes',
+    (bucket) => {
+      const {spec, context} = fresh(BASE)
+      spec.cluster.spec.configBase = `s3://${bucket}/prod.k8s.acme.de`
+      spec.cluster.spec.serviceAccountIssuerDiscovery.discoveryStore = `s3://${bucket}-oidc/prod.k8s.acme.de`
+      const regions = {[bucket]: 'eu-central-1', [`${bucket}-oidc`]: 'eu-central-1'}
+      expect(auditKopsSpec(spec, {...context, bucketRegions: regions}).find((r) => r.id === 'H17')).toMatchObject({status: 'pass', findings: []})
+      // …and the same names fail when S3 places them elsewhere.
+      const abroad = auditKopsSpec(spec, {...context, bucketRegions: {...regions, [bucket]: 'eu-west-1'}}).find((r) => r.id === 'H17')
+      expect(abroad?.findings).toEqual([{path: `state bucket ${bucket}`, expected: 'located in eu-central-1', actual: 'eu-west-1'}])
+    },
+  )
 
   it('still fails H17 on what the spec shows while the bucket regions are unknown', () => {
     const {spec} = fresh(BASE)
@@ -190,6 +240,19 @@ describe('auditKopsSpec: findings, unknowns and waivers', () => {
     for (const etcd of spec.cluster.spec.etcdClusters) delete etcd.manager
     ig(spec, 'control-plane-eu-central-1a').spec.role = 'ControlPlane'
     expect(auditKopsSpec(spec, context).filter((r) => r.status !== 'pass')).toEqual([])
+  })
+
+  it('H19 names each system: group of a mapping, and leaves OIDC groups alone when no groups claim is read', () => {
+    const {spec, context} = fresh(BASE)
+    spec.cluster.spec.authentication.aws.identityMappings[0].groups = ['payments-devs', 'system:masters', 'system:nodes']
+    expect(auditKopsSpec(spec, context).find((r) => r.id === 'H19')?.findings).toEqual([
+      {path: 'spec.authentication.aws.identityMappings[0].groups[1]', expected: 'a group outside system:', actual: 'system:masters'},
+      {path: 'spec.authentication.aws.identityMappings[0].groups[2]', expected: 'a group outside system:', actual: 'system:nodes'},
+    ])
+    const oidc = fresh('sandbox')
+    delete oidc.spec.cluster.spec.kubeAPIServer.oidcGroupsClaim
+    delete oidc.spec.cluster.spec.kubeAPIServer.oidcGroupsPrefix
+    expect(auditKopsSpec(oidc.spec, oidc.context).find((r) => r.id === 'H19')?.status).toBe('pass')
   })
 
   it('H18 passes a Kubernetes version inside the window of the kops in use and fails an unknown kops', () => {

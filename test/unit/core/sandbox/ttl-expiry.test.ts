@@ -50,6 +50,12 @@ describe('checkExtendTtl', () => {
     expect(checkExtendTtl('0h').ok).toBe(false)
     expect(checkExtendTtl('soon').ok).toBe(false)
   })
+
+  it('refuses more than a year as a typo, so no expiry is ever computed past what a date can hold', () => {
+    expect(checkExtendTtl('365d')).toEqual({ok: true, ms: 365 * 24 * H})
+    expect(checkExtendTtl('366d')).toMatchObject({ok: false, problem: expect.stringContaining('more than a year')})
+    expect(checkExtendTtl('9999999999d')).toMatchObject({ok: false, problem: expect.stringContaining('more than a year')})
+  })
 })
 
 describe('expiry', () => {
