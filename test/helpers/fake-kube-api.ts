@@ -120,6 +120,9 @@ let schemaIndex: SchemaIndex | undefined
 export class FakeKubeApi {
   readonly requests: RecordedRequest[] = []
   private readonly store = new Map<string, Stored>()
+  /** Indexes kept with the store, so that no request scans every object. */
+  private readonly crds = new Map<string, Stored>()
+  private readonly terminating = new Set<string>()
   private server: Server | undefined
   private resourceVersion = 1000
   url = ''
@@ -421,9 +424,9 @@ export class FakeKubeApi {
     stored.managers = managers
     if (specChanged) stored.appliedAt = Date.now()
     if (resource.kind === 'CustomResourceDefinition' && stored.establishedAt === undefined) stored.establishedAt = Date.now() + this.crdEstablishDelayMs
-    this.store.set(key, stored)
+    this.keep(key, stored)
     // An object being deleted goes once its last finalizer is removed.
-    if (meta.deletionTimestamp && ((meta.finalizers as unknown[] | undefined) ?? []).length === 0 && resource.kind !== 'Namespace') this.store.delete(key)
+    if (meta.deletionTimestamp && ((meta.finalizers as unknown[] | undefined) ?? []).length === 0 && resource.kind !== 'Namespace') this.drop(key)
     return [existing ? 200 : 201, this.view(stored)]
   }
 
@@ -437,6 +440,7 @@ export class FakeKubeApi {
         meta.resourceVersion = String(++this.resourceVersion)
         stored.object.status = {phase: 'Terminating'}
         stored.terminatingSince = Date.now()
+        this.terminating.add(key)
       }
       return [200, this.view(stored)]
     }
@@ -448,15 +452,16 @@ export class FakeKubeApi {
       }
       return [200, this.view(stored)]
     }
-    this.store.delete(key)
+    this.drop(key)
     return [200, {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: {name, ...(resource.group ? {group: resource.group} : {}), kind: resource.plural, uid: meta.uid}}]
   }
 
   /** The namespace controller: a Terminating namespace's content is deleted, then the namespace once empty. */
   private reconcile(): void {
     const at = Date.now()
-    for (const [nsKey, ns] of this.store) {
-      if (ns.resource.kind !== 'Namespace' || ns.terminatingSince === undefined || at < ns.terminatingSince + this.namespaceDeletionDelayMs) continue
+    for (const nsKey of this.terminating) {
+      const ns = this.store.get(nsKey)
+      if (!ns || ns.terminatingSince === undefined || at < ns.terminatingSince + this.namespaceDeletionDelayMs) continue
       const name = (ns.object.metadata as Json).name
       let remaining = 0
       for (const [key, s] of this.store) {
@@ -465,10 +470,21 @@ export class FakeKubeApi {
         if (((meta.finalizers as unknown[] | undefined) ?? []).length > 0) {
           meta.deletionTimestamp ??= now()
           remaining++
-        } else this.store.delete(key)
+        } else this.drop(key)
       }
-      if (remaining === 0) this.store.delete(nsKey)
+      if (remaining === 0) this.drop(nsKey)
     }
+  }
+
+  private keep(key: string, stored: Stored): void {
+    this.store.set(key, stored)
+    if (stored.resource.kind === 'CustomResourceDefinition') this.crds.set(key, stored)
+  }
+
+  private drop(key: string): void {
+    this.store.delete(key)
+    this.crds.delete(key)
+    this.terminating.delete(key)
   }
 
   /** 404 for a missing namespace, 403 for new content in a Terminating one. */
@@ -521,7 +537,7 @@ export class FakeKubeApi {
   private typeFor(resource: Resource) {
     const builtin = this.schemas.builtin(resource.group, resource.version, resource.kind)
     if (builtin) return builtin
-    const crd = [...this.store.values()].find((s) => s.resource.kind === 'CustomResourceDefinition' && (s.object.spec as Json).group === resource.group && ((s.object.spec as Json).names as Json).kind === resource.kind)
+    const crd = [...this.crds.values()].find((s) => (s.object.spec as Json).group === resource.group && ((s.object.spec as Json).names as Json).kind === resource.kind)
     const version = ((crd?.object.spec as Json | undefined)?.versions as Array<{name: string; schema?: {openAPIV3Schema?: Json}}> | undefined)?.find((v) => v.name === resource.version)
     return this.schemas.custom(version?.schema?.openAPIV3Schema)
   }
@@ -588,8 +604,8 @@ export class FakeKubeApi {
   private served(): Resource[] {
     const at = Date.now()
     const custom: Resource[] = []
-    for (const stored of this.store.values()) {
-      if (stored.resource.kind !== 'CustomResourceDefinition' || stored.establishedAt === undefined || at < stored.establishedAt) continue
+    for (const stored of this.crds.values()) {
+      if (stored.establishedAt === undefined || at < stored.establishedAt) continue
       const spec = stored.object.spec as {group: string; names: {kind: string; plural: string; shortNames?: string[]}; scope: string; versions: Array<{name: string; served: boolean}>}
       for (const v of spec.versions) {
         if (v.served) custom.push({group: spec.group, version: v.name, kind: spec.names.kind, plural: spec.names.plural, namespaced: spec.scope === 'Namespaced', ...(spec.names.shortNames ? {shortNames: spec.names.shortNames} : {})})
