@@ -81,7 +81,10 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
   const emit = options.onProgress ?? (() => {})
   const ctx: WaitContext = {deadline, poll, clock, emit, signal: options.signal}
   const result: ApplyResult = {applied: [], unchanged: [], pruned: [], rollouts: [], durationMs: 0}
-  const live = new LiveObjects(kube, options.owners ?? options.prune?.scopes ?? [], concurrency)
+  const owners = options.owners ?? options.prune?.scopes ?? []
+  // Everything live is read at once, up front, in parallel; only a recreated namespace makes the
+  // rest be read again (its old content is gone).
+  let live = new LiveObjects(kube, owners, concurrency, objects)
   let rolledOut = options.waitForRollout === false || options.dryRun === true
   const awaitRollouts = async () => {
     if (rolledOut) return
@@ -89,11 +92,12 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
     result.rollouts = await waitForRollouts(kube, objects.filter(hasRollout), {...ctx, concurrency})
   }
 
-  for (const {phase, objects: batch} of buildApplyPhases(objects)) {
+  const batches = buildApplyPhases(objects)
+  for (const {phase, objects: batch} of batches) {
     // Webhooks go live only once the workloads serving them run; otherwise they block their own backends.
     if (phase === 'webhooks') await awaitRollouts()
     options.signal?.throwIfAborted()
-    const converged = await live.converged(batch)
+    const converged = await live.convergedOf(batch)
     const pending = batch.filter((object) => {
       if (!converged.has(refKey(refOf(object)))) return true
       result.unchanged.push(refOf(object))
@@ -118,6 +122,10 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
       result.applied.push({...outcome.value.ref, phase})
       emit({type: 'applied', ref: outcome.value.ref})
     }
+    if (outcomes.some((o) => o.ok && o.value.recreated)) {
+      const done = new Set(batches.slice(0, batches.findIndex((b) => b.phase === phase) + 1).flatMap((b) => b.objects))
+      live = new LiveObjects(kube, owners, concurrency, objects.filter((o) => !done.has(o)))
+    }
     if (phase === 'crds') await waitForCrds(kube, batch, ctx)
   }
   await awaitRollouts()
@@ -127,60 +135,79 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
 }
 
 /**
- * What is live, read in as few requests as possible: objects carrying an owner set's labels with one
- * LIST per kind and set, any other object with a GET of its own. Each live object is compared with
- * the desired one as it arrives and then dropped; only its identity and labels are kept, for prune —
- * a thousand namespaces' objects with their managedFields would otherwise stay in memory.
+ * What is live, read in as few requests as possible and all at once: objects carrying an owner set's
+ * labels with one LIST per kind and set, any other object with a GET of its own, all started when
+ * the run starts. Each live object is compared with the desired one as it arrives and then dropped;
+ * only its identity and labels are kept, for prune — a thousand namespaces' objects with their
+ * managedFields would otherwise stay in memory.
  */
 class LiveObjects {
   private readonly lists = new Map<string, Promise<KubeObject[]>>()
+  private readonly gets = new Map<string, Promise<void>>()
+  private readonly converged = new Set<string>()
+  private readonly desired: Map<string, KubeObject>
+  private readonly pending: Promise<Array<{ok: true; value: unknown} | {ok: false; error: unknown}>>
 
   constructor(
     private readonly kube: Kube,
     private readonly owners: ReadonlyArray<Record<string, string>>,
     private readonly concurrency: number,
-  ) {}
-
-  /** The keys (refKey) of the objects in `objects` that are converged. */
-  async converged(objects: readonly KubeObject[]): Promise<Set<string>> {
-    const desired = new Map(objects.map((o) => [refKey(refOf(o)), o]))
-    const converged = new Set<string>()
-    const compare = (found: KubeObject) => {
-      const key = refKey(refOf(found))
-      const wanted = desired.get(key)
-      if (wanted && isConverged(wanted, found, FIELD_MANAGER)) converged.add(key)
-    }
-    const lists = new Map<string, {apiVersion: string; kind: string; scope: Record<string, string>}>()
-    const singles: KubeObject[] = []
+    objects: readonly KubeObject[],
+  ) {
+    this.desired = new Map(objects.map((o) => [refKey(refOf(o)), o]))
+    const reads: Array<() => Promise<unknown>> = []
     for (const object of objects) {
       const scope = this.owners.find((o) => hasLabels(object, o))
-      if (scope) lists.set(listKey(object.apiVersion, object.kind, scope), {apiVersion: object.apiVersion, kind: object.kind, scope})
-      else singles.push(object)
-    }
-    const reads = await mapLimit([...lists.values(), ...singles], this.concurrency, async (item) => {
-      if ('metadata' in item) {
-        const found = await this.kube.get(refOf(item))
-        if (found) compare(found)
-        return
+      if (scope) {
+        if (!this.lists.has(listKey(object.apiVersion, object.kind, scope))) reads.push(() => this.list(object.apiVersion, object.kind, scope))
+      } else {
+        const key = refKey(refOf(object))
+        let done: () => void = () => {}
+        this.gets.set(key, new Promise<void>((resolve) => (done = resolve)))
+        reads.push(async () => {
+          try {
+            const found = await this.kube.get(refOf(object))
+            if (found) this.compare(found)
+          } finally {
+            done()
+          }
+        })
       }
-      await this.list(item.apiVersion, item.kind, item.scope, compare)
-    })
-    const failed = reads.find((r) => !r.ok)
+    }
+    // Started now and awaited by the first phase: a failed read fails the run before anything is applied.
+    this.pending = mapLimit(reads, this.concurrency, (read) => read())
+  }
+
+  /** The keys (refKey) of the objects in `objects` that are converged. */
+  async convergedOf(objects: readonly KubeObject[]): Promise<Set<string>> {
+    const waits: Array<Promise<unknown>> = []
+    for (const object of objects) {
+      const scope = this.owners.find((o) => hasLabels(object, o))
+      waits.push(scope ? this.list(object.apiVersion, object.kind, scope) : (this.gets.get(refKey(refOf(object))) ?? Promise.resolve()))
+    }
+    await Promise.all(waits)
+    const failed = (await this.pending).find((r) => !r.ok)
     if (failed && !failed.ok) throw failed.error
-    return converged
+    return new Set(objects.map((o) => refKey(refOf(o))).filter((k) => this.converged.has(k)))
+  }
+
+  private compare(found: KubeObject): void {
+    const key = refKey(refOf(found))
+    const wanted = this.desired.get(key)
+    if (wanted && isConverged(wanted, found, FIELD_MANAGER)) this.converged.add(key)
   }
 
   /**
    * Live objects of a kind carrying every label of `scope`, as identities and labels (one LIST,
-   * shared by the comparison and prune); `inspect` sees each whole object of a fresh LIST.
+   * shared by the comparison and prune).
    */
-  list(apiVersion: string, kind: string, scope: Record<string, string>, inspect?: (object: KubeObject) => void): Promise<KubeObject[]> {
+  list(apiVersion: string, kind: string, scope: Record<string, string>): Promise<KubeObject[]> {
     const key = listKey(apiVersion, kind, scope)
     let listed = this.lists.get(key)
     if (!listed) {
       listed = this.kube.list(apiVersion, kind, scope).then((items) =>
         items.map((item) => {
-          inspect?.(item)
+          this.compare(item)
           const {name, namespace, labels} = item.metadata
           return {apiVersion: item.apiVersion, kind: item.kind, metadata: {name, ...(namespace ? {namespace} : {}), ...(labels ? {labels} : {})}}
         }),
@@ -196,7 +223,7 @@ function listKey(apiVersion: string, kind: string, scope: Record<string, string>
   return `${apiVersion} ${kind} ${JSON.stringify(Object.entries(scope).sort())}`
 }
 
-async function applyOne(kube: Kube, object: KubeObject, force: boolean): Promise<{ref: KubeResourceRef}> {
+async function applyOne(kube: Kube, object: KubeObject, force: boolean): Promise<{ref: KubeResourceRef; recreated?: boolean}> {
   await kube.apply(object, {fieldManager: FIELD_MANAGER, force})
   return {ref: refOf(object)}
 }
@@ -206,11 +233,11 @@ async function applyOne(kube: Kube, object: KubeObject, force: boolean): Promise
  * wait until it is gone, then apply it again, which creates it afresh. One whose finalizers never
  * finish ends in a timeout naming it.
  */
-async function applyNamespace(kube: Kube, object: KubeObject, force: boolean, ctx: WaitContext): Promise<{ref: KubeResourceRef}> {
+async function applyNamespace(kube: Kube, object: KubeObject, force: boolean, ctx: WaitContext): Promise<{ref: KubeResourceRef; recreated: boolean}> {
   const ref = refOf(object)
-  for (;;) {
+  for (let recreated = false; ; recreated = true) {
     const applied = await kube.apply(object, {fieldManager: FIELD_MANAGER, force})
-    if (!applied.metadata.deletionTimestamp) return {ref}
+    if (!applied.metadata.deletionTimestamp) return {ref, recreated}
     for (;;) {
       if (!(await kube.get(ref))) break
       if (ctx.clock.now().getTime() >= ctx.deadline) {
