@@ -185,7 +185,11 @@ export interface Kops {
   replaceFromContent(content: string, options?: KopsRunOptions & {force?: boolean}): Promise<void>
   /** `kops get secrets encryptionconfig --name NAME`: whether the secret exists (its value is never read). */
   hasEncryptionConfig(name: string, options?: KopsRunOptions): Promise<boolean>
-  createEncryptionConfigSecret(name: string, file: string, options?: KopsRunOptions): Promise<void>
+  /**
+   * `kops create secret encryptionconfig -f -`: the EncryptionConfiguration travels on kops' standard
+   * input, so the key is never written to a disk; never echoed to logs or error messages.
+   */
+  createEncryptionConfigSecret(name: string, content: string, options?: KopsRunOptions): Promise<void>
   /** `kops update cluster`; without `yes` returns whether changes are pending (dry-run). */
   updateCluster(name: string, options: UpdateClusterOptions): Promise<{changesPending: boolean; output: string}>
   /** One `kops validate cluster -o json` attempt, never with `--wait`. Unhealthy is a result, not an error. */

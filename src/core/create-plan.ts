@@ -1,4 +1,5 @@
 import type {ClusterConfig} from './config/types.js'
+import {lockKey} from './naming.js'
 import type {Plan, PlanStep} from './plan.js'
 
 export type CreateStage = 'addons' | 'namespaces'
@@ -33,7 +34,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
     step('preflight:kops-version', `Check the kops binary supports Kubernetes ${c.kubernetesVersion}`, 'check', 'kops refuses Kubernetes outside its supported window (hardening H18)'),
     step('state-bucket:ensure', `Ensure state bucket s3://${bucket} in eu-central-1`, 'create',
       `create if missing; else verify and repair: versioning, ${enc}, four public-access blocks, TLS-only policy, tags; a bucket outside eu-central-1 is refused`),
-    step('lock:acquire', `Lock s3://${bucket}/${c.name}/kopsmith/lock.json`, 'run', 'a second mutating run on this cluster fails fast with exit 8 instead of racing; the lock lives in the state bucket'),
+    step('lock:acquire', `Lock s3://${bucket}/${lockKey(c.name)}`, 'run', 'a second mutating run on this cluster fails fast with exit 8 instead of racing; the lock lives in the state bucket'),
     step('discovery-bucket:ensure', `Ensure OIDC discovery bucket s3://${c.stateStore.discoveryBucket}`, 'create',
       'IRSA needs public read of the discovery documents only — the one deliberate exception (H14)'),
     c.dns.type === 'public'

@@ -53,6 +53,36 @@ export function discoveryStore(discoveryBucket: string, cluster: string): string
   return `s3://${discoveryBucket}/${cluster}`
 }
 
+/**
+ * kopsmith's own records of a cluster (lock, metadata, audit): `s3://BUCKET/kopsmith/CLUSTER/`,
+ * a top-level prefix beside kops' cluster folders, never inside one — `kops delete cluster`
+ * refuses to remove a cluster folder holding files it does not know. kops lists as clusters the
+ * folders holding a `config` file, so no key under this prefix may end in `/config` (none does:
+ * lock.json, metadata.json, audit/*.json). No kops cluster is named `kopsmith`: kopsmith's names
+ * are fully qualified and so hold a dot.
+ */
+export function kopsmithRecordsPrefix(cluster: string): string {
+  return `kopsmith/${cluster}/`
+}
+
+/** Where kopsmith kept its records before: `CLUSTER/kopsmith/`, inside kops' folder. Read only to migrate. */
+export function legacyKopsmithRecordsPrefix(cluster: string): string {
+  return `${cluster}/kopsmith/`
+}
+
+/**
+ * `s3://BUCKET/kopsmith/<cluster>/lock.json`. Here rather than in aws/lock.ts (which re-exports it)
+ * because the create plan names it, and lock.ts loads zod, which `cluster create --dry-run` must not.
+ */
+export function lockKey(cluster: string): string {
+  return `${kopsmithRecordsPrefix(cluster)}lock.json`
+}
+
+/** `<cluster>/kopsmith/lock.json`: where kopsmith before the move took its lock. */
+export function legacyLockKey(cluster: string): string {
+  return `${legacyKopsmithRecordsPrefix(cluster)}lock.json`
+}
+
 /** State-store keys kops writes (kops-contract.md, "State store layout"). */
 export function kopsClusterConfigKey(cluster: string): string {
   return `${cluster}/config`

@@ -129,13 +129,8 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         title: 'Encryption at rest: kops secret encryptionconfig',
         run: async (r) => {
           if (await kopsPort.hasEncryptionConfig(name)) return record('kops:encryption-secret', 'exists, not rotated')
-          const secretPath = `secrets/${name}-encryptionconfig.yaml`
-          await ports.workspace.writeFile(secretPath, encryptionConfig(randomBytes(32).toString('base64')), 0o600)
-          try {
-            await kopsPort.createEncryptionConfigSecret(name, ports.workspace.resolve(secretPath), {...kops, onOutput: r.output})
-          } finally {
-            await ports.workspace.remove(secretPath)
-          }
+          // Generated in memory and handed to kops on standard input: no file ever holds the key.
+          await kopsPort.createEncryptionConfigSecret(name, encryptionConfig(randomBytes(32).toString('base64')), {...kops, onOutput: r.output})
           return record('kops:encryption-secret', 'created')
         },
       },

@@ -1,5 +1,5 @@
 import {ApiError} from '../core/errors.js'
-import {clusterMetadataKey, parseClusterMetadata, serializeClusterMetadata, type ClusterMetadata} from '../core/sandbox/metadata.js'
+import {clusterMetadataKey, legacyClusterMetadataKey, parseClusterMetadata, serializeClusterMetadata, type ClusterMetadata} from '../core/sandbox/metadata.js'
 import type {StateStore} from '../ports.js'
 
 export type {ClusterMetadata} from '../core/sandbox/metadata.js'
@@ -12,12 +12,14 @@ export type StoredClusterMetadata =
   | {state: 'invalid'; problem: string; etag: string}
 
 /**
- * Reads `s3://BUCKET/CLUSTER/kopsmith/metadata.json` with its ETag, telling a missing record from
- * an unreadable one (the reaper and `sandbox extend` treat both as "not a sandbox"). S3 errors
- * other than "not found" propagate (ApiError, exit 6).
+ * Reads `s3://BUCKET/kopsmith/CLUSTER/metadata.json` with its ETag, telling a missing record from
+ * an unreadable one (the reaper and `sandbox extend` treat both as "not a sandbox"). Until a
+ * mutating run has moved it, the record an older kopsmith wrote in `CLUSTER/kopsmith/` is read
+ * instead, so read-only commands (list, reap's selection, delete's protection) see it meanwhile.
+ * S3 errors other than "not found" propagate (ApiError, exit 6).
  */
 export async function readClusterMetadata(store: StateStore, bucket: string, cluster: string): Promise<StoredClusterMetadata> {
-  const object = await store.getObject(bucket, clusterMetadataKey(cluster))
+  const object = (await store.getObject(bucket, clusterMetadataKey(cluster))) ?? (await store.getObject(bucket, legacyClusterMetadataKey(cluster)))
   if (!object) return {state: 'missing'}
   const verdict = parseClusterMetadata(object.body)
   return verdict.ok ? {state: 'ok', metadata: verdict.metadata, etag: object.etag} : {state: 'invalid', problem: verdict.problem, etag: object.etag}

@@ -1,6 +1,6 @@
-import {KopsError, RefusedError, UsageError} from '../core/errors.js'
+import {auditPrefix} from '../core/aws/lock.js'
+import {RefusedError, UsageError} from '../core/errors.js'
 import {deletionProtection, type ProtectionVerdict} from '../core/kops/protection.js'
-import {classifyClusterStateKeys, isRefusalOverKopsmithFiles} from '../core/kops/state-layout.js'
 import type {Plan} from '../core/plan.js'
 import {clusterMetadataKey} from '../core/sandbox/metadata.js'
 import type {Kops, KopsResource, StateStore, Workspace} from '../ports.js'
@@ -40,8 +40,6 @@ export interface DeleteResult {
   /** What kops listed for deletion (the preview), by type, name and id. */
   resources: KopsResource[]
   protection: ProtectionVerdict | null
-  /** Who removed kops' files from the state store: kops itself, or kopsmith after kops refused over kopsmith's own files. */
-  stateRemovedBy: 'kops' | 'kopsmith' | null
   /** `kubeconfig/NAME` in kopsmith's state directory, the admin kubeconfig `cluster create` exported, was removed. */
   kubeconfigRemoved: boolean
   /** The audit records stay in the bucket, here. */
@@ -52,8 +50,10 @@ export interface DeleteResult {
  * `cluster delete`: kops' preview first, then the safety rules, then — holding the lock —
  * `kops delete cluster --yes`. Non-interactive runs need `--yes --confirm NAME` (exit 2 without,
  * exit 9 when NAME differs); interactive ones type the name. Protected clusters are refused
- * (exit 9, see core/kops/protection.ts). Afterwards the admin kubeconfig kopsmith wrote is removed
- * and kopsmith's metadata record with it; the audit records stay.
+ * (exit 9, see core/kops/protection.ts). kops removes the cloud resources and its whole cluster
+ * folder itself: kopsmith keeps nothing there (its records live under `kopsmith/CLUSTER/`, and the
+ * locked run first moves what an older version left in the folder). Afterwards the admin
+ * kubeconfig kopsmith wrote is removed and kopsmith's metadata record with it; the audit records stay.
  */
 export async function deleteCluster(ports: DeletePorts, input: DeleteInput): Promise<DeleteResult> {
   const {name, bucket} = input
@@ -74,7 +74,7 @@ export async function deleteCluster(ports: DeletePorts, input: DeleteInput): Pro
   if (logFile) input.onProgress?.({kind: 'log', path: logFile})
   const kops = ports.kops.withStateStore(`s3://${bucket}`, logFile ? {logFile} : {})
   const stored = await kops.getCluster(name)
-  const empty = {cluster: name, resources: [], stateRemovedBy: null, kubeconfigRemoved: false, audit: null}
+  const empty = {cluster: name, resources: [], kubeconfigRemoved: false, audit: null}
   if (!stored) return {...empty, status: 'absent', protection: null}
 
   const store = await ports.store()
@@ -118,32 +118,11 @@ export async function deleteCluster(ports: DeletePorts, input: DeleteInput): Pro
   return runLockedOperation(context, {bucket, cluster: name, operation: 'delete', command: input.command, plan}, async (signal) => {
     const onOutput = (line: string): void => input.onProgress?.({kind: 'output', line})
     input.onProgress?.({kind: 'step', text: `kops delete cluster --name ${name} --yes`})
-    let stateRemovedBy: 'kops' | 'kopsmith' = 'kops'
-    try {
-      await kops.deleteCluster(name, {yes: true, signal, onOutput})
-    } catch (error) {
-      if (!(error instanceof KopsError) || !isRefusalOverKopsmithFiles(error.failure.stderrTail, name)) throw error
-      // The cloud resources are gone; kops stopped only because kopsmith's lock/audit live beside its files.
-      input.onProgress?.({kind: 'step', text: 'Remove kops state files (kops refused because of kopsmith/ beside them)'})
-      const keys = classifyClusterStateKeys(name, await store.listKeys(bucket, `${name}/`))
-      if (keys.unknown.length > 0) {
-        throw new KopsError(`kops removed ${name}'s cloud resources but not its state: s3://${bucket}/${name}/ holds files neither kops nor kopsmith wrote (${keys.unknown.slice(0, 3).join(', ')})`, error.failure, {
-          suggestions: ['Move those files away, then run the same delete again'],
-        })
-      }
-      await removeAllButConfig(store, bucket, keys.kops, name)
-      stateRemovedBy = 'kopsmith'
-    }
+    await kops.deleteCluster(name, {yes: true, signal, onOutput})
     await store.deleteObject(bucket, clusterMetadataKey(name))
     const kubeconfig = `kubeconfig/${name}`
     const kubeconfigRemoved = (await ports.workspace.readFile(kubeconfig)) !== undefined
     await ports.workspace.remove(kubeconfig)
-    // Last: while kops' config exists, a re-run sees the cluster and finishes the job.
-    if (stateRemovedBy === 'kopsmith') await store.deleteObject(bucket, `${name}/config`)
-    return {cluster: name, status: 'deleted' as const, resources: preview.resources, protection, stateRemovedBy, kubeconfigRemoved, audit: `s3://${bucket}/${name}/kopsmith/audit/`}
+    return {cluster: name, status: 'deleted' as const, resources: preview.resources, protection, kubeconfigRemoved, audit: `s3://${bucket}/${auditPrefix(name)}`}
   })
-}
-
-async function removeAllButConfig(store: StateStore, bucket: string, keys: string[], name: string): Promise<void> {
-  for (const key of keys) if (key !== `${name}/config`) await store.deleteObject(bucket, key)
 }

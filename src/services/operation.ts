@@ -1,5 +1,6 @@
 import {
   auditKey,
+  auditPrefix,
   type AuditOutcome,
   type AuditRecord,
   buildAuditRecord,
@@ -15,6 +16,7 @@ import {
 import {ApiError, CliError, ExitCode, InterruptedError, isCliError, LockedError} from '../core/errors.js'
 import type {Plan} from '../core/plan.js'
 import type {CallerIdentity, Clock, Identity, StateStore} from '../ports.js'
+import {migrateLegacyRecords, retireLegacyLock} from './state-migration.js'
 
 export interface OperationContext {
   store: StateStore
@@ -47,14 +49,15 @@ interface HeldLock {
 /**
  * Runs `work` while holding the cluster lock, and writes one audit record whatever happens.
  *
- * Acquire: conditional put (`If-None-Match: *`) of `<cluster>/kopsmith/lock.json`. A live lock
+ * Acquire: conditional put (`If-None-Match: *`) of `kopsmith/<cluster>/lock.json`. A live lock
  * fails fast with LockedError (exit 8) naming its holder; an expired one is taken over only by a
  * conditional put on its ETag, so of two racing takers exactly one wins. While the work runs the
  * lock is renewed (again conditionally), so a long upgrade is never mistaken for a dead one.
  * Release: conditional delete on our ETag, so we never delete a lock someone else holds now —
  * on success, on failure and on interrupt. Interrupt: the signal given to `work` aborts; once
  * `work` settles the lock is released, the audit record written, and InterruptedError (exit 130)
- * thrown.
+ * thrown. Holding the lock, the run first retires an older kopsmith's lock at the old place and
+ * moves the records an older version left in kops' cluster folder (state-migration.ts).
  */
 export async function runLockedOperation<T>(ctx: OperationContext, spec: OperationSpec, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const identity = await ctx.identity.whoAmI()
@@ -68,6 +71,12 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
   try {
     const started = ctx.clock.now()
     const lock = await acquireLock(ctx, spec, identity, started, ttlMs)
+    try {
+      lock.tookOverFrom ??= await retireLegacyLock(ctx, spec.bucket, spec.cluster)
+    } catch (error) {
+      await releaseLock(ctx, spec, lock)
+      throw error
+    }
     const renewal = keepRenewed(ctx, spec, lock, ttlMs, controller)
 
     let outcome: AuditOutcome = 'success'
@@ -75,6 +84,8 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
     let failure: unknown
     try {
       if (controller.signal.aborted) throw controller.signal.reason
+      const migration = await migrateLegacyRecords(ctx.store, spec.bucket, spec.cluster)
+      if (migration.left.length > 0) ctx.warn?.(`left in place, not kopsmith records: ${migration.left.join(', ')} (kops delete cluster refuses its folder while they are there)`)
       result = await work(controller.signal)
     } catch (error) {
       // When we aborted the work ourselves (lost lock), our reason explains the failure better than the work's AbortError.
@@ -105,7 +116,7 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
       if (!audit.ok) ctx.warn?.(audit.problem)
       throw final
     }
-    if (!audit.ok) throw new ApiError(`${spec.operation} of ${spec.cluster} finished, but its audit record could not be written: ${audit.problem}`, {suggestions: [`Check write access to s3://${spec.bucket}/${spec.cluster}/kopsmith/audit/`]})
+    if (!audit.ok) throw new ApiError(`${spec.operation} of ${spec.cluster} finished, but its audit record could not be written: ${audit.problem}`, {suggestions: [`Check write access to s3://${spec.bucket}/${auditPrefix(spec.cluster)}`]})
     return result as T
   } finally {
     unregister()

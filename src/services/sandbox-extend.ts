@@ -3,7 +3,7 @@ import {LABELS} from '../core/naming.js'
 import type {Plan} from '../core/plan.js'
 import {setClusterFileExpiry} from '../core/sandbox/cluster-file.js'
 import {describeRelative, extendExpiry, type ExtendedExpiry} from '../core/sandbox/expiry.js'
-import type {ClusterMetadata} from '../core/sandbox/metadata.js'
+import {clusterMetadataKey, type ClusterMetadata} from '../core/sandbox/metadata.js'
 import {checkExtendTtl, describeDuration} from '../core/sandbox/ttl.js'
 import type {Kops, UserFiles} from '../ports.js'
 import {readClusterMetadata, writeClusterMetadata} from './cluster-metadata.js'
@@ -77,7 +77,7 @@ export async function extendSandbox(ctx: OperationContext, ports: SandboxExtendP
     return {
       cluster: input.name,
       ...next,
-      updated: {metadata: `s3://${input.bucket}/${input.name}/kopsmith/metadata.json`, kopsSpec: true, file: input.file ?? null},
+      updated: {metadata: `s3://${input.bucket}/${clusterMetadataKey(input.name)}`, kopsSpec: true, file: input.file ?? null},
       note: TAG_NOTE,
     }
   })
@@ -100,7 +100,7 @@ async function loadTarget(ctx: OperationContext, kops: Kops, input: SandboxExten
   const stored = await readClusterMetadata(ctx.store, bucket, name)
   const refuse = (why: string): RefusedError =>
     new RefusedError(`refused: ${name} is not a sandbox kopsmith can extend: ${why}`, {suggestions: ['Only sandboxes created by `kopsmith sandbox create` expire and can be extended']})
-  if (stored.state === 'missing') throw refuse(`there is no s3://${bucket}/${name}/kopsmith/metadata.json`)
+  if (stored.state === 'missing') throw refuse(`there is no s3://${bucket}/${clusterMetadataKey(name)}`)
   if (stored.state === 'invalid') throw refuse(`its metadata.json is unreadable (${stored.problem})`)
   if (stored.metadata.profile !== 'sandbox') throw refuse(`its profile is ${stored.metadata.profile}`)
   const labels = ((cluster.spec as Record<string, unknown> | undefined)?.cloudLabels ?? {}) as Record<string, string>

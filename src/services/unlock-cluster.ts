@@ -1,4 +1,4 @@
-import {buildAuditRecord, describeLockHolder, lockKey, type LockRecord, parseLockRecord} from '../core/aws/lock.js'
+import {auditPrefix, buildAuditRecord, describeLockHolder, legacyLockKey, lockKey, type LockRecord, parseLockRecord} from '../core/aws/lock.js'
 import {ApiError, ExitCode, LockedError} from '../core/errors.js'
 import type {OperationContext} from './operation.js'
 import {writeAuditRecord} from './operation.js'
@@ -29,9 +29,12 @@ export interface UnlockResult {
 export async function unlockCluster(ctx: Pick<OperationContext, 'store' | 'identity' | 'clock'>, input: UnlockInput): Promise<UnlockResult> {
   const identity = await ctx.identity.whoAmI()
   const started = ctx.clock.now()
-  const key = lockKey(input.cluster)
+  // Without a lock at its place, an older kopsmith's lock at the old place (`CLUSTER/kopsmith/`) is the one to break.
+  const held = await ctx.store.getObject(input.bucket, lockKey(input.cluster))
+  const legacy = held ? undefined : await ctx.store.getObject(input.bucket, legacyLockKey(input.cluster))
+  const key = legacy ? legacyLockKey(input.cluster) : lockKey(input.cluster)
   const where = `s3://${input.bucket}/${key}`
-  const current = await ctx.store.getObject(input.bucket, key)
+  const current = held ?? legacy
 
   let previousHolder: UnlockResult['previousHolder'] = null
   let summary = `no lock was held on ${input.cluster} (${where})`
@@ -65,7 +68,7 @@ export async function unlockCluster(ctx: Pick<OperationContext, 'store' | 'ident
   const audit = await writeAuditRecord(ctx.store, input.bucket, input.cluster, record)
   if (!audit.ok) {
     throw new ApiError(`${current ? 'The lock was removed' : 'No lock was held'}, but the audit record of the unlock could not be written: ${audit.problem}`, {
-      suggestions: [`Check write access to s3://${input.bucket}/${input.cluster}/kopsmith/audit/`],
+      suggestions: [`Check write access to s3://${input.bucket}/${auditPrefix(input.cluster)}`],
     })
   }
   return {cluster: input.cluster, lock: where, released: current !== undefined, previousHolder, summary, auditKey: audit.key}

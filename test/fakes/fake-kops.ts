@@ -7,8 +7,15 @@ import type {
   KopsVersion,
   RollingUpdateOptions,
   UpdateClusterOptions,
+  StateStore,
 } from '../../src/ports.js'
 import YAML from 'yaml'
+
+import {iamModelError} from '../fixtures/kops-standin/validation.mjs'
+
+/** What kops' DeleteAllClusterState removes under `CLUSTER/` (vfsclientset/clientset.go); anything else makes it refuse. */
+const KOPS_STATE_FILES = ['config', 'cluster.spec', 'cluster-completed.spec', 'kops-version.txt']
+const KOPS_STATE_DIRS = ['addons/', 'pki/', 'secrets/', 'instancegroup/', 'manifests/', 'igconfig/', 'clusteraddons/', 'backups/']
 
 export interface FakeKopsCall {
   method: string
@@ -41,7 +48,7 @@ interface FakeCluster {
  */
 export class FakeKops implements Kops {
   readonly calls: FakeKopsCall[]
-  private readonly state: {clusters: Map<string, FakeCluster>; health: string; healthIndex: number; failures: Map<string, Error>; refuseStateRemoval: boolean}
+  private readonly state: {clusters: Map<string, FakeCluster>; health: string; healthIndex: number; failures: Map<string, Error>; stateStore?: {store: StateStore; bucket: string}}
 
   constructor(
     private readonly kopsVersion = '1.35.2',
@@ -49,7 +56,7 @@ export class FakeKops implements Kops {
     shared?: {calls: FakeKopsCall[]; state: FakeKops['state']},
   ) {
     this.calls = shared?.calls ?? []
-    this.state = shared?.state ?? {clusters: new Map(), health: 'H', healthIndex: 0, failures: new Map(), refuseStateRemoval: false}
+    this.state = shared?.state ?? {clusters: new Map(), health: 'H', healthIndex: 0, failures: new Map()}
   }
 
   withCluster(name: string, options: {kubernetesVersion: string; cloudLabels?: Record<string, string>; maxSurge?: number}): this {
@@ -92,9 +99,13 @@ export class FakeKops implements Kops {
     return this
   }
 
-  /** `kops delete cluster --yes` deletes the cloud resources, then refuses the state because of kopsmith/ files. */
-  refusingStateRemoval(): this {
-    this.state.refuseStateRemoval = true
+  /**
+   * `kops delete cluster --yes` then removes the cluster's folder from this store as kops does: it
+   * deletes the cloud resources first, then refuses the whole folder when it holds a file kops does
+   * not know ("refusing to delete: unknown file found").
+   */
+  withStateIn(store: StateStore, bucket: string): this {
+    this.state.stateStore = {store, bucket}
     return this
   }
 
@@ -161,13 +172,18 @@ export class FakeKops implements Kops {
     return true
   }
 
-  async createEncryptionConfigSecret(name: string): Promise<void> {
+  async createEncryptionConfigSecret(name: string, content: string): Promise<void> {
+    // kops parses it as YAML (a map) before storing it; an empty or non-YAML body is a bug of ours.
+    if (!/^kind: EncryptionConfiguration$/m.test(content)) throw new Error(`FakeKops: createEncryptionConfigSecret got no EncryptionConfiguration for ${name}`)
     this.record('createEncryptionConfigSecret', name)
   }
 
   async updateCluster(name: string, options: UpdateClusterOptions): Promise<{changesPending: boolean; output: string}> {
     this.record('updateCluster', name, {yes: options.yes, roles: options.instanceGroupRoles, prune: options.prune})
     const c = this.cluster(name)
+    // As kops: the IAM policy strings are parsed when update builds its models, dry run included.
+    const iam = iamModelError(c.object)
+    if (iam) throw new KopsError(`kops update cluster failed: ${iam}`, {argv: ['kops', 'update', 'cluster', '--name', name], exitCode: 1, stderrTail: `Error: ${iam}`})
     const pending = c.updatePending.size > 0
     if (!options.yes) return {changesPending: pending, output: pending ? 'Must specify --yes to apply changes' : 'No changes need to be applied'}
     for (const role of [...c.updatePending]) {
@@ -227,12 +243,18 @@ export class FakeKops implements Kops {
     const resources = [...c.resources]
     if (!options.yes) return {output: 'Must specify --yes to delete cluster', resources}
     c.resources = []
-    if (this.state.refuseStateRemoval) {
-      throw new KopsError('kops delete cluster failed', {
-        argv: ['kops', 'delete', 'cluster', '--name', name, '--yes'],
-        exitCode: 1,
-        stderrTail: `Error: error removing cluster from state store: refusing to delete: unknown file found: ${this.boundStore ?? 's3://bucket'}/${name}/kopsmith/lock.json`,
+    const state = this.state.stateStore
+    if (state) {
+      const keys = await state.store.listKeys(state.bucket, `${name}/`)
+      const unknown = keys.find((key) => {
+        const rel = key.slice(name.length + 1)
+        return !KOPS_STATE_FILES.includes(rel) && !KOPS_STATE_DIRS.some((d) => rel.startsWith(d))
       })
+      if (unknown) {
+        const message = `error removing cluster from state store: refusing to delete: unknown file found: s3://${state.bucket}/${unknown}`
+        throw new KopsError(`kops delete cluster failed: ${message}`, {argv: ['kops', 'delete', 'cluster', '--name', name, '--yes'], exitCode: 1, stderrTail: `Error: ${message}`})
+      }
+      for (const key of keys) await state.store.deleteObject(state.bucket, key)
     }
     this.state.clusters.delete(name)
     return {output: `Deleted cluster: "${name}"`, resources}

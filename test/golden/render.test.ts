@@ -5,6 +5,7 @@ import {parseAllDocuments} from 'yaml'
 
 import {HARDENING_IDS} from '../../src/core/config/constants.js'
 import {auditContextFor, auditKopsSpec} from '../../src/core/hardening/checks.js'
+import {parseStatements} from '../fixtures/kops-standin/iam-statements.mjs'
 import {validateKopsObject} from '../helpers/kops-schema.js'
 import {GOLDEN_CASES, GOLDEN_DIR, loadConfig, renderCase} from './cases.js'
 
@@ -44,6 +45,30 @@ describe.each(GOLDEN_CASES)('golden: $name', (goldenCase) => {
     const rendered = await renderCase(goldenCase)
     const docs = parseAllDocuments(rendered.manifest, {version: '1.1'}).map((d) => d.toJS() as unknown)
     expect(docs).toEqual([rendered.cluster, ...rendered.instanceGroups])
+  })
+
+  it('every IAM policy is what kops ParseStatements reads: a JSON array of statements, no key dropped, Effect/Action/Resource set', async () => {
+    const {cluster} = await renderCase(goldenCase)
+    const spec = cluster.spec as {iam?: {serviceAccountExternalPermissions?: Array<{name: string; aws: {inlinePolicy?: string}}>}; additionalPolicies?: Record<string, string>}
+    const policies: Array<[string, string]> = [
+      ...(spec.iam?.serviceAccountExternalPermissions ?? []).map((p): [string, string] => [`serviceAccountExternalPermissions ${p.name}`, p.aws.inlinePolicy ?? '']),
+      ...Object.entries(spec.additionalPolicies ?? {}).map(([role, text]): [string, string] => [`additionalPolicies ${role}`, text]),
+    ]
+    expect(policies.length).toBeGreaterThan(0)
+    for (const [where, text] of policies) {
+      const parsed = parseStatements(text)
+      expect(parsed.error, where).toBeUndefined()
+      const statements = parsed.statements ?? []
+      expect(statements.length, where).toBeGreaterThan(0)
+      const raw = JSON.parse(text) as Array<Record<string, unknown>>
+      statements.forEach((statement, i) => {
+        // kops keeps Effect, Principal, Action, Resource and Condition; any other key would be lost silently.
+        expect(Object.keys(raw[i] ?? {}).filter((k) => !['Effect', 'Principal', 'Action', 'Resource', 'Condition'].includes(k)), `${where}[${i}]`).toEqual([])
+        expect(['Allow', 'Deny'], `${where}[${i}].Effect`).toContain(statement?.Effect)
+        expect(statement?.Action?.length, `${where}[${i}].Action`).toBeGreaterThan(0)
+        expect(statement?.Resource?.length, `${where}[${i}].Resource`).toBeGreaterThan(0)
+      })
+    }
   })
 
   it(`passes all ${HARDENING_IDS.length} hardening checks`, async () => {

@@ -132,8 +132,8 @@ export class ExecaKops implements Kops {
     throw this.failure(argv, r)
   }
 
-  async createEncryptionConfigSecret(name: string, file: string, options: KopsRunOptions = {}): Promise<void> {
-    await this.run(['create', 'secret', 'encryptionconfig', '--name', name, '-f', file], options)
+  async createEncryptionConfigSecret(name: string, content: string, options: KopsRunOptions = {}): Promise<void> {
+    await this.run(['create', 'secret', 'encryptionconfig', '--name', name, '-f', '-'], options, {input: content})
   }
 
   async updateCluster(name: string, options: UpdateClusterOptions): Promise<{changesPending: boolean; output: string}> {
@@ -190,7 +190,8 @@ export class ExecaKops implements Kops {
     return this.options.binary || 'kops'
   }
 
-  private async run(argv: string[], options: KopsRunOptions, how: {allowFailure?: boolean; store?: boolean} = {}): Promise<RunResult> {
+  /** `how.input` is written to kops' standard input (and never logged); otherwise stdin is closed. */
+  private async run(argv: string[], options: KopsRunOptions, how: {allowFailure?: boolean; store?: boolean; input?: string} = {}): Promise<RunResult> {
     const store = how.store ?? true
     const env: Record<string, string | undefined> = {...this.options.env}
     if (store) {
@@ -214,7 +215,7 @@ export class ExecaKops implements Kops {
         env,
         extendEnv: false,
         reject: false,
-        stdin: 'ignore',
+        ...(how.input === undefined ? {stdin: 'ignore' as const} : {input: how.input}),
         stdout: [lineSink],
         stderr: [lineSink],
         timeout: options.timeoutMs,

@@ -10,7 +10,7 @@ import {unlockCluster, type UnlockResult} from '../../services/unlock-cluster.js
 export default class ClusterUnlock extends BaseCommand {
   static override description = `Break a cluster lock left behind by a run that died
 
-Deletes s3://BUCKET/NAME/kopsmith/lock.json whoever holds it and writes an audit record naming the previous holder. Only for locks whose run is gone (crashed host, killed job): breaking a live run's lock lets two runs change the cluster at once. Needs --force (exit 2 without it).`
+Deletes s3://BUCKET/kopsmith/NAME/lock.json (or an older kopsmith's NAME/kopsmith/lock.json) whoever holds it and writes an audit record naming the previous holder. Only for locks whose run is gone (crashed host, killed job): breaking a live run's lock lets two runs change the cluster at once. Needs --force (exit 2 without it).`
 
   static override examples = [
     '<%= config.bin %> cluster unlock --name prod.k8s.acme.de --state-bucket s3://acme-kops-state --force',

@@ -1,22 +1,21 @@
 import {z} from 'zod'
 
 import type {CallerIdentity} from '../../ports.js'
+import {kopsmithRecordsPrefix} from '../naming.js'
 import type {Plan} from '../plan.js'
 
 /** Default lifetime of a lock; a running operation renews it well before then. */
 export const DEFAULT_LOCK_TTL_MS = 2 * 60 * 60 * 1000
 
-/** `s3://BUCKET/<cluster>/kopsmith/lock.json` */
-export function lockKey(cluster: string): string {
-  return `${cluster}/kopsmith/lock.json`
-}
+/** `s3://BUCKET/kopsmith/<cluster>/lock.json`, and the old place; built in naming.ts (see there). */
+export {legacyLockKey, lockKey} from '../naming.js'
 
 export function auditPrefix(cluster: string): string {
-  return `${cluster}/kopsmith/audit/`
+  return `${kopsmithRecordsPrefix(cluster)}audit/`
 }
 
 /**
- * `<cluster>/kopsmith/audit/<started>-<operation>-<random>.json`. The start time is ISO 8601 in its
+ * `kopsmith/<cluster>/audit/<started>-<operation>-<random>.json`. The start time is ISO 8601 in its
  * basic form (`20260502T031500.123Z`): it sorts like the extended form but keeps `:` out of S3 keys,
  * which many tools mangle. The random part keeps two runs of the same millisecond apart.
  */

@@ -10,7 +10,9 @@ export const PROFILE_DEFAULTS = {
     nodeGroups: [{name: 'general', instanceType: 'm7i.xlarge', minSize: 3, maxSize: 12, spot: false}],
     protected: true,
     ttl: null,
-    etcdBackupRetentionDays: 30,
+    // kops' own default (etcd-manager keeps daily backups 90 days); rendered explicitly so a
+    // shorter value in the stored spec shows as drift and fails H08.
+    etcdBackupRetentionDays: 90,
     logRetentionDays: 30,
     // On from the start: adding a mapping later is a kops addon change, while turning the
     // authenticator on later needs the control plane rolled (the API server's token webhook).
@@ -23,7 +25,10 @@ export const PROFILE_DEFAULTS = {
     nodeGroups: [{name: 'general', instanceType: 't3.large', minSize: 1, maxSize: 3, spot: true}],
     protected: false,
     ttl: '72h',
-    etcdBackupRetentionDays: 7,
+    // Not shortened either: there is no hardening gain. A sandbox lives at most 14 days and `kops
+    // delete cluster` removes its backups/ with the rest of its state, so a shorter retention would
+    // only lose restore points of a sandbox that is still in use.
+    etcdBackupRetentionDays: 90,
     logRetentionDays: 7,
     // One person's short-lived cluster: the admin kubeconfig `cluster create` exports is enough.
     authentication: 'none',

@@ -76,9 +76,10 @@ export interface AuditContext {
 
 export const REGION = 'eu-central-1'
 const TLS_FLOOR = ['VersionTLS12', 'VersionTLS13']
-const MIN_BACKUP_RETENTION_DAYS = {production: 30, sandbox: 7} as const
-/** etcd-manager keeps backups this long when `manager.backupRetentionDays` is unset. */
+/** etcd-manager keeps daily backups this long when `manager.backupRetentionDays` is unset (kops' default). */
 const KOPS_DEFAULT_BACKUP_RETENTION_DAYS = 90
+/** kops' default is the floor for every profile: nothing here shortens it (see config/defaults.ts). */
+const MIN_BACKUP_RETENTION_DAYS = {production: KOPS_DEFAULT_BACKUP_RETENTION_DAYS, sandbox: KOPS_DEFAULT_BACKUP_RETENTION_DAYS} as const
 
 interface Outcome {
   findings: Finding[]
@@ -247,8 +248,8 @@ const DEFINITIONS: CheckDefinition[] = [
     title: 'etcd volumes encrypted, backups kept',
     risk: 'Unencrypted etcd volumes expose every object (including Secrets) on the EBS snapshots; short backup retention loses restore points.',
     field: '`spec.etcdClusters[].etcdMembers[].encryptedVolume`, `.kmsKeyId`; `spec.etcdClusters[].manager.backupRetentionDays`',
-    expected: '`true` (+ the cluster file\'s KMS key when given); retention ≥ 7 days (production ≥ 30; unset means the kops default of 90)',
-    fix: 'Set `encryptedVolume: true` (and `kmsKeyId`) on every member of `main` and `events`; set `manager.backupRetentionDays`.',
+    expected: '`true` (+ the cluster file\'s KMS key when given); retention ≥ 90 days, kops\' default (unset means 90)',
+    fix: 'Set `encryptedVolume: true` (and `kmsKeyId`) on every member of `main` and `events`; set `manager.backupRetentionDays` to 90 or more, or leave it unset.',
     run(view, context) {
       const findings: Finding[] = []
       const clusters = arrayAt(view.spec, 'etcdClusters') ?? []
@@ -649,15 +650,15 @@ function policyProblem(entry: unknown): string | undefined {
   if (arns.some((arn) => typeof arn === 'string' && /:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess)$/.test(arn))) return 'an administrator-level managed policy'
   const inline = valueAt(entry, 'aws.inlinePolicy')
   if (inline === undefined) return arns.length > 0 ? undefined : 'no inlinePolicy and no policyARNs'
-  let document: unknown
+  let statements: unknown
   try {
-    document = JSON.parse(String(inline))
+    statements = JSON.parse(String(inline))
   } catch {
     return 'an inlinePolicy that is not JSON'
   }
-  const raw = valueAt(document, 'Statement')
-  const statements = Array.isArray(raw) ? raw : [raw]
-  for (const statement of statements) {
+  // kops parses inlinePolicy as a JSON array of statements; `kops update cluster` fails on a document.
+  if (!Array.isArray(statements)) return 'an inlinePolicy that is not a JSON array of IAM statements (kops refuses a {"Version", "Statement"} document)'
+  for (const statement of statements as unknown[]) {
     if (!isJson(statement) || statement.Effect !== 'Allow') continue
     const actions = ([] as unknown[]).concat(statement.Action ?? [])
     const resources = ([] as unknown[]).concat(statement.Resource ?? [])

@@ -5,7 +5,7 @@ import {LABELS, MANAGED_BY} from '../naming.js'
  * of them asks for it:
  *
  * 1. the cluster file (`-f`), when given: it can add protection, never remove it on its own;
- * 2. kopsmith's metadata record (`CLUSTER/kopsmith/metadata.json`, written by `cluster create`):
+ * 2. kopsmith's metadata record (`kopsmith/CLUSTER/metadata.json`, written by `cluster create`):
  *    the authority, because only kopsmith writes it — clearing protection means setting
  *    `protected: false` in the file and applying it with `cluster create`;
  * 3. without a metadata record, the stored spec's cloud labels: a `sandbox` profile label is

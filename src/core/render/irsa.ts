@@ -1,15 +1,20 @@
 import {ADDON_IDENTITIES, autoscalerDiscoveryTags, logGroupName} from '../addons/identities.js'
 import type {ClusterConfig} from '../config/types.js'
 
-/** One `spec.iam.serviceAccountExternalPermissions[]` entry of a kops v1alpha2 Cluster. */
+/**
+ * One `spec.iam.serviceAccountExternalPermissions[]` entry of a kops v1alpha2 Cluster. kops reads
+ * `inlinePolicy` as a JSON array of IAM statements (pkg/model/iam ParseStatements) and wraps it in
+ * the policy document itself; a whole `{"Version", "Statement"}` document makes `kops update
+ * cluster` fail after `kops create -f` has accepted it.
+ */
 export interface ServiceAccountPermission {
   name: string
   namespace: string
   aws: {inlinePolicy: string}
 }
 
+/** The fields kops' iam.Statement keeps; it silently drops any other key (Sid, NotAction …). */
 interface PolicyStatement {
-  Sid: string
   Effect: 'Allow'
   Action: string[]
   Resource: string | string[]
@@ -26,11 +31,11 @@ export function addonServiceAccountPermissions(config: ClusterConfig): ServiceAc
   const out: ServiceAccountPermission[] = []
   if (config.addons.clusterAutoscaler.enabled) {
     const {namespace, serviceAccount} = ADDON_IDENTITIES.clusterAutoscaler
-    out.push({name: serviceAccount, namespace, aws: {inlinePolicy: policyJson(clusterAutoscalerStatements(config))}})
+    out.push({name: serviceAccount, namespace, aws: {inlinePolicy: statementsJson(clusterAutoscalerStatements(config))}})
   }
   if (config.addons.logging.enabled && config.addons.logging.destination === 'cloudwatch') {
     const {namespace, serviceAccount} = ADDON_IDENTITIES.logging
-    out.push({name: serviceAccount, namespace, aws: {inlinePolicy: policyJson(fluentBitStatements(config))}})
+    out.push({name: serviceAccount, namespace, aws: {inlinePolicy: statementsJson(fluentBitStatements(config))}})
   }
   return out.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
 }
@@ -40,8 +45,8 @@ function clusterAutoscalerStatements(config: ClusterConfig): PolicyStatement[] {
     Object.entries(autoscalerDiscoveryTags(config.name)).map(([key, value]) => [`aws:ResourceTag/${key}`, value]),
   )
   return [
+    // Discover groups.
     {
-      Sid: 'DiscoverGroups',
       Effect: 'Allow',
       Action: [
         'autoscaling:DescribeAutoScalingGroups',
@@ -57,8 +62,8 @@ function clusterAutoscalerStatements(config: ClusterConfig): PolicyStatement[] {
       // Describe calls do not support resource-level permissions.
       Resource: '*',
     },
+    // Scale only this cluster's groups.
     {
-      Sid: 'ScaleThisClustersGroups',
       Effect: 'Allow',
       Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
       Resource: `arn:aws:autoscaling:${config.region}:*:autoScalingGroup:*:autoScalingGroupName/*`,
@@ -70,12 +75,13 @@ function clusterAutoscalerStatements(config: ClusterConfig): PolicyStatement[] {
 function fluentBitStatements(config: ClusterConfig): PolicyStatement[] {
   const group = `arn:aws:logs:${config.region}:*:log-group:${logGroupName(config.name)}`
   return [
-    {Sid: 'CreateThisClustersLogGroup', Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'], Resource: group},
-    {Sid: 'WriteThisClustersLogStreams', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'], Resource: `${group}:*`},
-    {Sid: 'FindLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: `arn:aws:logs:${config.region}:*:log-group:*`},
+    {Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'], Resource: group},
+    {Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'], Resource: `${group}:*`},
+    {Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: `arn:aws:logs:${config.region}:*:log-group:*`},
   ]
 }
 
-function policyJson(statements: PolicyStatement[]): string {
-  return `${JSON.stringify({Version: '2012-10-17', Statement: statements}, null, 2)}\n`
+/** What `inlinePolicy` holds: the statements alone, as a JSON array (kops adds Version/Statement). */
+function statementsJson(statements: PolicyStatement[]): string {
+  return `${JSON.stringify(statements, null, 2)}\n`
 }

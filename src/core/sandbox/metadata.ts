@@ -1,11 +1,12 @@
 import {z} from 'zod'
 
 import type {ClusterConfig} from '../config/types.js'
+import {kopsmithRecordsPrefix, legacyKopsmithRecordsPrefix} from '../naming.js'
 import {resolveExpiresAt, toRfc3339} from './expiry.js'
 
 /**
- * kopsmith's own record of a cluster, next to kops' state:
- * `s3://BUCKET/CLUSTER/kopsmith/metadata.json`. It is written only by kopsmith (create, extend),
+ * kopsmith's own record of a cluster, beside kops' state:
+ * `s3://BUCKET/kopsmith/CLUSTER/metadata.json`. It is written only by kopsmith (create, extend),
  * never derived from cloud labels, which anyone with EC2 tagging rights can change — so it is what
  * the reaper trusts for profile and protection.
  */
@@ -24,7 +25,12 @@ export const clusterMetadataSchema = z
 export type ClusterMetadata = z.infer<typeof clusterMetadataSchema>
 
 export function clusterMetadataKey(cluster: string): string {
-  return `${cluster}/kopsmith/metadata.json`
+  return `${kopsmithRecordsPrefix(cluster)}metadata.json`
+}
+
+/** `CLUSTER/kopsmith/metadata.json`: where it lived before the move; read until a mutating run migrates it. */
+export function legacyClusterMetadataKey(cluster: string): string {
+  return `${legacyKopsmithRecordsPrefix(cluster)}metadata.json`
 }
 
 export type MetadataVerdict = {ok: true; metadata: ClusterMetadata} | {ok: false; problem: string}

@@ -7,7 +7,7 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import {S3StateStore} from '../../../src/adapters/aws/s3-state-store.js'
 import type {AwsClients} from '../../../src/adapters/aws/clients.js'
 import {auditPrefix} from '../../../src/core/aws/lock.js'
-import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
+import {legacyClusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
 import {runCli} from '../../helpers/cli.js'
 import {motoClients, motoEnv, uniqueBucket} from '../../helpers/moto.js'
 import {cliWorkDir, clusterFile, normalise, readCallLog, seedCluster, STANDIN} from '../../integration/kops/standin.js'
@@ -69,12 +69,15 @@ describe('kopsmith cluster delete (moto + kops stand-in)', () => {
     expect(t.calls()).toEqual([])
   })
 
-  it('deletes a sandbox: cloud resources and kops state go, the kubeconfig goes, the audit records stay (--json pinned)', {timeout: 180_000}, async () => {
+  it('deletes a sandbox: kops removes the cloud resources and its whole folder, the kubeconfig goes, the audit records stay (--json pinned)', {timeout: 180_000}, async () => {
     const name = 'bye.sandbox.k8s.acme.de'
     const t = setup(name)
     mkdirSync(join(t.state, 'kubeconfig'), {recursive: true})
     writeFileSync(join(t.state, 'kubeconfig', name), 'apiVersion: v1\nkind: Config\n', {mode: 0o600})
-    await store.putObject(bucket, clusterMetadataKey(name), JSON.stringify({name, profile: 'sandbox', owner: 'alice@acme.de', protected: false, expiresAt: null, createdAt: '2026-05-01T00:00:00Z'}))
+    // Records as an older kopsmith left them, inside kops' cluster folder: the delete run moves them first.
+    const oldAudit = `${name}/kopsmith/audit/20260501T000000.000Z-create-abcd1234.json`
+    await store.putObject(bucket, legacyClusterMetadataKey(name), JSON.stringify({name, profile: 'sandbox', owner: 'alice@acme.de', protected: false, expiresAt: null, createdAt: '2026-05-01T00:00:00Z'}))
+    await store.putObject(bucket, oldAudit, JSON.stringify({operation: 'create', outcome: 'success', cluster: name}))
 
     const preview = await t.del(['--name', name, '--dry-run', '--json'], {KOPS_STATE_STORE: `s3://${bucket}`})
     expect(preview.exitCode, preview.stderr).toBe(0)
@@ -84,17 +87,18 @@ describe('kopsmith cluster delete (moto + kops stand-in)', () => {
     expect(r.exitCode, r.stderr).toBe(0)
     expect(normalise(r.json, {[bucket]: '<bucket>'})).toMatchSnapshot()
 
-    // kops deleted the cloud resources, then refused over kopsmith/ beside its files; kopsmith finished.
+    // kops removed everything itself: nothing of kopsmith's was left in its folder to refuse over.
     expect(t.calls().filter((c) => c.command === 'delete-cluster').map((c) => [c.argv.join(' '), c.exitCode])).toEqual([
       [`delete cluster --name ${name}`, 0],
       [`delete cluster --name ${name}`, 0],
-      [`delete cluster --name ${name} --yes`, 1],
+      [`delete cluster --name ${name} --yes`, 0],
     ])
-    const left = await t.keys()
-    expect(left.length).toBeGreaterThan(0)
-    expect(left.every((k) => k.startsWith(auditPrefix(name)))).toBe(true)
-    const audit = JSON.parse((await store.getObject(bucket, left.at(-1) ?? ''))?.body ?? '{}') as Record<string, unknown>
-    expect(audit).toMatchObject({operation: 'delete', outcome: 'success', cluster: name})
+    expect(await t.keys()).toEqual([])
+    const records = await store.listKeys(bucket, `kopsmith/${name}/`)
+    expect(records.every((k) => k.startsWith(auditPrefix(name)) && !k.endsWith('/config'))).toBe(true)
+    expect(records).toContain(`kopsmith/${name}/audit/20260501T000000.000Z-create-abcd1234.json`) // moved, kept
+    const audits = await Promise.all(records.map(async (k) => JSON.parse((await store.getObject(bucket, k))?.body ?? '{}') as Record<string, unknown>))
+    expect(audits).toContainEqual(expect.objectContaining({operation: 'delete', outcome: 'success', cluster: name}))
     expect(existsSync(join(t.state, 'kubeconfig', name))).toBe(false)
     expect(existsSync(join(t.dir, '.kopsmith'))).toBe(false)
 

@@ -1,6 +1,6 @@
-import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {join, relative} from 'node:path'
 
 import {parse} from 'yaml'
 import {beforeEach, describe, expect, it} from 'vitest'
@@ -13,13 +13,15 @@ import {SystemClock} from '../../../src/adapters/system-clock.js'
 import {validateClusterFile} from '../../../src/core/config/validate.js'
 import type {ClusterConfig} from '../../../src/core/config/types.js'
 import {KopsError} from '../../../src/core/errors.js'
-import type {Kops} from '../../../src/ports.js'
+import type {Kops, Workspace} from '../../../src/ports.js'
 import {applyClusterCreate, type CreatePorts} from '../../../src/services/apply-cluster-create.js'
 import {planClusterCreate} from '../../../src/services/create-cluster.js'
 import {FakeDns} from '../../fakes/fake-dns.js'
 import {FakeIdentity} from '../../fakes/fake-identity.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
 import {ROOT} from '../../helpers/cli.js'
+import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
 
 /**
  * `cluster create --yes` end to end: the real pipeline and the real kops adapter running the kops
@@ -81,6 +83,26 @@ function bindAll(kops: ExecaKops): Kops {
   return out as unknown as Kops
 }
 
+function bindWorkspace(workspace: Workspace): Workspace {
+  return {
+    writeFile: workspace.writeFile.bind(workspace),
+    readFile: workspace.readFile.bind(workspace),
+    runLogPath: workspace.runLogPath.bind(workspace),
+    resolve: workspace.resolve.bind(workspace),
+    remove: workspace.remove.bind(workspace),
+    setMode: workspace.setMode.bind(workspace),
+  }
+}
+
+/** Every file below `dir`, relative to it. */
+function filesUnder(dir: string): string[] {
+  const walk = (d: string): string[] => {
+    if (!existsSync(d)) return []
+    return readdirSync(d, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [relative(dir, join(d, e.name))]))
+  }
+  return walk(dir)
+}
+
 function calls(run: Run): string[] {
   try {
     return readFileSync(run.callLog, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as {command: string}).command)
@@ -128,8 +150,8 @@ describe('cluster create --yes against the kops stand-in', () => {
     expect(count(log, 'create')).toBe(1)
     expect(count(log, 'create-secret-encryptionconfig')).toBe(1)
     expect(log.indexOf('create-secret-encryptionconfig')).toBeLessThan(log.indexOf('update-cluster'))
-    expect(await run.store.getObject(config.stateStore.bucket, `${config.name}/kopsmith/lock.json`)).toBeUndefined()
-    const audits = await run.store.listKeys(config.stateStore.bucket, `${config.name}/kopsmith/audit/`)
+    expect(await run.store.getObject(config.stateStore.bucket, lockKey(config.name))).toBeUndefined()
+    const audits = await run.store.listKeys(config.stateStore.bucket, auditPrefix(config.name))
     expect(audits).toHaveLength(1)
     const record = JSON.parse((await run.store.getObject(config.stateStore.bucket, audits[0]!))!.body) as {outcome: string; operation: string}
     expect(record).toMatchObject({outcome: 'success', operation: 'create'})
@@ -155,8 +177,8 @@ describe('cluster create --yes against the kops stand-in', () => {
       } else {
         expect(error).toBeInstanceOf(KopsError)
         expect((error as KopsError).exitCode).toBe(5)
-        expect(await run.store.getObject(config.stateStore.bucket, `${config.name}/kopsmith/lock.json`)).toBeUndefined()
-        const audits = await run.store.listKeys(config.stateStore.bucket, `${config.name}/kopsmith/audit/`)
+        expect(await run.store.getObject(config.stateStore.bucket, lockKey(config.name))).toBeUndefined()
+        const audits = await run.store.listKeys(config.stateStore.bucket, auditPrefix(config.name))
         const record = JSON.parse((await run.store.getObject(config.stateStore.bucket, audits[0]!))!.body) as {outcome: string; exitCode: number}
         expect(record).toMatchObject({outcome: 'failure', exitCode: 5})
         await create(run)
@@ -171,6 +193,56 @@ describe('cluster create --yes against the kops stand-in', () => {
     },
   )
 
+  it('the encryption key never touches a disk: not through the workspace, not in any file of the work directory while kops runs, not in the log', async () => {
+    const written: Array<{path: string; content: string}> = []
+    const real = run.ports.workspace
+    const hooked: Workspace = {
+      ...bindWorkspace(real),
+      writeFile: async (path, content, mode) => {
+        written.push({path, content})
+        return real.writeFile(path, content, mode)
+      },
+    }
+    run.ports.workspace = hooked
+    // Scan every file of the work directory (the kops state store stands in for S3, so it is left
+    // out) all through the run, including while the stand-in holds `create secret` open for 1.5 s.
+    const seen = new Map<string, Set<string>>()
+    let scans = 0
+    const scan = () => {
+      scans++
+      for (const file of filesUnder(run.workDir).filter((f) => !f.startsWith('kops-state/'))) {
+        try {
+          const content = readFileSync(join(run.workDir, file), 'utf8')
+          const set = seen.get(file) ?? new Set<string>()
+          set.add(content)
+          seen.set(file, set)
+        } catch {
+          // removed between listing and reading
+        }
+      }
+    }
+    const timer = setInterval(scan, 25)
+    try {
+      await create(run, {KOPS_STANDIN_SLEEP_MS: 'create-secret-encryptionconfig:1500'})
+    } finally {
+      clearInterval(timer)
+    }
+    scan()
+    expect(scans).toBeGreaterThan(40) // ≥ 1 s of scanning, so also while the secret was being created
+
+    const stored = JSON.parse(readFileSync(join(run.kopsState.replace('file://', ''), config.name, 'secrets', 'encryptionconfig'), 'utf8')) as {Data: string}
+    const encryptionConfig = Buffer.from(stored.Data, 'base64').toString('utf8')
+    const key = /secret: ([A-Za-z0-9+/=]{40,})/.exec(encryptionConfig)?.[1]
+    expect(key, encryptionConfig).toBeDefined()
+    expect(written.length).toBeGreaterThan(0) // the rendered spec went through the hook
+    expect(written.filter((w) => w.content.includes(key!) || w.content.includes('EncryptionConfiguration')).map((w) => w.path)).toEqual([])
+    const holding = [...seen.entries()].filter(([, contents]) => [...contents].some((c) => c.includes(key!) || c.includes('kind: EncryptionConfiguration'))).map(([f]) => f)
+    expect(holding).toEqual([])
+    expect([...seen.keys()].some((f) => f.startsWith('.kopsmith/logs/'))).toBe(true) // the run log was scanned too
+    const secretCall = readFileSync(run.callLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as {command: string; argv: string[]}).find((c) => c.command === 'create-secret-encryptionconfig')
+    expect(secretCall?.argv).toEqual(['create', 'secret', 'encryptionconfig', '--name', config.name, '-f', '-'])
+  })
+
   it('a sandbox re-run keeps the later expiry: sandbox extend moved the stored record, not the file', async () => {
     const text = readFileSync(join(ROOT, 'examples/sandbox.yaml'), 'utf8').replace(/^(\s*)ttl: .*$/m, '$1ttl: 72h\n$1expiresAt: "2026-12-01T00:00:00Z"')
     const sandbox = validateClusterFile(text, 'sandbox.yaml')
@@ -179,14 +251,14 @@ describe('cluster create --yes against the kops stand-in', () => {
     await run.store.createBucket(sandbox.stateStore.bucket, 'eu-central-1')
     await run.store.putObject(
       sandbox.stateStore.bucket,
-      `${sandbox.name}/kopsmith/metadata.json`,
+      clusterMetadataKey(sandbox.name),
       JSON.stringify({name: sandbox.name, profile: 'sandbox', owner: sandbox.owner, protected: false, expiresAt: extended, createdAt: '2026-11-26T00:00:00Z'}),
     )
     await create(run, {}, sandbox)
     const stored = readFileSync(join(run.kopsState.replace('file://', ''), sandbox.name, 'config'), 'utf8')
     expect(stored).toContain(extended)
     expect(stored).not.toContain('2026-12-01T00:00:00')
-    const metadata = JSON.parse((await run.store.getObject(sandbox.stateStore.bucket, `${sandbox.name}/kopsmith/metadata.json`))!.body) as {expiresAt: string}
+    const metadata = JSON.parse((await run.store.getObject(sandbox.stateStore.bucket, clusterMetadataKey(sandbox.name)))!.body) as {expiresAt: string}
     expect(metadata.expiresAt).toBe(extended)
   })
 })

@@ -1,7 +1,7 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
-import {join} from 'node:path'
+import {join, relative} from 'node:path'
 
 import {GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectCommand, ListObjectsV2Command, S3Client} from '@aws-sdk/client-s3'
 import {CreateHostedZoneCommand, Route53Client} from '@aws-sdk/client-route-53'
@@ -10,6 +10,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ROOT, runCli} from '../../helpers/cli.js'
 import {motoEnv, uniqueBucket} from '../../helpers/moto.js'
 import {cliWorkDir, readCallLog, STANDIN} from '../kops/standin.js'
+import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
 
 /**
  * `kopsmith cluster create --yes` as a user runs it: the real CLI, the real AWS adapters against
@@ -89,17 +91,22 @@ describe('cluster create --yes (moto + kops stand-in)', () => {
     expect((await s3().send(new GetBucketVersioningCommand({Bucket: t.bucket}))).Status).toBe('Enabled')
     expect((await s3().send(new GetBucketPolicyCommand({Bucket: t.bucket}))).Policy).toContain('aws:SecureTransport')
     expect(await keys(t.bucket, `${name}/config`)).toEqual([`${name}/config`])
-    expect(await keys(t.bucket, `${name}/kopsmith/lock.json`)).toEqual([])
-    const audits = await keys(t.bucket, `${name}/kopsmith/audit/`)
+    expect(await keys(t.bucket, lockKey(name))).toEqual([])
+    const audits = await keys(t.bucket, auditPrefix(name))
     expect(audits).toHaveLength(1)
     expect(JSON.parse(await body(t.bucket, audits[0]!))).toMatchObject({operation: 'create', outcome: 'success', exitCode: 0})
-    expect(JSON.parse(await body(t.bucket, `${name}/kopsmith/metadata.json`))).toMatchObject({name, profile: 'sandbox', expiresAt: expect.any(String)})
+    expect(JSON.parse(await body(t.bucket, clusterMetadataKey(name)))).toMatchObject({name, profile: 'sandbox', expiresAt: expect.any(String)})
     // Nothing lands in the working directory (often the user's infrastructure repository): the admin
     // kubeconfig and the run log go to kopsmith's state directory, 0700, the kubeconfig 0600.
     expect(statSync(join(t.dir, 'state/kubeconfig', name)).mode & 0o777).toBe(0o600)
     expect(statSync(join(t.dir, 'state')).mode & 0o777).toBe(0o700)
     expect(readdirSync(join(t.dir, 'state/logs', name)).some((f) => f.endsWith('-create.log'))).toBe(true)
     expect(readdirSync(t.dir).sort()).toEqual(['calls.jsonl', 'cluster.yaml', 'node_modules', 'state'])
+    // kopsmith keeps nothing in kops' cluster folder, and nothing of its own ends in /config.
+    expect(await keys(t.bucket, `${name}/kopsmith/`)).toEqual([])
+    const ours = await keys(t.bucket, 'kopsmith/')
+    expect(ours.length).toBeGreaterThanOrEqual(2)
+    expect(ours.filter((k) => k.endsWith('/config'))).toEqual([])
     expect(t.calls().filter((c) => ['create', 'create-secret-encryptionconfig', 'update-cluster', 'export-kubeconfig'].includes(c))).toEqual([
       'create',
       'create-secret-encryptionconfig',
@@ -114,14 +121,79 @@ describe('cluster create --yes (moto + kops stand-in)', () => {
     const failed = await t.create({KOPS_STANDIN_FAIL_AT: 'update-cluster:1'})
     expect(failed.exitCode).toBe(5)
     expect((failed.json as {error: {message: string}}).error.message).toContain('update cluster')
-    expect(await keys(t.bucket, `${name}/kopsmith/lock.json`)).toEqual([])
+    expect(await keys(t.bucket, lockKey(name))).toEqual([])
     const again = await t.create()
     expect(again.exitCode, again.stdout).toBe(0)
-    const outcomes = await Promise.all((await keys(t.bucket, `${name}/kopsmith/audit/`)).map(async (k) => (JSON.parse(await body(t.bucket, k)) as {outcome: string}).outcome))
+    const outcomes = await Promise.all((await keys(t.bucket, auditPrefix(name))).map(async (k) => (JSON.parse(await body(t.bucket, k)) as {outcome: string}).outcome))
     expect(outcomes.sort()).toEqual(['failure', 'success'])
     const calls = t.calls()
     expect(calls.filter((c) => c === 'create')).toHaveLength(1)
     expect(calls.filter((c) => c === 'create-secret-encryptionconfig')).toHaveLength(1)
     expect(calls.filter((c) => c === 'replace')).toHaveLength(0)
   })
+
+  it('SIGKILL of kopsmith while kops creates the encryption secret leaves no key material on disk', {timeout: 240_000}, async () => {
+    const name = 'killed.sandbox.k8s.acme.de'
+    const t = await cluster(name)
+    // HOME and XDG_STATE_HOME inside the work directory, so every file the run writes is scanned.
+    const env: Record<string, string> = {}
+    for (const [k, v] of Object.entries({...process.env, ...motoEnv(url), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_HEALTH: 'healthy', KOPS_STANDIN_SLEEP_MS: 'create-secret-encryptionconfig:3000', CI: '1', HOME: t.dir, XDG_STATE_HOME: join(t.dir, 'state-home'), KOPSMITH_VERBOSE: ''})) {
+      if (v !== undefined) env[k] = v
+    }
+    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}bin/dev.js`, 'cluster', 'create', '-f', 'cluster.yaml', '--yes', '--json', '--delegate', '--skip', 'addons,namespaces'], {cwd: t.dir, env, stdio: 'ignore'})
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
+    const secretCall = await waitFor(() => standinPid(child.pid!, ['create', 'secret', 'encryptionconfig']), 150_000)
+    // The stand-in holds the call open for 3 s; 300 ms lets the adapter hand over its stdin first.
+    await new Promise((r) => setTimeout(r, 300))
+    expect(existsSync(`/proc/${secretCall}`)).toBe(true)
+    child.kill('SIGKILL')
+    expect(await exited).toBe('SIGKILL')
+    // kops (here the stand-in) outlives kopsmith and finishes reading the key from its stdin pipe.
+    await waitFor(() => (existsSync(`/proc/${secretCall}`) ? undefined : true), 30_000)
+    expect(await keys(t.bucket, `${name}/`)).toContain(`${name}/secrets/encryptionconfig`)
+    const encryptionConfig = await body(t.bucket, `${name}/secrets/encryptionconfig`).then((b) => Buffer.from((JSON.parse(b) as {Data: string}).Data, 'base64').toString('utf8'))
+    const key = /secret: ([A-Za-z0-9+/=]{40,})/.exec(encryptionConfig)?.[1]
+    expect(key, encryptionConfig).toBeDefined()
+    const holding = filesUnder(t.dir)
+      .filter((f) => !f.startsWith('node_modules'))
+      .filter((f) => {
+        const text = readFileSync(join(t.dir, f), 'utf8')
+        return text.includes(key!) || text.includes('kind: EncryptionConfiguration')
+      })
+    expect(holding).toEqual([])
+  })
 })
+
+/** The pid of a stand-in that `parent` runs with `words` (in this order), from /proc. */
+function standinPid(parent: number, words: string[]): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      // Other runs on this machine run stand-ins too: only a child of ours counts.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== parent) continue
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
+      const at = argv.findIndex((a) => a.endsWith('kops-standin/kops'))
+      if (at >= 0 && words.every((w, i) => argv[at + 1 + i] === w)) return Number(entry)
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  const walk = (d: string): string[] =>
+    readdirSync(d, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.isFile() ? [relative(dir, join(d, e.name))] : []))
+  return walk(dir)
+}

@@ -150,6 +150,24 @@ describe('ExecaKops against the kops stand-in', () => {
     ])
   })
 
+  it('creates the encryptionconfig secret from content on standard input (-f -), never from a file, and logs no key', async () => {
+    writeFileSync(join(dir, 'kops.yaml'), kopsObjects({name: NAME, kubernetesVersion: '1.34.10'}))
+    await kops().createFromFile(join(dir, 'kops.yaml'))
+    const key = 'c2VjcmV0LWtleS1tYXRlcmlhbC0wMTIzNDU2Nzg5YWJjZGVm'
+    const content = `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - aescbc:\n          keys:\n            - {name: key1, secret: ${key}}\n`
+    const logFile = join(dir, 'run.log')
+    await kops({}, {logFile}).createEncryptionConfigSecret(NAME, content)
+    const stored = JSON.parse(readFileSync(join(dir, 'state', NAME, 'secrets', 'encryptionconfig'), 'utf8')) as {Data: string}
+    expect(Buffer.from(stored.Data, 'base64').toString('utf8')).toBe(content)
+    expect(callLines(callLog).at(-1)).toBe(`create secret encryptionconfig --name ${NAME} -f -`)
+    expect(readFileSync(logFile, 'utf8')).not.toContain(key)
+    expect(await kops().hasEncryptionConfig(NAME)).toBe(true)
+    // A second create fails like kops, and the error names no key material.
+    const error = (await kops().createEncryptionConfigSecret(NAME, content).catch((e: unknown) => e)) as KopsError
+    expect(error).toBeInstanceOf(KopsError)
+    expect(JSON.stringify({message: error.message, failure: error.failure})).not.toContain(key)
+  })
+
   it('exports an admin kubeconfig to the given file', async () => {
     seedCluster(store, {name: NAME, kubernetesVersion: '1.34.10'})
     const path = join(dir, 'kube', NAME)

@@ -1,11 +1,12 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {beforeEach, describe, expect, it} from 'vitest'
 import YAML from 'yaml'
 
+import {GOLDEN_CASES, renderCase} from '../../golden/cases.js'
 import {kopsObjects, STANDIN, tempDir} from './standin.js'
 
 /**
@@ -18,8 +19,8 @@ describe('kops stand-in contract', () => {
   let dir: string
   let root: string
   let store: string
-  const kops = (args: string[], env: Record<string, string> = {}) => {
-    const r = spawnSync(STANDIN, args, {env: {PATH: process.env.PATH, HOME: dir, KOPS_STATE_STORE: store, ...env}, encoding: 'utf8'})
+  const kops = (args: string[], env: Record<string, string> = {}, input?: string) => {
+    const r = spawnSync(STANDIN, args, {env: {PATH: process.env.PATH, HOME: dir, KOPS_STATE_STORE: store, ...env}, encoding: 'utf8', ...(input === undefined ? {} : {input})})
     return {code: r.status, stdout: r.stdout, stderr: r.stderr}
   }
   const file = (name: string, text: string) => {
@@ -64,7 +65,7 @@ describe('kops stand-in contract', () => {
     expect(refused.stdout).toContain('no encryptionconfig secret has been set')
     expect(refused.stderr).toContain('could not find encryptionconfig secret')
     expect(secret().code).toBe(0)
-    expect(secret().stderr).toContain('already exists. The `--force` flag can be passed')
+    expect(secret().stderr.trim()).toBe('Error: failed to create the encryptionconfig secret as it already exists. Pass the `--force` flag to replace an existing secret')
     const applied = kops(['update', 'cluster', '--name', NAME, '--yes'])
     expect(applied.code).toBe(0)
     expect(applied.stdout).toContain('Cluster is starting.')
@@ -134,6 +135,19 @@ describe('kops stand-in contract', () => {
     expect(YAML.parse(kops(['get', 'cluster', NAME, '-o', 'yaml']).stdout)).toMatchObject({spec: {kubernetesVersion: '1.34.10'}})
   })
 
+  it('get clusters takes every folder holding a config file, at any depth, for a cluster (kopsmith/CLUSTER/ holds none)', () => {
+    create()
+    mkdirSync(join(root, 'kopsmith', NAME, 'audit'), {recursive: true})
+    writeFileSync(join(root, 'kopsmith', NAME, 'lock.json'), '{}')
+    writeFileSync(join(root, 'kopsmith', NAME, 'audit', 'a.json'), '{}')
+    const clean = kops(['get', 'clusters', '-o', 'json'])
+    expect(clean.stderr).toBe('')
+    expect((JSON.parse(clean.stdout) as Array<{metadata: {name: string}}>).map((c) => c.metadata.name)).toEqual([NAME])
+    writeFileSync(join(root, 'kopsmith', NAME, 'config'), '{}')
+    const polluted = kops(['get', 'clusters', '-o', 'json'])
+    expect(polluted.stderr).toContain(`cluster "kopsmith/${NAME}" found in state store listing, but cannot be loaded`)
+  })
+
   it('reconcile exists from kops 1.31 and rolls the control plane before the nodes', () => {
     create()
     secret()
@@ -185,6 +199,29 @@ describe('kops stand-in contract', () => {
     expect(keys()).toEqual([])
   })
 
+  it('get secrets: one NAME column, names filter silently, "no secrets found" when none, never JSON or YAML', () => {
+    create()
+    expect(kops(['get', 'secrets', '--name', NAME]).stderr.trim()).toBe('Error: no secrets found')
+    secret()
+    expect(kops(['get', 'secrets', '--name', NAME]).stdout).toBe('NAME\nencryptionconfig\n')
+    expect(kops(['get', 'secrets', 'other', '--name', NAME]).stderr.trim()).toBe('Error: no secrets found')
+    expect(kops(['get', 'secrets', '--name', NAME, '-o', 'json']).stderr.trim()).toBe('Error: json output format is not (currently) supported for secrets')
+    expect(kops(['get', 'secrets', '--name', NAME, '-o', 'yaml']).stderr.trim()).toBe('Error: yaml output format is not (currently) supported for secrets')
+    expect(kops(['get', 'secrets', '--name', 'nope.k8s.acme.de']).stderr.trim()).toBe('Error: error reading cluster configuration: Cluster.kops.k8s.io "nope.k8s.acme.de" not found')
+  })
+
+  it('create secret encryptionconfig -f - reads the file from standard input', () => {
+    create()
+    const config = 'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources: []\n'
+    const r = kops(['create', 'secret', 'encryptionconfig', '--name', NAME, '-f', '-'], {}, config)
+    expect([r.code, r.stderr]).toEqual([0, ''])
+    const stored = JSON.parse(readFileSync(join(root, NAME, 'secrets', 'encryptionconfig'), 'utf8')) as {Data: string}
+    expect(Buffer.from(stored.Data, 'base64').toString('utf8')).toBe(config)
+    expect(kops(['create', 'secret', 'encryptionconfig', '--name', NAME]).stderr.trim()).toBe('Error: required flag(s) "filename" not set')
+    const notYaml = kops(['create', 'secret', 'encryptionconfig', '--name', NAME, '-f', '-', '--force'], {}, '- a\n- b\n')
+    expect(notYaml.stderr.trim()).toBe('Error: unable to parse YAML -: error unmarshaling JSON: json: cannot unmarshal array into Go value of type map[string]interface {}')
+  })
+
   it('fails on request with realistic output, counting calls per command', () => {
     create()
     const fail = {KOPS_STANDIN_FAIL_AT: 'get-clusters:2'}
@@ -195,5 +232,155 @@ describe('kops stand-in contract', () => {
     expect(kops(['get', 'clusters'], fail).code).toBe(0) // call 3
     expect(kops(['frobnicate']).stderr).toContain('unknown command "frobnicate" for "kops"')
     expect(kops(['get', 'clusters', '--bogus']).stderr).toContain('unknown flag: --bogus')
+  })
+})
+
+type KopsDoc = {kind: string; metadata: {name: string; labels?: Record<string, string>}; spec: Record<string, any>} // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * kops' semantic validation (test/fixtures/kops-standin/README.md, "Validation"): each rule fails at
+ * the step kops enforces it, with kops' text, starting from the spec kopsmith renders.
+ */
+describe('kops stand-in: validation at the step kops validates', () => {
+  let dir: string
+  let store: string
+  let base: KopsDoc[]
+  const NAME_P = 'prod.k8s.acme.de'
+  const kops = (args: string[], input?: string) => {
+    const r = spawnSync(STANDIN, args, {env: {PATH: process.env.PATH, HOME: dir, KOPS_STATE_STORE: store}, encoding: 'utf8', ...(input === undefined ? {} : {input})})
+    return {code: r.status, stdout: r.stdout, stderr: r.stderr}
+  }
+  const write = (docs: KopsDoc[], name = 'kops.yaml') => {
+    const path = join(dir, name)
+    writeFileSync(path, docs.map((d) => YAML.stringify(d)).join('---\n'))
+    return path
+  }
+  const objects = (mutate: (c: KopsDoc, ig: (name: string) => KopsDoc, all: KopsDoc[]) => void): KopsDoc[] => {
+    const docs = structuredClone(base)
+    const ig = (name: string) => docs.find((d) => d.metadata.name === name)!
+    mutate(docs[0]!, ig, docs)
+    return docs
+  }
+  const secretFromStdin = () => kops(['create', 'secret', 'encryptionconfig', '--name', NAME_P, '-f', '-'], 'kind: EncryptionConfiguration\n')
+
+  beforeEach(async () => {
+    dir = tempDir()
+    store = pathToFileURL(join(dir, 'state')).href
+    base ??= (await (async () => {
+      const r = await renderCase(GOLDEN_CASES.find((c) => c.name === 'production')!)
+      return structuredClone([r.cluster, ...r.instanceGroups]) as unknown as KopsDoc[]
+    })())
+  })
+
+  it.each(GOLDEN_CASES.map((c) => [c.name, c] as const))('the rendered %s spec passes create -f and update (dry run)', async (_name, goldenCase) => {
+    const r = await renderCase(goldenCase)
+    const path = join(dir, 'rendered.yaml')
+    writeFileSync(path, r.manifest)
+    const created = kops(['create', '-f', path])
+    expect(created.stderr).toBe('')
+    expect(created.code).toBe(0)
+    expect(kops(['create', 'secret', 'encryptionconfig', '--name', r.cluster.metadata.name, '-f', '-'], 'kind: EncryptionConfiguration\n').code).toBe(0)
+    const update = kops(['update', 'cluster', '--name', r.cluster.metadata.name])
+    expect(update.stderr).not.toContain('Error:')
+    expect(update.stdout).toContain('Must specify --yes to apply changes')
+  })
+
+  const doc = JSON.stringify({Version: '2012-10-17', Statement: [{Effect: 'Allow', Action: 's3:GetObject', Resource: '*'}]})
+  const createRules: Array<[string, (c: KopsDoc, ig: (name: string) => KopsDoc, all: KopsDoc[]) => void, string]> = [
+    ['additionalPolicies must be a JSON array of statements (validation.go validateAdditionalPolicy)', (c) => (c.spec.additionalPolicies = {node: doc}),
+      `error creating cluster: spec.additionalPolicies[node]: Invalid value: ${JSON.stringify(doc)}: policy was not valid JSON: error parsing IAM statements: json: cannot unmarshal object into Go value of type []*iam.Statement`],
+    ['additionalPolicies keys are instance group roles', (c) => (c.spec.additionalPolicies = {workers: '[]'}),
+      'error creating cluster: spec.additionalPolicies: Unsupported value: "workers": supported values: "control-plane", "apiserver", "node", "bastion", "etcd", "scheduler", "kubecontrollermanager"'],
+    ['every additional statement has an Effect of Allow or Deny', (c) => (c.spec.additionalPolicies = {node: '[{"Action":"s3:GetObject","Resource":"*"},{"Effect":"Permit"}]'}),
+      'error creating cluster: [spec.additionalPolicies[node][0].Effect: Required value: Effect must be specified for IAM policy, spec.additionalPolicies[node][1].Effect: Unsupported value: "Permit": supported values: "Allow", "Deny"]'],
+    ['an odd number of etcd members', (c) => c.spec.etcdClusters[0].etcdMembers.pop(),
+      'error creating cluster: spec.etcdClusters[0].etcdMembers: Invalid value: 2: Should be an odd number of control-plane-zones for quorum. Use --zones and --control-plane-zones to declare node zones and control-plane zones separately'],
+    ['every etcd member names its instance group', (c) => delete c.spec.etcdClusters[1].etcdMembers[0].instanceGroup,
+      'error creating cluster: spec.etcdClusters[1].etcdMembers[0].instanceGroup: Required value: etcdMember did not have instanceGroup'],
+    ['etcd clusters are main, events, cilium or leases', (c) => (c.spec.etcdClusters[1].name = 'audit'),
+      'error creating cluster: spec.etcdClusters[1].name: Unsupported value: "audit": supported values: "cilium", "main", "events", "leases"'],
+    ['an internal API load balancer needs a Private subnet', (c) => c.spec.subnets.forEach((s: {type: string}) => (s.type = 'Public')),
+      'error creating cluster: spec.api.loadBalancer.type: Forbidden: Internal LoadBalancers must have at least one subnet of type Private'],
+    ['the API load balancer is an NLB (aws.go: Classic removed)', (c) => (c.spec.api.loadBalancer.class = 'Classic'),
+      'error creating cluster: spec.api.loadBalancer.class: Forbidden: AWS Classic Load Balancer for API is no longer supported; migrate to a Network Load Balancer using kOps 1.36 or earlier. See https://github.com/kubernetes/kops/blob/master/permalinks/acm_nlb.md'],
+    ['subnet CIDRs lie inside the network CIDR', (c) => (c.spec.subnets[0].cidr = '10.99.0.0/19'),
+      'error creating cluster: spec.networking.subnets[0].cidr: Forbidden: subnet "eu-central-1a" cidr "10.99.0.0/19" is not a subnet of the networkCIDR "10.20.0.0/16"'],
+    ['subnet types are Public, Private, DualStack or Utility', (c) => (c.spec.subnets[3].type = 'Nat'),
+      'error creating cluster: spec.networking.subnets[3].type: Unsupported value: "Nat": supported values: "Public", "Private", "DualStack", "Utility"'],
+    ['access CIDRs carry no host bits', (c) => (c.spec.kubernetesApiAccess = ['10.0.0.1/8']),
+      'error creating cluster: spec.kubernetesAPIAccess[0]: Invalid value: "10.0.0.1/8": Network contains bits outside prefix (did you mean "10.0.0.0/8")'],
+    ['the pod network does not overlap the VPC', (c) => (c.spec.nonMasqueradeCIDR = '10.0.0.0/8'),
+      'error creating cluster: spec.networking.nonMasqueradeCIDR: Forbidden: nonMasqueradeCIDR "10.0.0.0/8" cannot overlap with networkCIDR "10.20.0.0/16"'],
+    ['a cloud provider is set', (c) => delete c.spec.cloudProvider, 'error creating cluster: spec.cloudProvider: Required value'],
+    ['the pod identity webhook needs cert-manager', (c) => (c.spec.certManager.enabled = false),
+      'error creating cluster: spec.cloudProvider.aws.podIdentityWebhook: Forbidden: EKS Pod Identity Webhook requires that cert manager is enabled'],
+    ['legacy IAM is gone', (c) => (c.spec.iam.legacy = true), 'error creating cluster: spec.iam.legacy: Forbidden: legacy IAM permissions are no longer supported'],
+    ['a service account grant is an inline policy or policy ARNs, not both', (c) => (c.spec.iam.serviceAccountExternalPermissions[0].aws.policyARNs = ['arn:aws:iam::aws:policy/ReadOnlyAccess']),
+      'error creating cluster: spec.iam.serviceAccountExternalPermissions[kube-system/cluster-autoscaler].aws: Forbidden: cannot set both inlinePolicy and policyARN'],
+    ['the discovery bucket has no dots', (c) => (c.spec.serviceAccountIssuerDiscovery.discoveryStore = 's3://oidc.acme.de/prod'),
+      'error creating cluster: spec.serviceAccountIssuerDiscovery.serviceAccountIssuerDiscovery.discoveryStore: Invalid value: "s3://oidc.acme.de/prod": Bucket name cannot contain dots'],
+    ['the AWS OIDC provider needs a discovery store', (c) => delete c.spec.serviceAccountIssuerDiscovery.discoveryStore,
+      'error creating cluster: spec.serviceAccountIssuerDiscovery.serviceAccountIssuerDiscovery.enableAWSOIDCProvider: Forbidden: AWS OIDC Provider requires a discoveryStore or discoveryService to be set'],
+    ['queue-mode termination handling keeps spot draining', (c) => (c.spec.nodeTerminationHandler.enableSpotInterruptionDraining = false),
+      'error creating cluster: spec.cloudProvider.aws.nodeTerminationHandler.enableSpotInterruptionDraining: Forbidden: spot interruption draining cannot be disabled in Queue Processor mode'],
+    ['a control-plane group has maxSize 1 (instancegroup.go)', (_c, ig) => (ig('control-plane-eu-central-1b').spec.maxSize = 3),
+      'error creating instanceGroup: spec.maxSize: Invalid value: 3: controlPlane InstanceGroup must have maxSize set to 1, add more InstanceGroups instead'],
+    ['maxSize is at least minSize', (_c, ig) => (ig('nodes-general').spec.maxSize = 2),
+      'error creating instanceGroup: spec.maxSize: Forbidden: maxSize must be greater than or equal to minSize.'],
+    ['instance group roles are kops roles', (_c, ig) => (ig('nodes-general').spec.role = 'Worker'),
+      'error creating instanceGroup: spec.role: Unsupported value: "Worker": supported values: "ControlPlane", "APIServer", "Node", "Bastion", "Etcd", "Scheduler", "KubeControllerManager"'],
+    ['instance group cloud labels avoid kops\' reserved prefixes', (_c, ig) => (ig('nodes-general').spec.cloudLabels['kops.k8s.io/pool'] = 'x'),
+      'error creating instanceGroup: spec.cloudLabels.kops.k8s.io/pool: Forbidden: "kops.k8s.io/" is a reserved label prefix and cannot be used as a custom label'],
+    ['node labels have at most one slash', (_c, ig) => (ig('nodes-general').spec.nodeLabels['acme.de/team/name'] = 'x'),
+      'error creating instanceGroup: spec.nodeLabels: Invalid value: "acme.de/team/name": Node label may only contain a single slash'],
+  ]
+
+  it.each(createRules)('create -f refuses: %s', (_rule, mutate, message) => {
+    const r = kops(['create', '-f', write(objects(mutate))])
+    expect(r.stderr.trim()).toBe(`Error: ${message}`)
+    expect(r.code).toBe(1)
+  })
+
+  const updateRules: Array<[string, (c: KopsDoc, ig: (name: string) => KopsDoc, all: KopsDoc[]) => void, string]> = [
+    ['inlinePolicy must be a JSON array of statements (awsmodel/iam.go buildPolicy)', (c) => (c.spec.iam.serviceAccountExternalPermissions[1].aws.inlinePolicy = doc),
+      'error building tasks: error inline policy: error parsing IAM statements: json: cannot unmarshal object into Go value of type []*iam.Statement'],
+    ['IMDS httpTokens is optional or required (aws.go)', (_c, ig) => (ig('nodes-general').spec.instanceMetadata.httpTokens = 'sometimes'),
+      'spec.instanceMetadata.httpTokens: Unsupported value: "sometimes": supported values: "optional", "required"'],
+    ['the IMDS hop limit is 1 to 64', (_c, ig) => (ig('control-plane-eu-central-1a').spec.instanceMetadata.httpPutResponseHopLimit = 65),
+      'spec.instanceMetadata.httpPutResponseHopLimit: Invalid value: 65: HTTPPutResponseLimit must be a value between 1 and 64'],
+    ['the spot policy keeps on-demand within 0–100 % and names an EC2 allocation strategy', (_c, ig) => (ig('nodes-general').spec.mixedInstancesPolicy = {onDemandAboveBase: 101, spotAllocationStrategy: 'cheapest'}),
+      '[spec.mixedInstancesPolicy.onDemandAboveBase: Invalid value: 101: cannot be greater than 100, spec.mixedInstancesPolicy.spotAllocationStrategy: Unsupported value: "cheapest": supported values: "lowest-price", "diversified", "capacity-optimized", "capacity-optimized-prioritized", "price-capacity-optimized"]'],
+    ['every control-plane group has a member in each etcd cluster (legacy.go DeepValidate)', (_c, _ig, all) => all.push({...structuredClone(all[1]!), metadata: {name: 'control-plane-extra', labels: {'kops.k8s.io/cluster': NAME_P}}}),
+      '[spec.metadata.name: Forbidden: InstanceGroup "control-plane-extra" with role ControlPlane must have a member in etcd (IG: "control-plane-eu-central-1c") cluster "main", spec.metadata.name: Forbidden: InstanceGroup "control-plane-extra" with role ControlPlane must have a member in etcd (IG: "control-plane-eu-central-1c") cluster "events"]'],
+    ['instance groups use the cluster\'s subnets', (_c, ig) => (ig('nodes-general').spec.subnets = ['eu-central-1a', 'eu-central-1z']),
+      'spec.networking.subnets[1]: Not found: "eu-central-1z"'],
+    ['a cluster has a node group', (_c, _ig, all) => all.splice(all.findIndex((d) => d.metadata.name === 'nodes-general'), 1), 'must configure at least one Node InstanceGroup'],
+  ]
+
+  it.each(updateRules)('create -f accepts, update cluster (dry run) refuses: %s', (_rule, mutate, message) => {
+    const created = kops(['create', '-f', write(objects(mutate))])
+    expect([created.code, created.stderr]).toEqual([0, ''])
+    expect(secretFromStdin().code).toBe(0)
+    const r = kops(['update', 'cluster', '--name', NAME_P])
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(`Error: ${message}`)
+    expect(r.code).toBe(1)
+  })
+
+  it('update checks the encryptionconfig secret before it builds the IAM model, as kops does', () => {
+    kops(['create', '-f', write(objects((c) => (c.spec.iam.serviceAccountExternalPermissions[0].aws.inlinePolicy = doc)))])
+    expect(kops(['update', 'cluster', '--name', NAME_P]).stderr.trim()).toBe('Error: could not find encryptionconfig secret')
+    secretFromStdin()
+    expect(kops(['update', 'cluster', '--name', NAME_P, '--yes']).stderr.trim()).toContain('Error: error building tasks: error inline policy')
+  })
+
+  it('replace -f of an existing cluster adds kops\' update rules: reserved cloud labels, no etcd cluster removed', () => {
+    const withLabel = objects((c) => (c.spec.cloudLabels['kubernetes.io/cluster/other'] = 'owned'))
+    expect(kops(['create', '-f', write(withLabel)]).code).toBe(0) // CreateCluster does not check cloud labels
+    expect(kops(['replace', '-f', write(withLabel)]).stderr.trim()).toBe(
+      'Error: error replacing cluster: spec.cloudLabels.kubernetes.io/cluster/other: Forbidden: "kubernetes.io/cluster/" is a reserved label prefix and cannot be used as a custom label',
+    )
+    const noEvents = objects((c) => c.spec.etcdClusters.pop())
+    expect(kops(['replace', '-f', write(noEvents)]).stderr.trim()).toBe('Error: error replacing cluster: spec.etcdClusters[events]: Forbidden: EtcdClusters cannot be removed')
+    expect(kops(['replace', '-f', write(base)]).code).toBe(0)
   })
 })

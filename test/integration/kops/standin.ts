@@ -46,7 +46,10 @@ export interface SeedCluster {
   nodes?: number
 }
 
-/** kops objects as kopsmith renders them, reduced to what the stand-in looks at. */
+/**
+ * kops objects shaped like kopsmith's (one control plane per zone, a node group), reduced to what
+ * the stand-in looks at but complete enough to pass kops' validation (validation.mjs).
+ */
 export function kopsObjects(c: SeedCluster): string {
   const zones = c.zones ?? ['eu-central-1a']
   const labels: Record<string, string> = {
@@ -55,19 +58,32 @@ export function kopsObjects(c: SeedCluster): string {
     'kopsmith.dev/profile': c.profile ?? 'production',
     ...(c.expiresAt ? {'kopsmith.dev/expires-at': c.expiresAt} : {}),
   }
+  const cpName = (z: string) => `control-plane-${z}`
+  const etcd = (name: string) => ({name, etcdMembers: zones.map((z) => ({name: z.slice(-1), instanceGroup: cpName(z), encryptedVolume: true})), manager: {}})
   const cluster = {
     apiVersion: 'kops.k8s.io/v1alpha2',
     kind: 'Cluster',
     metadata: {name: c.name},
-    spec: {kubernetesVersion: c.kubernetesVersion, encryptionConfig: true, cloudLabels: labels, subnets: zones.map((z) => ({name: z, zone: z, type: 'Private'}))},
+    spec: {
+      kubernetesVersion: c.kubernetesVersion,
+      cloudProvider: 'aws',
+      encryptionConfig: true,
+      cloudLabels: labels,
+      api: {loadBalancer: {type: 'Internal', class: 'Network'}},
+      networkCIDR: '10.20.0.0/16',
+      nonMasqueradeCIDR: '100.64.0.0/10',
+      subnets: zones.map((z, i) => ({name: z, zone: z, type: 'Private', cidr: `10.20.${i * 32}.0/19`})),
+      etcdClusters: [etcd('main'), etcd('events')],
+    },
   }
-  const ig = (name: string, role: string, min: number, subnets: string[]) => ({
+  const ig = (name: string, role: string, min: number, max: number, subnets: string[]) => ({
     apiVersion: 'kops.k8s.io/v1alpha2',
     kind: 'InstanceGroup',
     metadata: {name, labels: {'kops.k8s.io/cluster': c.name}},
-    spec: {role, machineType: role === 'Node' ? 'm7i.xlarge' : 'm7i.large', minSize: min, maxSize: Math.max(min, 3), subnets},
+    spec: {role, machineType: role === 'Node' ? 'm7i.xlarge' : 'm7i.large', minSize: min, maxSize: max, subnets},
   })
-  const groups = [...zones.map((z) => ig(`control-plane-${z}`, 'ControlPlane', 1, [z])), ig('nodes-general', 'Node', c.nodes ?? 2, zones)]
+  const nodes = c.nodes ?? 2
+  const groups = [...zones.map((z) => ig(cpName(z), 'ControlPlane', 1, 1, [z])), ig('nodes-general', 'Node', nodes, Math.max(nodes, 3), zones)]
   return [cluster, ...groups].map((o) => YAML.stringify(o)).join('---\n')
 }
 

@@ -1,7 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
+import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
 import type {CliError} from '../../../src/core/errors.js'
 import {KopsError, RefusedError, UsageError} from '../../../src/core/errors.js'
+import {clusterMetadataKey, legacyClusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
 import {deleteCluster, type DeleteInput} from '../../../src/services/delete-cluster.js'
 import {FakeKops} from '../../fakes/fake-kops.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
@@ -10,17 +12,19 @@ import {FakeClock, MemoryWorkspace, operationContext} from './helpers.js'
 const BUCKET = 'acme-kops-state'
 const NAME = 'alice.sandbox.k8s.acme.de'
 const KOPS_FILES = [`${NAME}/config`, `${NAME}/cluster-completed.spec`, `${NAME}/instancegroup/nodes-general`, `${NAME}/kops-version.txt`, `${NAME}/pki/private/kubernetes-ca/keyset.yaml`, `${NAME}/secrets/encryptionconfig`]
-const OLD_AUDIT = `${NAME}/kopsmith/audit/20260501T100000.000Z-create-abcd1234.json`
+const AUDIT = `${auditPrefix(NAME)}20260501T100000.000Z-create-abcd1234.json`
+/** Where kopsmith kept its records before they moved out of kops' cluster folder. */
+const LEGACY_AUDIT = `${NAME}/kopsmith/audit/20260501T100000.000Z-create-abcd1234.json`
 
 function metadata(protectedFlag: boolean, profile = 'sandbox'): string {
   return JSON.stringify({name: NAME, profile, owner: 'alice@acme.de', protected: protectedFlag, expiresAt: null, createdAt: '2026-05-01T10:00:00Z'})
 }
 
-function setup(options: {metadata?: string | null; labels?: Record<string, string>; extraFiles?: string[]} = {}) {
-  const kops = new FakeKops().withCluster(NAME, {kubernetesVersion: '1.35.7', cloudLabels: options.labels ?? {'kopsmith.dev/profile': 'sandbox', 'kopsmith.dev/managed-by': 'kopsmith'}}).refusingStateRemoval()
+function setup(options: {metadata?: string | null; labels?: Record<string, string>; extraFiles?: string[]; legacy?: boolean} = {}) {
   const store = new FakeStateStore().withBucket(BUCKET)
-  for (const key of [...KOPS_FILES, OLD_AUDIT, ...(options.extraFiles ?? [])]) store.withObject(BUCKET, key, 'x')
-  if (options.metadata !== null) store.withObject(BUCKET, `${NAME}/kopsmith/metadata.json`, options.metadata ?? metadata(false))
+  const kops = new FakeKops().withCluster(NAME, {kubernetesVersion: '1.35.7', cloudLabels: options.labels ?? {'kopsmith.dev/profile': 'sandbox', 'kopsmith.dev/managed-by': 'kopsmith'}}).withStateIn(store, BUCKET)
+  for (const key of [...KOPS_FILES, options.legacy ? LEGACY_AUDIT : AUDIT, ...(options.extraFiles ?? [])]) store.withObject(BUCKET, key, 'x')
+  if (options.metadata !== null) store.withObject(BUCKET, options.legacy ? legacyClusterMetadataKey(NAME) : clusterMetadataKey(NAME), options.metadata ?? metadata(false))
   const clock = new FakeClock()
   const workspace = new MemoryWorkspace()
   void workspace.writeFile(`kubeconfig/${NAME}`, 'apiVersion: v1\nkind: Config\n', 0o600)
@@ -42,22 +46,27 @@ function setup(options: {metadata?: string | null; labels?: Record<string, strin
 }
 
 describe('deleteCluster', () => {
-  it("deletes with --yes --confirm: kops removes the cloud, kopsmith finishes kops' state, audit records stay", async () => {
+  it('deletes with --yes --confirm: kops removes the cloud and its whole folder itself; kopsmith drops its metadata, its audit records stay', async () => {
     const t = setup()
     const result = await deleteCluster(t.ports, t.input())
-    expect(result).toMatchObject({cluster: NAME, status: 'deleted', stateRemovedBy: 'kopsmith', kubeconfigRemoved: true, audit: `s3://${BUCKET}/${NAME}/kopsmith/audit/`})
+    expect(result).toMatchObject({cluster: NAME, status: 'deleted', kubeconfigRemoved: true, audit: `s3://${BUCKET}/kopsmith/${NAME}/audit/`})
     expect(result.resources.map((r) => r.type)).toEqual(['autoscaling-group', 'instance', 'vpc'])
     expect(t.deletes()).toEqual([false, true])
     const left = t.keys()
-    expect(left.filter((k) => !k.startsWith(`${NAME}/kopsmith/audit/`))).toEqual([])
-    expect(left).toContain(OLD_AUDIT)
-    const audits = left.filter((k) => k !== OLD_AUDIT).map((k) => JSON.parse(t.store.object(BUCKET, k)?.body ?? '{}') as Record<string, unknown>)
+    expect(left.filter((k) => !k.startsWith(auditPrefix(NAME)))).toEqual([])
+    expect(left).toContain(AUDIT)
+    const audits = left.filter((k) => k !== AUDIT).map((k) => JSON.parse(t.store.object(BUCKET, k)?.body ?? '{}') as Record<string, unknown>)
     expect(audits).toMatchObject([{operation: 'delete', outcome: 'success'}])
     expect(await t.workspace.readFile(`kubeconfig/${NAME}`)).toBeUndefined()
-    // kops' config goes last, so a run that stops half-way still finds the cluster and finishes.
-    const deleted = t.store.calls.filter((c) => c.method === 'deleteObject').map((c) => c.key)
-    expect(deleted.indexOf(`${NAME}/config`)).toBeGreaterThan(deleted.indexOf(`${NAME}/instancegroup/nodes-general`))
-    expect(deleted.indexOf(`${NAME}/config`)).toBeGreaterThan(deleted.indexOf(`${NAME}/kopsmith/metadata.json`))
+  })
+
+  it("moves an older version's records out of kops' folder first, so kops removes the folder without refusing", async () => {
+    const t = setup({legacy: true, metadata: metadata(false)})
+    const result = await deleteCluster(t.ports, t.input())
+    expect(result.status).toBe('deleted')
+    expect(t.keys().filter((k) => k.startsWith(`${NAME}/`))).toEqual([])
+    expect(t.keys()).toContain(AUDIT) // the old audit record, at its new place
+    expect(t.keys()).not.toContain(clusterMetadataKey(NAME)) // moved, then dropped with the cluster
   })
 
   it('refuses a cluster kopsmith recorded as protected (exit 9) before deleting anything', async () => {
@@ -115,12 +124,13 @@ describe('deleteCluster', () => {
     expect(result.status).toBe('deleted')
   })
 
-  it('leaves the state alone when files neither kops nor kopsmith wrote sit beside it', async () => {
+  it("fails with kops' refusal (exit 5) and leaves kops' state when files nobody's tool wrote sit in the folder", async () => {
     const t = setup({extraFiles: [`${NAME}/notes/runbook.md`]})
     const error = await deleteCluster(t.ports, t.input()).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KopsError)
+    expect((error as CliError).exitCode).toBe(5)
     expect((error as CliError).message).toContain(`${NAME}/notes/runbook.md`)
-    expect(t.keys()).toEqual(expect.arrayContaining(KOPS_FILES))
+    expect(t.keys()).toEqual(expect.arrayContaining([...KOPS_FILES, clusterMetadataKey(NAME)]))
   })
 
   it('previews in a dry run without the lock, and reports an absent cluster', async () => {
@@ -128,7 +138,7 @@ describe('deleteCluster', () => {
     const preview = await deleteCluster(t.ports, t.input({dryRun: true, yes: false, confirm: undefined}))
     expect(preview).toMatchObject({status: 'previewed', resources: [{type: 'autoscaling-group'}, {type: 'instance'}, {type: 'vpc'}]})
     expect(t.deletes()).toEqual([false])
-    expect(t.keys()).not.toContain(`${NAME}/kopsmith/lock.json`)
+    expect(t.keys()).not.toContain(lockKey(NAME))
     const absent = await deleteCluster({...t.ports, kops: new FakeKops()}, t.input())
     expect(absent).toMatchObject({status: 'absent', resources: []})
   })

@@ -8,6 +8,7 @@ import {upgradeCluster, type UpgradeInput} from '../../../src/services/upgrade-c
 import {FakeKops} from '../../fakes/fake-kops.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
 import {FakeClock, MemoryWorkspace, operationContext, productionConfig} from './helpers.js'
+import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
 
 const BUCKET = 'acme-kops-state'
 const NAME = 'prod.k8s.acme.de'
@@ -35,7 +36,7 @@ function setup(options: {kops?: string; stored?: string; now?: string; drainTime
     ...over,
   })
   const objects = () => [...(store.buckets.get(BUCKET)?.objects.keys() ?? [])]
-  const audits = () => objects().filter((k) => k.startsWith(`${NAME}/kopsmith/audit/`)).map((k) => JSON.parse(store.object(BUCKET, k)?.body ?? '{}') as Record<string, unknown>)
+  const audits = () => objects().filter((k) => k.startsWith(auditPrefix(NAME))).map((k) => JSON.parse(store.object(BUCKET, k)?.body ?? '{}') as Record<string, unknown>)
   /** The calls that change something, as one line each. */
   const changes = () =>
     kops.calls
@@ -61,7 +62,7 @@ describe('upgradeCluster', () => {
     expect(validations).toHaveLength(5)
     expect(validations[0]).toBeLessThan(replaces[0] ?? 0)
     expect(t.kops.calls.every((c) => c.method === 'version' || c.stateStore === `s3://${BUCKET}`)).toBe(true)
-    expect(t.objects()).not.toContain(`${NAME}/kopsmith/lock.json`)
+    expect(t.objects()).not.toContain(lockKey(NAME))
     expect(t.audits()).toHaveLength(1)
     expect(t.audits()[0]).toMatchObject({operation: 'upgrade', outcome: 'success', cluster: NAME})
     expect((t.audits()[0]?.plan as {steps: Array<{id: string}>}).steps.map((s) => s.id)).toEqual([
@@ -101,7 +102,7 @@ describe('upgradeCluster', () => {
     expect(first).toBeInstanceOf(KopsError)
     expect(t.kops.storedVersion(NAME)).toBe('1.34.10')
     expect(t.audits().map((a) => a.outcome)).toEqual(['failure'])
-    expect(t.objects()).not.toContain(`${NAME}/kopsmith/lock.json`)
+    expect(t.objects()).not.toContain(lockKey(NAME))
 
     t.kops.calls.length = 0
     const second = await upgradeCluster(t.ports, t.input())
@@ -170,7 +171,7 @@ describe('upgradeCluster', () => {
     const error = await upgradeCluster(t.ports, t.input({validate: {waitMs: 0, intervalMs: 10_000, count: 2}})).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UnhealthyError)
     expect(t.changes()).toEqual([])
-    expect(t.objects()).not.toContain(`${NAME}/kopsmith/lock.json`)
+    expect(t.objects()).not.toContain(lockKey(NAME))
     expect(t.audits()[0]).toMatchObject({outcome: 'failure', exitCode: 1})
   })
 

@@ -9,6 +9,7 @@ import {FakePrompter} from '../../fakes/fake-prompter.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
 import {FakeClock, MemoryWorkspace, operationContext} from '../kops/helpers.js'
 import {BUCKET, auditRecords, metadataOf, seed} from './seed.js'
+import {lockKey} from '../../../src/core/aws/lock.js'
 
 const AT = new Date('2026-05-10T12:00:00Z')
 const EXPIRED = 'expired.sandbox.k8s.acme.de'
@@ -62,7 +63,7 @@ describe('cluster reap', () => {
     expect(metadataOf(t.store, PROD)?.profile).toBe('production')
     // The deletion went through the delete service: lock released, audited as a delete.
     expect(auditRecords(t.store, EXPIRED)).toEqual([expect.objectContaining({operation: 'delete', outcome: 'success'})])
-    expect(t.store.object(BUCKET, `${EXPIRED}/kopsmith/lock.json`)).toBeUndefined()
+    expect(t.store.object(BUCKET, lockKey(EXPIRED))).toBeUndefined()
     // Production was never locked, previewed or deleted.
     expect(deletes(t.kops)).toEqual([`${EXPIRED} yes=false`, `${EXPIRED} yes=true`])
     expect(t.store.calls.filter((c) => c.key?.startsWith(`${PROD}/`) && c.method !== 'getObject')).toEqual([])

@@ -8,6 +8,7 @@ import {FakeStateStore} from '../../fakes/fake-state-store.js'
 import {FakeClock, operationContext} from '../kops/helpers.js'
 import {BUCKET, auditRecords, labelsOf, metadataOf, seed, type SeedOptions} from './seed.js'
 import {MemoryFiles} from './support.js'
+import {lockKey} from '../../../src/core/aws/lock.js'
 
 const NAME = 'alice.sandbox.k8s.acme.de'
 const NOW = '2026-05-10T12:00:00Z'
@@ -38,7 +39,7 @@ describe('sandbox extend', () => {
     const audits = auditRecords(t.store, NAME)
     expect(audits).toHaveLength(1)
     expect(audits[0]).toMatchObject({operation: 'extend', outcome: 'success', cluster: NAME})
-    expect(t.store.object(BUCKET, `${NAME}/kopsmith/lock.json`)).toBeUndefined()
+    expect(t.store.object(BUCKET, lockKey(NAME))).toBeUndefined()
     expect(t.kops.methods()).toEqual(['getCluster', 'getCluster', 'replaceFromContent'])
   })
 
@@ -97,7 +98,7 @@ describe('sandbox extend', () => {
   it.each<{case: string; options: SeedOptions; message: RegExp}>([
     {case: 'a production cluster', options: {profile: 'production' as const}, message: /its profile is production/},
     {case: 'a production cluster whose labels were forged to say sandbox', options: {profile: 'production' as const, labels: {[LABELS.profile]: 'sandbox', [LABELS.expiresAt]: '2026-05-01T00:00:00Z'}}, message: /its profile is production/},
-    {case: 'a cluster without metadata.json', options: {noMetadata: true}, message: /there is no s3:\/\/acme-kops-state\/alice.sandbox.k8s.acme.de\/kopsmith\/metadata.json/},
+    {case: 'a cluster without metadata.json', options: {noMetadata: true}, message: /there is no s3:\/\/acme-kops-state\/kopsmith\/alice.sandbox.k8s.acme.de\/metadata.json/},
     {case: 'a sandbox record whose stored spec says production', options: {labels: {[LABELS.profile]: 'production'}}, message: /label is production/},
   ])('refuses $case with exit 9, without taking the lock or changing anything', async ({options, message}) => {
     const t = setup()
@@ -120,7 +121,7 @@ describe('sandbox extend', () => {
   it('fails with exit 8 while another operation holds the lock, changing nothing', async () => {
     const t = setup()
     seed(t.kops, t.store, NAME)
-    t.store.withObject(BUCKET, `${NAME}/kopsmith/lock.json`, JSON.stringify({owner: 'arn:aws:iam::1:user/bob', host: 'h', pid: 1, operation: 'upgrade', started: '2026-05-10T11:00:00Z', expires: '2026-05-10T13:00:00Z'}))
+    t.store.withObject(BUCKET, lockKey(NAME), JSON.stringify({owner: 'arn:aws:iam::1:user/bob', host: 'h', pid: 1, operation: 'upgrade', started: '2026-05-10T11:00:00Z', expires: '2026-05-10T13:00:00Z'}))
     await expect(t.run()).rejects.toBeInstanceOf(LockedError)
     expect(metadataOf(t.store, NAME)?.expiresAt).toBe('2026-05-09T12:00:00Z')
   })

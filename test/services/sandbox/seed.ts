@@ -2,6 +2,7 @@ import {LABELS} from '../../../src/core/naming.js'
 import {clusterMetadataKey, serializeClusterMetadata, type ClusterMetadata} from '../../../src/core/sandbox/metadata.js'
 import type {FakeKops} from '../../fakes/fake-kops.js'
 import type {FakeStateStore} from '../../fakes/fake-state-store.js'
+import {auditPrefix} from '../../../src/core/aws/lock.js'
 
 export const BUCKET = 'acme-kops-state'
 
@@ -39,7 +40,7 @@ export function metadataOf(store: FakeStateStore, name: string): ClusterMetadata
 
 export function auditRecords(store: FakeStateStore, name: string): Array<Record<string, unknown>> {
   const bucket = store.buckets.get(BUCKET)
-  return [...(bucket?.objects.entries() ?? [])].filter(([k]) => k.startsWith(`${name}/kopsmith/audit/`)).map(([, o]) => JSON.parse(o.body) as Record<string, unknown>)
+  return [...(bucket?.objects.entries() ?? [])].filter(([k]) => k.startsWith(auditPrefix(name))).map(([, o]) => JSON.parse(o.body) as Record<string, unknown>)
 }
 
 export function labelsOf(kops: FakeKops, name: string): Record<string, string> | undefined {

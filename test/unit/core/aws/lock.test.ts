@@ -7,8 +7,8 @@ const record = buildLockRecord({owner: 'arn:aws:iam::123456789012:user/alice', h
 
 describe('lock keys and records', () => {
   it('names the lock and audit objects under the cluster prefix', () => {
-    expect(lockKey('prod.k8s.acme.de')).toBe('prod.k8s.acme.de/kopsmith/lock.json')
-    expect(auditKey('prod.k8s.acme.de', started, 'create', 'ab12cd34')).toBe('prod.k8s.acme.de/kopsmith/audit/20260502T031500.000Z-create-ab12cd34.json')
+    expect(lockKey('prod.k8s.acme.de')).toBe('kopsmith/prod.k8s.acme.de/lock.json')
+    expect(auditKey('prod.k8s.acme.de', started, 'create', 'ab12cd34')).toBe('kopsmith/prod.k8s.acme.de/audit/20260502T031500.000Z-create-ab12cd34.json')
   })
 
   it('audit keys sort in time order', () => {

@@ -73,7 +73,7 @@ describe('the examples', () => {
       ttl: null,
       expiresAt: null,
       upgrade: {maxSurge: 1, drainTimeout: '15m', window: 'Sat 02:00-06:00 Europe/Berlin'},
-      etcd: {backupRetentionDays: 30},
+      etcd: {backupRetentionDays: 90},
       waivers: [],
     })
   })
@@ -98,24 +98,24 @@ describe('the examples', () => {
 })
 
 describe('profile defaults', () => {
-  it('a sandbox gets 1 zone, 1 control plane, ttl 72h, protected false, short retention', () => {
+  it('a sandbox gets 1 zone, 1 control plane, ttl 72h, protected false, short log retention, kops\' etcd backup retention', () => {
     const config = validateClusterFile(stringify(minimal('sandbox')), 'sandbox.yaml')
     expect(config.zones).toEqual(['eu-central-1a'])
     expect(config.controlPlane).toEqual({instanceType: 't3.medium', count: 1})
     expect(config.ttl).toBe('72h')
     expect(config.protected).toBe(false)
-    expect(config.etcd.backupRetentionDays).toBe(7)
+    expect(config.etcd.backupRetentionDays).toBe(90)
     expect(config.addons.logging.retentionDays).toBe(7)
     expect(config.nodeGroups).toEqual([{name: 'general', instanceType: 't3.large', minSize: 1, maxSize: 3, spot: true, zones: ['eu-central-1a']}])
   })
 
-  it('a production cluster gets 3 zones, 3 control planes, protection and 30-day retention', () => {
+  it('a production cluster gets 3 zones, 3 control planes, protection, 30-day logs and kops\' 90-day etcd backups', () => {
     const config = validateClusterFile(stringify(minimal('production')), 'prod.yaml')
     expect(config.zones).toEqual(['eu-central-1a', 'eu-central-1b', 'eu-central-1c'])
     expect(config.controlPlane).toEqual({instanceType: 'm7i.large', count: 3})
     expect(config.protected).toBe(true)
     expect(config.ttl).toBeNull()
-    expect(config.etcd.backupRetentionDays).toBe(30)
+    expect(config.etcd.backupRetentionDays).toBe(90)
     expect(config.addons.logging.retentionDays).toBe(30)
   })
 

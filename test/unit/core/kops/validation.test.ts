@@ -1,7 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
 import {deletionProtection} from '../../../../src/core/kops/protection.js'
-import {classifyClusterStateKeys, isRefusalOverKopsmithFiles} from '../../../../src/core/kops/state-layout.js'
+import {auditKey, auditPrefix, legacyLockKey, lockKey} from '../../../../src/core/aws/lock.js'
+import {migratedRecordKey} from '../../../../src/core/kops/state-layout.js'
+import {clusterMetadataKey} from '../../../../src/core/sandbox/metadata.js'
 import {isHealthyValidation, nextConsecutive, summariseValidation} from '../../../../src/core/kops/validation.js'
 
 describe('validation judgement', () => {
@@ -36,31 +38,29 @@ describe('validation judgement', () => {
   })
 })
 
-describe('kops state layout', () => {
-  it('separates kops files, kopsmith files and strangers, with config last', () => {
-    const keys = [
-      'prod/config',
-      'prod/cluster-completed.spec',
-      'prod/instancegroup/nodes',
-      'prod/kopsmith/audit/20260101-create.json',
-      'prod/kopsmith/lock.json',
-      'prod/pki/private/kubernetes-ca/keyset.yaml',
-      'prod/notes.txt',
-      'prod-2/config',
-    ]
-    expect(classifyClusterStateKeys('prod', keys)).toEqual({
-      kops: ['prod/cluster-completed.spec', 'prod/instancegroup/nodes', 'prod/pki/private/kubernetes-ca/keyset.yaml', 'prod/config'],
-      kopsmith: ['prod/kopsmith/audit/20260101-create.json', 'prod/kopsmith/lock.json'],
-      unknown: ['prod/notes.txt'],
-    })
+describe("kopsmith's records beside kops' state", () => {
+  const C = 'prod.k8s.acme.de'
+  const keys = (cluster: string) => [lockKey(cluster), clusterMetadataKey(cluster), auditKey(cluster, new Date('2026-05-02T03:15:00Z'), 'create', 'ab12cd34'), auditPrefix(cluster)]
+
+  it('live under kopsmith/CLUSTER/, outside every kops cluster folder', () => {
+    for (const key of keys(C)) {
+      expect(key.startsWith(`kopsmith/${C}/`), key).toBe(true)
+      expect(key.startsWith(`${C}/`), key).toBe(false)
+    }
   })
 
-  it("recognises kops' refusal over kopsmith's own files only", () => {
-    const ours = 'Error: error removing cluster from state store: refusing to delete: unknown file found: s3://b/prod/kopsmith/lock.json'
-    const theirs = 'Error: error removing cluster from state store: refusing to delete: unknown file found: s3://b/prod/notes.txt'
-    expect(isRefusalOverKopsmithFiles(ours, 'prod')).toBe(true)
-    expect(isRefusalOverKopsmithFiles(theirs, 'prod')).toBe(false)
-    expect(isRefusalOverKopsmithFiles(ours, 'other')).toBe(false)
+  it.each(['prod.k8s.acme.de', 'config', 'a.config', 'x/config'])('no key of cluster %s ends in /config, so kops get clusters never lists one', (cluster) => {
+    for (const key of keys(cluster)) expect(key.endsWith('/config'), key).toBe(false)
+  })
+
+  it('maps the records an older version left in CLUSTER/kopsmith/ to their new keys; the old lock and strangers stay', () => {
+    expect(migratedRecordKey(C, `${C}/kopsmith/metadata.json`)).toBe(clusterMetadataKey(C))
+    expect(migratedRecordKey(C, `${C}/kopsmith/audit/20260101T000000.000Z-create-abcd1234.json`)).toBe(`kopsmith/${C}/audit/20260101T000000.000Z-create-abcd1234.json`)
+    expect(migratedRecordKey(C, legacyLockKey(C))).toBeUndefined()
+    expect(migratedRecordKey(C, `${C}/kopsmith/config`)).toBeUndefined()
+    expect(migratedRecordKey(C, `${C}/kopsmith/audit/nested/x.json`)).toBeUndefined()
+    expect(migratedRecordKey(C, `${C}/config`)).toBeUndefined()
+    expect(migratedRecordKey(C, `other.k8s.acme.de/kopsmith/metadata.json`)).toBeUndefined()
   })
 })
 

@@ -87,7 +87,7 @@ describe('renderKopsSpec: production', () => {
     expect(c.etcdClusters.map((e: Json) => e.name)).toEqual(['main', 'events'])
     for (const etcd of c.etcdClusters) {
       expect(etcd.etcdMembers).toEqual(['a', 'b', 'c'].map((z) => ({name: z, instanceGroup: `control-plane-eu-central-1${z}`, encryptedVolume: true})))
-      expect(etcd.manager).toEqual({backupRetentionDays: 30})
+      expect(etcd.manager).toEqual({backupRetentionDays: 90})
     }
   })
 
@@ -102,14 +102,16 @@ describe('renderKopsSpec: production', () => {
   it('grants IRSA to cluster-autoscaler and fluent-bit, scoped to this cluster', () => {
     const grants = c.iam.serviceAccountExternalPermissions as Json[]
     expect(grants.map((g) => `${g.namespace}/${g.name}`)).toEqual(['kube-system/cluster-autoscaler', 'logging/fluent-bit'])
+    // kops reads inlinePolicy as the statements alone, a JSON array.
     const autoscaler = JSON.parse(grants[0]!.aws.inlinePolicy)
-    const scale = autoscaler.Statement.find((s: Json) => s.Action.includes('autoscaling:SetDesiredCapacity'))
+    expect(Array.isArray(autoscaler)).toBe(true)
+    const scale = autoscaler.find((s: Json) => s.Action.includes('autoscaling:SetDesiredCapacity'))
     expect(scale.Action).toEqual(['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'])
     expect(scale.Condition.StringEquals).toEqual(
       Object.fromEntries(Object.entries(autoscalerDiscoveryTags('prod.k8s.acme.de')).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
     )
     const logs = JSON.parse(grants[1]!.aws.inlinePolicy)
-    const write = logs.Statement.find((s: Json) => s.Action.includes('logs:PutLogEvents'))
+    const write = logs.find((s: Json) => s.Action.includes('logs:PutLogEvents'))
     expect(write.Resource).toBe(`arn:aws:logs:eu-central-1:*:log-group:${logGroupName('prod.k8s.acme.de')}:*`)
     expect(c.iam).toMatchObject({legacy: false, useServiceAccountExternalPermissions: true})
   })
@@ -122,12 +124,12 @@ describe('renderKopsSpec: production', () => {
 })
 
 describe('renderKopsSpec: variations', () => {
-  it('sandbox: one control plane, one etcd member, spot nodes, 7-day backups, public DNS', () => {
+  it('sandbox: one control plane, one etcd member, spot nodes, kops\' 90-day backups, public DNS', () => {
     const {cluster, instanceGroups} = renderKopsSpec(sandbox(), TEMPLATES, {expiresAt: '2026-10-01T00:00:00Z'})
     expect(instanceGroups.map((g) => g.metadata.name)).toEqual(['control-plane-eu-central-1a', 'nodes-general'])
     const c = spec(cluster)
     expect(c.etcdClusters.map((e: Json) => e.etcdMembers.length)).toEqual([1, 1])
-    expect(c.etcdClusters[0].manager.backupRetentionDays).toBe(7)
+    expect(c.etcdClusters[0].manager.backupRetentionDays).toBe(90)
     expect(c.topology.dns).toEqual({type: 'Public'})
     expect(spec(igNamed(instanceGroups, 'nodes-general')).mixedInstancesPolicy).toEqual({
       instances: ['t3.large'],

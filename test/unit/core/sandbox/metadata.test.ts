@@ -6,7 +6,7 @@ const now = new Date('2026-05-01T10:00:00Z')
 
 describe('cluster metadata', () => {
   it('lives next to the kops state of the cluster', () => {
-    expect(clusterMetadataKey('a.sandbox.k8s.acme.de')).toBe('a.sandbox.k8s.acme.de/kopsmith/metadata.json')
+    expect(clusterMetadataKey('a.sandbox.k8s.acme.de')).toBe('kopsmith/a.sandbox.k8s.acme.de/metadata.json')
   })
 
   it('is built from a config: a sandbox gets now + ttl, production no expiry', () => {
