@@ -104,6 +104,9 @@ export function renderAddon(config: ClusterConfig, addon: AddonData): KubeObject
 export function renderAddonBundle(addon: AddonData): KubeObject[] {
   const spec = addon.metadata.gatewayApi
   if (!spec) return []
+  // 1.2 MB of CRDs take over a second to parse: once per loaded addon. The objects are not modified.
+  const cached = parsedBundles.get(addon)
+  if (cached) return cached
   const objects = (addon.bundle ?? []).flatMap(({file, text}) => {
     const path = `addons/${addon.metadata.name}/${spec.directory}/${file}`
     const docs = parseAllDocuments(text, {version: '1.1'})
@@ -120,8 +123,11 @@ export function renderAddonBundle(addon: AddonData): KubeObject[] {
     })
   })
   if (objects.length === 0) throw new CliError(`addons/${addon.metadata.name}/${spec.directory}/ holds no manifests`)
+  parsedBundles.set(addon, objects)
   return objects
 }
+
+const parsedBundles = new WeakMap<AddonData, KubeObject[]>()
 
 export type TemplateValue = string | number | boolean | TemplateValue[] | {[k: string]: TemplateValue}
 
