@@ -1,10 +1,11 @@
 import {parse as parseYaml} from 'yaml'
 
-import {renderAddon, isAddonEnabled, orderAddons, resolveAddonVersion, resolveImages, ADDON_NAMES} from '../core/addons/render.js'
+import {decideBundleObject, isAppliedAction, summarizeBundle, type BundleAction} from '../core/addons/bundle.js'
+import {renderAddon, renderAddonBundle, isAddonEnabled, orderAddons, resolveAddonVersion, resolveImages, ADDON_NAMES} from '../core/addons/render.js'
 import {addonMetadataSchema, type AddonData} from '../core/addons/metadata.js'
 import {toYamlStream} from '../core/apply/manifests.js'
 import {addonOwnerLabels} from '../core/apply/ownership.js'
-import {sortForApply} from '../core/apply/phases.js'
+import {refKey, refOf, sortForApply} from '../core/apply/phases.js'
 import {rolloutState} from '../core/apply/rollout.js'
 import type {ClusterConfig} from '../core/config/types.js'
 import {CliError, UsageError} from '../core/errors.js'
@@ -29,7 +30,10 @@ export async function loadAddons(packageFiles: PackageFiles): Promise<AddonData[
     // Shipped data that does not match its schema is a bug in kopsmith, not a user error.
     if (!parsed.success) throw new CliError(`addons/${name}/addon.yaml is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
     const templates = await Promise.all(parsed.data.manifests.map(async (file) => ({file, text: await packageFiles.read(`addons/${name}/${file}`)})))
-    addons.push({metadata: parsed.data, templates})
+    const bundleDir = parsed.data.gatewayApi && `addons/${name}/${parsed.data.gatewayApi.directory}`
+    const bundleFiles = bundleDir ? (await packageFiles.list(bundleDir)).filter((f) => f.endsWith('.yaml')) : []
+    const bundle = await Promise.all(bundleFiles.map(async (file) => ({file, text: await packageFiles.read(`${bundleDir}/${file}`)})))
+    addons.push({metadata: parsed.data, templates, ...(bundleDir ? {bundle} : {})})
   }
   return orderAddons(addons)
 }
@@ -77,14 +81,17 @@ export function addonsFollowingKubernetesMinor(addons: readonly AddonData[]): st
 
 export interface InstallAddonsInput {
   config: ClusterConfig
-  /** `--kubeconfig`; by default KUBECONFIG, else the admin kubeconfig `cluster create` exported. */
+  /** `--kubeconfig`; by default KUBECONFIG, else the admin kubeconfig `cluster create` exported. Not needed for dryRun with outputDir. */
   kubeconfig?: string
   /** `--context`, named by the user; otherwise the context must point at this cluster's API. */
   context?: string
   force: boolean
   prune: boolean
   timeoutMs: number
-  /** Render only; with outputDir, write `<addon>.yaml` per addon. No cluster, no credentials. */
+  /**
+   * Change nothing. With outputDir: render only, writing `<addon>.yaml` per addon — no cluster, no
+   * credentials. Without: compare with the cluster (reads only) and report what would be done.
+   */
   dryRun: boolean
   outputDir?: string
   /** Restrict to these addons (e.g. those following the Kubernetes minor after an upgrade hop). */
@@ -96,13 +103,28 @@ export interface InstallAddonsInput {
   signal?: AbortSignal
 }
 
+export interface GatewayApiReport {
+  version: string
+  channel: string
+  /** False for a render-only dry run: the cluster was not read. */
+  checked: boolean
+  /** e.g. `10 installed v1.6.1, 2 unchanged v1.6.1`. */
+  summary: string
+  objects: Array<{kind: string; name: string; action: BundleAction; installed?: string; summary: string}>
+}
+
 export interface InstallAddonsResult {
   cluster: string
   dryRun: boolean
   addons: Array<{name: string; version: string; enabled: boolean; objects: number}>
+  /** The Gateway API release shipped with the ingress addon, and what was (or would be) done with each of its objects. */
+  gatewayApi?: GatewayApiReport
   files: string[]
+  /** Objects applied because they were new, changed or drifted (dry run: that would be). */
   applied: number
-  kept: number
+  /** Objects already as rendered, left alone. */
+  unchanged: number
+  /** Dry run: that would be pruned. */
   pruned: string[]
   rollouts: string[]
   durationMs: number
@@ -111,7 +133,9 @@ export interface InstallAddonsResult {
 /**
  * `addons install`: render the enabled addons for this cluster, then write them (dry run) or
  * server-side apply them in phases with rollout waits; prune removes objects of our addons that are
- * no longer rendered — including every object of an addon that was switched off.
+ * no longer rendered — including every object of an addon that was switched off. Upstream bundle
+ * objects (Gateway API) are first compared with the cluster's: installed when missing, upgraded
+ * when older, a newer or other-channel release kept (see core/addons/bundle.ts).
  */
 export async function installAddons(ports: AddonsPorts, input: InstallAddonsInput): Promise<InstallAddonsResult> {
   const all = await loadAddons(ports.packageFiles)
@@ -123,7 +147,8 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
     const objects = enabled ? renderAddon(input.config, addon) : []
     return {addon, enabled, objects}
   })
-  const objects = rendered.flatMap((r) => r.objects)
+  const bundleAddon = rendered.find((r) => r.enabled && r.addon.metadata.gatewayApi)
+  const bundle = bundleAddon ? renderAddonBundle(bundleAddon.addon) : []
   const result: InstallAddonsResult = {
     cluster: input.config.name,
     dryRun: input.dryRun,
@@ -135,28 +160,44 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
     })),
     files: [],
     applied: 0,
-    kept: 0,
+    unchanged: 0,
     pruned: [],
     rollouts: [],
     durationMs: 0,
   }
-  if (input.dryRun) {
-    if (input.outputDir) {
-      const out = input.outputDir.replace(/\/+$/, '')
-      for (const r of rendered.filter((x) => x.enabled)) {
-        const file = `${r.addon.metadata.name}.yaml`
-        await ports.files.write(`${out}/${file}`, toYamlStream(sortForApply(r.objects)))
-        result.files.push(file)
-      }
+  const spec = bundleAddon?.addon.metadata.gatewayApi
+  if (input.dryRun && input.outputDir) {
+    const out = input.outputDir.replace(/\/+$/, '')
+    for (const r of rendered.filter((x) => x.enabled)) {
+      const file = `${r.addon.metadata.name}.yaml`
+      await ports.files.write(`${out}/${file}`, toYamlStream(sortForApply(r.objects)))
+      result.files.push(file)
     }
+    if (spec) result.gatewayApi = {version: spec.bundleVersion, channel: spec.channel, checked: false, summary: 'not compared with a cluster (render only)', objects: []}
     return result
   }
   const kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster: input.config.name})
   try {
+    const decisions = await Promise.all(bundle.map(async (o) => decideBundleObject(o, await kube.get(refOf(o)))))
+    if (spec) {
+      result.gatewayApi = {
+        version: spec.bundleVersion,
+        channel: spec.channel,
+        checked: true,
+        summary: summarizeBundle(decisions),
+        objects: decisions.map((d) => ({kind: d.ref.kind, name: d.ref.name, action: d.action, ...(d.installed ? {installed: d.installed} : {}), summary: d.summary})),
+      }
+    }
+    const skipped = new Set(decisions.filter((d) => !isAppliedAction(d.action)).map((d) => refKey(d.ref)))
+    const objects = rendered.flatMap((r) => r.objects).filter((o) => !skipped.has(refKey(refOf(o))))
     const scopes = [...new Set([...ADDON_NAMES.filter((n) => !input.only || input.only.includes(n)), ...selected.map((a) => a.metadata.name)])].map(addonOwnerLabels)
     const applied = await applyManifests(kube, objects, {
       force: input.force,
+      // An upgrade replaces an older release someone may have installed with another tool: take its fields.
+      forceRefs: new Set(decisions.filter((d) => d.action === 'upgrade').map((d) => refKey(d.ref))),
+      owners: scopes,
       prune: input.prune ? {scopes} : undefined,
+      dryRun: input.dryRun,
       timeoutMs: input.timeoutMs,
       concurrency: input.concurrency,
       pollIntervalMs: input.pollIntervalMs,
@@ -165,7 +206,7 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
       ...(input.signal ? {signal: input.signal} : {}),
     })
     result.applied = applied.applied.length
-    result.kept = applied.kept.length
+    result.unchanged = applied.unchanged.length
     result.pruned = applied.pruned.map(describe)
     result.rollouts = applied.rollouts.map((r) => `${describe(r)}: ${r.message}`)
     result.durationMs = applied.durationMs

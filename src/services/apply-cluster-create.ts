@@ -203,7 +203,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
             config, kubeconfig: ports.workspace.resolve(kubeconfigPath), force: false, prune: true, dryRun: false, timeoutMs: 10 * 60_000, signal,
             onProgress: (p) => r.output(describeProgress(p)),
           })
-          return record('addons', `${result.applied} object(s) applied`)
+          return record('addons', `${result.applied} object(s) applied${result.gatewayApi ? `; Gateway API ${result.gatewayApi.summary}` : ''}`)
         },
       })
     }
@@ -232,8 +232,7 @@ function describeProgress(p: ApplyProgress): string {
       return `${p.phase}: ${p.count} object(s)`
     case 'waiting':
     case 'ready':
-    case 'kept':
-      return `${ref}: ${'message' in p ? p.message : p.reason}`
+      return `${ref}: ${p.message}`
     default:
       return `${p.type} ${ref}`
   }

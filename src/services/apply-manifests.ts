@@ -1,17 +1,15 @@
 import {mapLimit} from '../core/apply/concurrency.js'
-import {FIELD_MANAGER, MANAGED_BY, hasLabels, pruneKinds, selectPrunable} from '../core/apply/ownership.js'
-import {buildApplyPhases, describeRef, refOf, type Phase} from '../core/apply/phases.js'
+import {isConverged} from '../core/apply/converged.js'
+import {FIELD_MANAGER, hasLabels, pruneKinds, selectPrunable} from '../core/apply/ownership.js'
+import {buildApplyPhases, describeRef, refKey, refOf, type Phase} from '../core/apply/phases.js'
 import {hasRollout, isEstablished, rolloutState} from '../core/apply/rollout.js'
 import {ApiError, TimeoutError, isCliError} from '../core/errors.js'
 import type {Clock, Kube, KubeObject, KubeResourceRef} from '../ports.js'
 
-/** Annotation for objects that are applied only when absent (shared CRDs someone else may own). */
-export const APPLY_POLICY_ANNOTATION = 'kopsmith.dev/apply-policy'
-
 export type ApplyProgress =
   | {type: 'phase'; phase: Phase; count: number}
   | {type: 'applied'; ref: KubeResourceRef}
-  | {type: 'kept'; ref: KubeResourceRef; reason: string}
+  | {type: 'unchanged'; ref: KubeResourceRef}
   | {type: 'waiting'; ref: KubeResourceRef; message: string}
   | {type: 'ready'; ref: KubeResourceRef; message: string}
   | {type: 'pruned'; ref: KubeResourceRef}
@@ -27,9 +25,19 @@ export interface PruneOptions {
 export interface ApplyManifestsOptions {
   /** Take ownership of fields another field manager owns (`--force-conflicts`). */
   force: boolean
+  /** Objects (refKey) applied with force whatever `force` says: upgrades of an upstream bundle we take over. */
+  forceRefs?: ReadonlySet<string>
+  /**
+   * Owner label sets of the units this run manages (an addon, a namespace set). Live objects carrying
+   * one are read with one LIST per kind and set, and those already converged are not applied again;
+   * objects of no set are read one by one. Defaults to the prune scopes.
+   */
+  owners?: Array<Record<string, string>>
   /** Delete what we applied before and no longer render; undefined = no prune. */
   prune?: PruneOptions
-  /** For CRDs to become Established and for rollouts, in total. */
+  /** Read and compare only: `applied` and `pruned` say what an apply would do; nothing is written or awaited. */
+  dryRun?: boolean
+  /** For CRDs to become Established, Terminating namespaces to go, and rollouts, in total. */
   timeoutMs: number
   /** Requests in flight inside one phase. */
   concurrency?: number
@@ -43,8 +51,10 @@ export interface ApplyManifestsOptions {
 }
 
 export interface ApplyResult {
+  /** Objects sent (with dryRun: that would be sent) because they are new, changed or drifted. */
   applied: Array<KubeResourceRef & {phase: Phase}>
-  kept: KubeResourceRef[]
+  /** Objects whose live state already is what we apply: not sent. */
+  unchanged: KubeResourceRef[]
   pruned: KubeResourceRef[]
   rollouts: Array<KubeResourceRef & {message: string}>
   durationMs: number
@@ -54,9 +64,13 @@ export const DEFAULT_APPLY_CONCURRENCY = 16
 
 /**
  * Server-side applies `objects` with field manager `kopsmith`, phase by phase (namespaces → CRDs →
- * RBAC → config → workloads → webhooks), bounded concurrency inside a phase. Waits for CRDs to be
- * Established before anything that may use them, for Deployments/DaemonSets/StatefulSets to roll
- * out before webhooks, and prunes last. Re-running is safe: apply is idempotent.
+ * RBAC → config → workloads → webhooks), bounded concurrency inside a phase. Before each phase it
+ * reads what is live (one LIST per kind and owner set) and sends only the objects that are not
+ * converged (core/apply/converged.ts): a re-run of an unchanged configuration sends nothing, while
+ * an object someone changed, or whose configuration changed, is applied again. Recreates a
+ * namespace that is still Terminating once it is gone, waits for CRDs to be Established before
+ * anything that may use them, for Deployments/DaemonSets/StatefulSets to roll out before webhooks,
+ * and prunes last. Re-running is always safe: apply is idempotent.
  */
 export async function applyManifests(kube: Kube, objects: readonly KubeObject[], options: ApplyManifestsOptions): Promise<ApplyResult> {
   const {clock} = options
@@ -65,51 +79,182 @@ export async function applyManifests(kube: Kube, objects: readonly KubeObject[],
   const concurrency = options.concurrency ?? DEFAULT_APPLY_CONCURRENCY
   const poll = options.pollIntervalMs ?? 1000
   const emit = options.onProgress ?? (() => {})
-  const result: ApplyResult = {applied: [], kept: [], pruned: [], rollouts: [], durationMs: 0}
-  let rolledOut = options.waitForRollout === false
+  const ctx: WaitContext = {deadline, poll, clock, emit, signal: options.signal}
+  const result: ApplyResult = {applied: [], unchanged: [], pruned: [], rollouts: [], durationMs: 0}
+  const owners = options.owners ?? options.prune?.scopes ?? []
+  // Everything live is read at once, up front, in parallel; only a recreated namespace makes the
+  // rest be read again (its old content is gone).
+  let live = new LiveObjects(kube, owners, concurrency, objects)
+  let rolledOut = options.waitForRollout === false || options.dryRun === true
   const awaitRollouts = async () => {
     if (rolledOut) return
     rolledOut = true
-    result.rollouts = await waitForRollouts(kube, objects.filter(hasRollout), {deadline, poll, clock, emit, concurrency, signal: options.signal})
+    result.rollouts = await waitForRollouts(kube, objects.filter(hasRollout), {...ctx, concurrency})
   }
 
-  for (const {phase, objects: batch} of buildApplyPhases(objects)) {
+  const batches = buildApplyPhases(objects)
+  for (const {phase, objects: batch} of batches) {
     // Webhooks go live only once the workloads serving them run; otherwise they block their own backends.
     if (phase === 'webhooks') await awaitRollouts()
     options.signal?.throwIfAborted()
-    emit({type: 'phase', phase, count: batch.length})
-    const outcomes = await mapLimit(batch, concurrency, (object) => applyOne(kube, object, options.force), (error) => !isConflict(error))
+    const converged = await live.convergedOf(batch)
+    const pending = batch.filter((object) => {
+      if (!converged.has(refKey(refOf(object)))) return true
+      result.unchanged.push(refOf(object))
+      emit({type: 'unchanged', ref: refOf(object)})
+      return false
+    })
+    emit({type: 'phase', phase, count: pending.length})
+    if (options.dryRun) {
+      result.applied.push(...pending.map((o) => ({...refOf(o), phase})))
+      continue
+    }
+    const force = (object: KubeObject) => options.force || (options.forceRefs?.has(refKey(refOf(object))) ?? false)
+    const outcomes = await mapLimit(
+      pending,
+      concurrency,
+      (object) => (object.kind === 'Namespace' ? applyNamespace(kube, object, force(object), ctx) : applyOne(kube, object, force(object))),
+      (error) => !isConflict(error),
+    )
     throwPhaseErrors(outcomes.flatMap((o) => (o.ok ? [] : [o.error])))
     for (const outcome of outcomes) {
       if (!outcome.ok) continue
-      if (outcome.value.kept) {
-        result.kept.push(outcome.value.ref)
-        emit({type: 'kept', ref: outcome.value.ref, reason: outcome.value.kept})
-      } else {
-        result.applied.push({...outcome.value.ref, phase})
-        emit({type: 'applied', ref: outcome.value.ref})
-      }
+      result.applied.push({...outcome.value.ref, phase})
+      emit({type: 'applied', ref: outcome.value.ref})
     }
-    if (phase === 'crds') await waitForCrds(kube, batch, {deadline, poll, clock, emit, signal: options.signal})
+    if (outcomes.some((o) => o.ok && o.value.recreated)) {
+      const done = new Set(batches.slice(0, batches.findIndex((b) => b.phase === phase) + 1).flatMap((b) => b.objects))
+      live = new LiveObjects(kube, owners, concurrency, objects.filter((o) => !done.has(o)))
+    }
+    if (phase === 'crds') await waitForCrds(kube, batch, ctx)
   }
   await awaitRollouts()
-  if (options.prune) result.pruned = await prune(kube, objects, options.prune, concurrency, emit)
+  if (options.prune) result.pruned = await prune(kube, live, objects, options.prune, {concurrency, emit, dryRun: options.dryRun === true})
   result.durationMs = clock.now().getTime() - started
   return result
 }
 
-async function applyOne(kube: Kube, object: KubeObject, force: boolean): Promise<{ref: KubeResourceRef; kept?: string}> {
-  const ref = refOf(object)
-  if (object.metadata.annotations?.[APPLY_POLICY_ANNOTATION] === 'if-absent') {
-    const live = await kube.get(ref)
-    if (live && !hasLabels(live, MANAGED_BY)) return {ref, kept: 'exists and is managed by someone else'}
+/**
+ * What is live, read in as few requests as possible and all at once: objects carrying an owner set's
+ * labels with one LIST per kind and set, any other object with a GET of its own, all started when
+ * the run starts. Each live object is compared with the desired one as it arrives and then dropped;
+ * only its identity and labels are kept, for prune — a thousand namespaces' objects with their
+ * managedFields would otherwise stay in memory.
+ */
+class LiveObjects {
+  private readonly lists = new Map<string, Promise<KubeObject[]>>()
+  private readonly gets = new Map<string, Promise<void>>()
+  private readonly converged = new Set<string>()
+  private readonly desired: Map<string, KubeObject>
+  private readonly pending: Promise<Array<{ok: true; value: unknown} | {ok: false; error: unknown}>>
+
+  constructor(
+    private readonly kube: Kube,
+    private readonly owners: ReadonlyArray<Record<string, string>>,
+    private readonly concurrency: number,
+    objects: readonly KubeObject[],
+  ) {
+    this.desired = new Map(objects.map((o) => [refKey(refOf(o)), o]))
+    const reads: Array<() => Promise<unknown>> = []
+    for (const object of objects) {
+      const scope = this.owners.find((o) => hasLabels(object, o))
+      if (scope) {
+        if (!this.lists.has(listKey(object.apiVersion, object.kind, scope))) reads.push(() => this.list(object.apiVersion, object.kind, scope))
+      } else {
+        const key = refKey(refOf(object))
+        let done: () => void = () => {}
+        this.gets.set(key, new Promise<void>((resolve) => (done = resolve)))
+        reads.push(async () => {
+          try {
+            const found = await this.kube.get(refOf(object))
+            if (found) this.compare(found)
+          } finally {
+            done()
+          }
+        })
+      }
+    }
+    // Started now and awaited by the first phase: a failed read fails the run before anything is applied.
+    this.pending = mapLimit(reads, this.concurrency, (read) => read())
   }
-  await kube.apply(object, {fieldManager: FIELD_MANAGER, force})
-  return {ref}
+
+  /** The keys (refKey) of the objects in `objects` that are converged. */
+  async convergedOf(objects: readonly KubeObject[]): Promise<Set<string>> {
+    const waits: Array<Promise<unknown>> = []
+    for (const object of objects) {
+      const scope = this.owners.find((o) => hasLabels(object, o))
+      waits.push(scope ? this.list(object.apiVersion, object.kind, scope) : (this.gets.get(refKey(refOf(object))) ?? Promise.resolve()))
+    }
+    await Promise.all(waits)
+    const failed = (await this.pending).find((r) => !r.ok)
+    if (failed && !failed.ok) throw failed.error
+    return new Set(objects.map((o) => refKey(refOf(o))).filter((k) => this.converged.has(k)))
+  }
+
+  private compare(found: KubeObject): void {
+    const key = refKey(refOf(found))
+    const wanted = this.desired.get(key)
+    if (wanted && isConverged(wanted, found, FIELD_MANAGER)) this.converged.add(key)
+  }
+
+  /**
+   * Live objects of a kind carrying every label of `scope`, as identities and labels (one LIST,
+   * shared by the comparison and prune).
+   */
+  list(apiVersion: string, kind: string, scope: Record<string, string>): Promise<KubeObject[]> {
+    const key = listKey(apiVersion, kind, scope)
+    let listed = this.lists.get(key)
+    if (!listed) {
+      listed = this.kube.list(apiVersion, kind, scope).then((items) =>
+        items.map((item) => {
+          this.compare(item)
+          const {name, namespace, labels} = item.metadata
+          return {apiVersion: item.apiVersion, kind: item.kind, metadata: {name, ...(namespace ? {namespace} : {}), ...(labels ? {labels} : {})}}
+        }),
+      )
+      this.lists.set(key, listed)
+      listed.catch(() => this.lists.delete(key))
+    }
+    return listed
+  }
 }
 
+function listKey(apiVersion: string, kind: string, scope: Record<string, string>): string {
+  return `${apiVersion} ${kind} ${JSON.stringify(Object.entries(scope).sort())}`
+}
+
+async function applyOne(kube: Kube, object: KubeObject, force: boolean): Promise<{ref: KubeResourceRef; recreated?: boolean}> {
+  await kube.apply(object, {fieldManager: FIELD_MANAGER, force})
+  return {ref: refOf(object)}
+}
+
+/**
+ * A namespace that is being deleted (Terminating) accepts the apply but refuses new objects (403):
+ * wait until it is gone, then apply it again, which creates it afresh. One whose finalizers never
+ * finish ends in a timeout naming it.
+ */
+async function applyNamespace(kube: Kube, object: KubeObject, force: boolean, ctx: WaitContext): Promise<{ref: KubeResourceRef; recreated: boolean}> {
+  const ref = refOf(object)
+  for (let recreated = false; ; recreated = true) {
+    const applied = await kube.apply(object, {fieldManager: FIELD_MANAGER, force})
+    if (!applied.metadata.deletionTimestamp) return {ref, recreated}
+    for (;;) {
+      if (!(await kube.get(ref))) break
+      if (ctx.clock.now().getTime() >= ctx.deadline) {
+        throw new TimeoutError(`Namespace ${ref.name} is still being deleted (Terminating); it cannot hold new objects until it is gone`, {
+          suggestions: [`See what holds it: kubectl get namespace ${ref.name} -o yaml (status.conditions) and objects with finalizers in it`, 'Re-run once it is gone (apply is idempotent), or with a longer --timeout'],
+          details: {namespace: ref.name, reason: 'NamespaceTerminating'},
+        })
+      }
+      ctx.emit({type: 'waiting', ref, message: 'Terminating: waiting for the old namespace to go before creating it again'})
+      await ctx.clock.sleep(ctx.poll, ctx.signal)
+    }
+  }
+}
+
+/** A field-ownership conflict (not a stale resourceVersion, which is a 409 Conflict too). */
 function isConflict(error: unknown): boolean {
-  return error instanceof ApiError && error.details?.reason === 'Conflict'
+  return error instanceof ApiError && Array.isArray(error.details?.conflicts)
 }
 
 /** All conflicts of a phase become one error listing every contested field. */
@@ -192,34 +337,37 @@ async function waitForRollouts(kube: Kube, workloads: readonly KubeObject[], ctx
   return done
 }
 
-async function prune(kube: Kube, desired: readonly KubeObject[], options: PruneOptions, concurrency: number, emit: (e: ApplyProgress) => void): Promise<KubeResourceRef[]> {
+async function prune(
+  kube: Kube,
+  live: LiveObjects,
+  desired: readonly KubeObject[],
+  options: PruneOptions,
+  ctx: {concurrency: number; emit: (e: ApplyProgress) => void; dryRun: boolean},
+): Promise<KubeResourceRef[]> {
   if (options.scopes.length === 0) return []
-  const selector = commonLabels(options.scopes)
   const kinds = pruneKinds(desired)
-  const lists = await mapLimit(kinds, concurrency, (k) => kube.list(k.apiVersion, k.kind, selector))
-  const live: KubeObject[] = []
-  for (const l of lists) {
-    if (!l.ok) throw l.error
-    live.push(...l.value)
+  const reads = await mapLimit(
+    kinds.flatMap((k) => options.scopes.map((scope) => ({...k, scope}))),
+    ctx.concurrency,
+    (k) => live.list(k.apiVersion, k.kind, k.scope),
+  )
+  const found: KubeObject[] = []
+  for (const r of reads) {
+    if (!r.ok) throw r.error
+    found.push(...r.value)
   }
-  const doomed = options.scopes.flatMap((scope) => selectPrunable(live, desired, scope))
+  const doomed = options.scopes.flatMap((scope) => selectPrunable(found, desired, scope))
   // Namespaced objects first, Namespaces last: deleting a Namespace takes everything in it along.
   const namespaces = doomed.filter((r) => r.kind === 'Namespace')
   const rest = doomed.filter((r) => r.kind !== 'Namespace')
+  if (ctx.dryRun) return [...rest, ...namespaces]
   for (const batch of [rest, namespaces]) {
-    const outcomes = await mapLimit(batch, concurrency, async (ref) => {
+    const outcomes = await mapLimit(batch, ctx.concurrency, async (ref) => {
       await kube.delete(ref)
-      emit({type: 'pruned', ref})
+      ctx.emit({type: 'pruned', ref})
     })
     const failed = outcomes.find((o) => !o.ok)
     if (failed && !failed.ok) throw isCliError(failed.error) ? failed.error : new ApiError(String(failed.error), {cause: failed.error})
   }
   return [...rest, ...namespaces]
-}
-
-function commonLabels(scopes: ReadonlyArray<Record<string, string>>): Record<string, string> {
-  const [first, ...others] = scopes
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(first ?? {})) if (others.every((s) => s[k] === v)) out[k] = v
-  return out
 }

@@ -59,7 +59,8 @@ export interface BootstrapNamespacesResult {
   /** Files written under outputDir (dry run), relative to it. */
   files: string[]
   applied: number
-  kept: number
+  /** Objects already as rendered (left alone). */
+  unchanged: number
   pruned: string[]
   durationMs: number
 }
@@ -100,7 +101,7 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
     objects: objects.length,
     files: [],
     applied: 0,
-    kept: 0,
+    unchanged: 0,
     pruned: [],
     durationMs: 0,
   }
@@ -119,9 +120,11 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
   }
   const kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster})
   try {
+    const owners = [namespaceSetOwnerLabels(setName)]
     const applied = await applyManifests(kube, objects, {
       force: input.force,
-      prune: input.prune ? {scopes: [namespaceSetOwnerLabels(setName)]} : undefined,
+      owners,
+      prune: input.prune ? {scopes: owners} : undefined,
       timeoutMs: input.timeoutMs,
       concurrency: input.concurrency,
       clock: ports.clock,
@@ -129,7 +132,7 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
       ...(input.signal ? {signal: input.signal} : {}),
     })
     result.applied = applied.applied.length
-    result.kept = applied.kept.length
+    result.unchanged = applied.unchanged.length
     result.pruned = applied.pruned.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`)
     result.durationMs = applied.durationMs
     return result

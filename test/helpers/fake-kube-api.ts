@@ -1,18 +1,28 @@
+import {randomUUID} from 'node:crypto'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {parse as parseYaml} from 'yaml'
 
+import {compare, fieldSet, humanPath, merge, removePaths, SchemaIndex, toFieldsV1, TypedError, type FieldSet, type Json} from './fake-ssa.js'
+
 /**
- * A local Kubernetes API server, just large enough for the apply engine and for `kubectl apply
- * --server-side`: discovery (`/api`, `/apis`, `/api/v1`, `/apis/<g>/<v>`, `/version`, OpenAPI v3
- * served from the reference documents), server-side apply with per-manager field ownership and 409
- * conflicts, GET/LIST (label selectors)/DELETE, namespaces that must exist, CRDs that become
- * Established after a delay (and are then served), and Deployments/DaemonSets/StatefulSets whose
- * status becomes ready after a delay — or never. Every request is recorded; every answer waits
- * `latencyMs` first, like a remote API.
+ * A local Kubernetes API server for tests and the benchmark: discovery (`/api`, `/apis`, `/api/v1`,
+ * `/apis/<g>/<v>`, `/version`, OpenAPI v3 for kubectl), server-side apply with the real field
+ * manager's semantics (fake-ssa.ts: typed by the Kubernetes 1.35 schemas, list merge keys, managed
+ * fields, 409 conflicts and force), Update operations (PUT, merge patch) that take the fields they
+ * change, resourceVersion preconditions (409), immutable `roleRef` (422), the CRD approval
+ * annotation for `*.k8s.io` groups (422), namespaces that must exist and refuse new objects while
+ * Terminating (403), finalizers, GET/LIST (label selectors, pagination)/DELETE, CRDs that become
+ * Established after a delay (and are served from then on), and Deployments/DaemonSets/StatefulSets
+ * whose status becomes ready after a delay — or never.
+ *
+ * Status codes, reasons, messages and causes are those of kube-apiserver; test/e2e/fake-vs-real.test.ts
+ * runs the same scenarios against a real API server and this fake and compares the answers. Every
+ * request is recorded; every answer waits `latencyMs` first, like a remote API.
  */
 
 export interface FakeKubeApiOptions {
@@ -23,6 +33,8 @@ export interface FakeKubeApiOptions {
   rolloutDelayMs?: number
   /** Workloads that never become ready (`namespace/name`). */
   neverReady?: string[]
+  /** How long a deleted namespace stays Terminating before its content goes (objects with finalizers stay). */
+  namespaceDeletionDelayMs?: number
   /** Serve `/openapi/v3` from these OpenAPI v3 documents (file names as in the reference dir). */
   openApiDir?: string
 }
@@ -32,8 +44,10 @@ export interface RecordedRequest {
   path: string
   query: URLSearchParams
   contentType?: string
-  /** Parsed body of PATCH/POST requests. */
+  /** Parsed body of PATCH/POST/PUT requests. */
   body?: unknown
+  /** The Authorization header, to check which credentials a client sent. */
+  authorization?: string
   at: number
 }
 
@@ -46,15 +60,26 @@ interface Resource {
   shortNames?: string[]
 }
 
-type Json = Record<string, unknown>
+interface Manager {
+  manager: string
+  operation: 'Apply' | 'Update'
+  apiVersion: string
+  time: string
+  set: FieldSet
+}
 
 interface Stored {
+  resource: Resource
   object: Json
-  /** manager → owned leaf paths (JSON-encoded path arrays; lists are atomic leaves). */
-  owners: Map<string, Set<string>>
+  managers: Manager[]
   appliedAt: number
   establishedAt?: number
+  terminatingSince?: number
 }
+
+type Answer = [number, unknown, string?]
+
+const REFERENCE_OPENAPI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'reference', 'k8s-openapi')
 
 const BUILTIN: Resource[] = [
   {group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns']},
@@ -79,27 +104,42 @@ const BUILTIN: Resource[] = [
   {group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, shortNames: ['crd', 'crds']},
   {group: 'admissionregistration.k8s.io', version: 'v1', kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false},
   {group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false},
+  {group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', namespaced: false},
+  {group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', namespaced: false},
   {group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc']},
 ]
+const NAMESPACE = BUILTIN[0]!
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
+
+/** Fields no manager owns (the field manager strips them), by top-level path prefix. */
+const IGNORED = [['f:apiVersion'], ['f:kind'], ['f:status'], ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'generation', 'managedFields', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds'].map((f) => ['f:metadata', `f:${f}`])]
+
+let schemaIndex: SchemaIndex | undefined
 
 export class FakeKubeApi {
   readonly requests: RecordedRequest[] = []
   private readonly store = new Map<string, Stored>()
+  /** Indexes kept with the store, so that no request scans every object. */
+  private readonly crds = new Map<string, Stored>()
+  private readonly terminating = new Set<string>()
   private server: Server | undefined
   private resourceVersion = 1000
   url = ''
   latencyMs: number
   crdEstablishDelayMs: number
   rolloutDelayMs: number
+  namespaceDeletionDelayMs: number
   readonly neverReady: Set<string>
+  private readonly schemas: SchemaIndex
 
   constructor(private readonly options: FakeKubeApiOptions = {}) {
     this.latencyMs = options.latencyMs ?? 0
     this.crdEstablishDelayMs = options.crdEstablishDelayMs ?? 0
     this.rolloutDelayMs = options.rolloutDelayMs ?? 0
+    this.namespaceDeletionDelayMs = options.namespaceDeletionDelayMs ?? 0
     this.neverReady = new Set(options.neverReady ?? [])
+    this.schemas = schemaIndex ??= new SchemaIndex(REFERENCE_OPENAPI)
   }
 
   async start(): Promise<this> {
@@ -125,32 +165,32 @@ export class FakeKubeApi {
 
   // ---------------------------------------------------------------- test helpers
 
-  /** Puts an object in place as if another field manager had applied it. */
+  /** Puts an object in place as if another field manager had applied it (with force). */
   seed(object: Json, manager = 'other-tool'): void {
-    const res = this.resourceFor(String(object.apiVersion), String(object.kind), true)
+    const res = this.resourceFor(String(object.apiVersion), String(object.kind))
     if (!res) throw new Error(`fake API: unknown kind ${String(object.kind)}`)
     const meta = object.metadata as Json
-    const key = this.key(res, meta.namespace as string | undefined, String(meta.name))
-    const stored: Stored = {object: {}, owners: new Map(), appliedAt: Date.now()}
-    this.store.set(key, stored)
-    this.mergeApply(stored, object, manager, true)
-    this.finish(stored, res, false)
+    if (res.namespaced && meta.namespace && !this.store.has(this.key(NAMESPACE, undefined, String(meta.namespace)))) {
+      this.seed({apiVersion: 'v1', kind: 'Namespace', metadata: {name: meta.namespace}}, manager)
+    }
+    const [status, body] = this.applyPatch(res, meta.namespace as string | undefined, String(meta.name), object, new URLSearchParams({fieldManager: manager, force: 'true'}), 'application/apply-patch+yaml')
+    if (status >= 300) throw new Error(`fake API: seeding ${String(object.kind)} ${String(meta.name)} failed: ${JSON.stringify(body)}`)
   }
 
   getObject(apiVersion: string, kind: string, name: string, namespace?: string): Json | undefined {
-    const res = this.resourceFor(apiVersion, kind, true)
+    const res = this.resourceFor(apiVersion, kind)
     const stored = res && this.store.get(this.key(res, namespace, name))
-    return stored ? this.view(stored, res) : undefined
+    return stored ? this.view(stored) : undefined
   }
 
   objects(): Json[] {
     return [...this.store.values()].map((s) => s.object)
   }
 
-  /** Applies (PATCH) in arrival order: `Kind namespace/name`. */
+  /** Applies (server-side apply PATCHes) in arrival order: `Kind namespace/name`. */
   appliedOrder(): string[] {
     return this.requests
-      .filter((r) => r.method === 'PATCH')
+      .filter((r) => r.method === 'PATCH' && r.contentType?.startsWith('application/apply-patch'))
       .map((r) => {
         const body = r.body as Json
         const meta = body.metadata as Json
@@ -173,9 +213,10 @@ export class FakeKubeApi {
         body = text
       }
     }
-    this.requests.push({method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'], body, at: Date.now()})
+    this.requests.push({method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'], body, authorization: req.headers.authorization, at: Date.now()})
     if (this.latencyMs > 0 && !url.pathname.startsWith('/__fake')) await new Promise((r) => setTimeout(r, this.latencyMs))
     try {
+      this.reconcile()
       const [status, payload, contentType] = this.route(req.method ?? 'GET', url, body, req.headers['content-type'])
       const out = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload)
       res.writeHead(status, {'Content-Type': contentType ?? 'application/json'})
@@ -186,7 +227,7 @@ export class FakeKubeApi {
     }
   }
 
-  private route(method: string, url: URL, body: unknown, contentType: string | undefined): [number, unknown, string?] {
+  private route(method: string, url: URL, body: unknown, contentType: string | undefined): Answer {
     const path = url.pathname.replace(/\/$/, '')
     if (path === '/__fake/stats') {
       const byMethod: Record<string, number> = {}
@@ -209,7 +250,7 @@ export class FakeKubeApi {
       version = parts[2]
       rest = parts.slice(3)
     } else {
-      return [404, statusBody(404, 'NotFound', `the server could not find the requested resource (${path})`)]
+      return [404, statusBody(404, 'NotFound', `the server could not find the requested resource`)]
     }
     const served = this.served().filter((r) => r.group === group && r.version === version)
     if (rest.length === 0) {
@@ -221,144 +262,308 @@ export class FakeKubeApi {
       namespace = rest[1]
       rest = rest.slice(2)
     }
-    const [plural, name] = rest
+    const [plural, name, subresource] = rest
     const resource = served.find((r) => r.plural === plural)
-    if (!resource) return [404, statusBody(404, 'NotFound', `the server could not find the requested resource`)]
+    if (!resource || subresource) return [404, statusBody(404, 'NotFound', `the server could not find the requested resource`)]
     if (!name) {
-      if (method !== 'GET') return [405, statusBody(405, 'MethodNotAllowed', 'not supported here')]
-      return [200, this.list(resource, namespace, url.searchParams.get('labelSelector') ?? '')]
+      if (method !== 'GET') return [405, statusBody(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`)]
+      return this.list(resource, namespace, url.searchParams)
     }
-    const key = this.key(resource, resource.namespaced ? namespace : undefined, name)
+    const ns = resource.namespaced ? namespace : undefined
+    const key = this.key(resource, ns, name)
     switch (method) {
       case 'GET': {
         const stored = this.store.get(key)
-        return stored ? [200, this.view(stored, resource)] : [404, notFound(resource, name)]
+        return stored ? [200, this.view(stored)] : [404, notFound(resource, name)]
       }
-      case 'DELETE': {
-        const stored = this.store.get(key)
-        if (!stored) return [404, notFound(resource, name)]
-        this.store.delete(key)
-        if (resource.kind === 'Namespace') {
-          for (const [k, s] of this.store) if ((s.object.metadata as Json).namespace === name) this.store.delete(k)
-        }
-        return [200, {kind: 'Status', apiVersion: 'v1', status: 'Success', details: {name, kind: resource.plural}}]
-      }
+      case 'DELETE':
+        return this.delete(resource, key, name)
       case 'PATCH':
-        return this.apply(resource, key, namespace, name, body, url.searchParams, contentType)
+        if (contentType?.startsWith('application/apply-patch')) return this.applyPatch(resource, ns, name, body, url.searchParams, contentType)
+        if (contentType?.startsWith('application/merge-patch+json')) return this.mergePatch(resource, ns, name, body, url.searchParams)
+        return [415, statusBody(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`)]
+      case 'PUT':
+        return this.put(resource, ns, name, body, url.searchParams)
       default:
         return [405, statusBody(405, 'MethodNotAllowed', `${method} is not supported by the fake API`)]
     }
   }
 
-  private apply(resource: Resource, key: string, namespace: string | undefined, name: string, body: unknown, query: URLSearchParams, contentType: string | undefined): [number, unknown] {
+  // ---------------------------------------------------------------- writes
+
+  /** Server-side apply (PATCH application/apply-patch+yaml). */
+  private applyPatch(resource: Resource, namespace: string | undefined, name: string, body: unknown, query: URLSearchParams, contentType: string | undefined): Answer {
     if (!contentType?.startsWith('application/apply-patch+yaml')) return [415, statusBody(415, 'UnsupportedMediaType', `only server-side apply is supported, got ${contentType}`)]
     const manager = query.get('fieldManager')
-    if (!manager) return [422, statusBody(422, 'Invalid', 'fieldManager is required for apply patch')]
-    if (!body || typeof body !== 'object') return [400, statusBody(400, 'BadRequest', 'body is not an object')]
-    const object = body as Json
-    const meta = (object.metadata ?? {}) as Json
+    if (!manager) return [400, statusBody(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch')]
+    if (!body || typeof body !== 'object') return [400, statusBody(400, 'BadRequest', 'error decoding YAML: the body is not an object')]
+    const config = structuredClone(body) as Json
+    const meta = (config.metadata ?? {}) as Json
     if (meta.name !== name) return [400, statusBody(400, 'BadRequest', `the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`)]
-    if (`${resource.group ? `${resource.group}/` : ''}${resource.version}` !== object.apiVersion || resource.kind !== object.kind) {
-      return [400, statusBody(400, 'BadRequest', `apiVersion/kind ${String(object.apiVersion)} ${String(object.kind)} does not match the URL`)]
+    if (apiVersionOf(resource) !== config.apiVersion || resource.kind !== config.kind) {
+      return [400, statusBody(400, 'BadRequest', `Incorrect version specified in apply patch. Specified patch version: ${String(config.apiVersion)}, expected: ${apiVersionOf(resource)}`)]
     }
-    if (resource.namespaced && namespace && !this.store.has(this.key(BUILTIN[0]!, undefined, namespace))) {
-      return [404, statusBody(404, 'NotFound', `namespaces "${namespace}" not found`, {name: namespace, kind: 'namespaces'})]
-    }
+    if (meta.managedFields !== undefined) return [400, statusBody(400, 'BadRequest', 'metadata.managedFields must be nil')]
+    if (resource.namespaced) meta.namespace = namespace ?? 'default'
+    delete config.status
+    const key = this.key(resource, namespace, name)
     const existing = this.store.get(key)
-    const stored: Stored = existing ?? {object: {}, owners: new Map(), appliedAt: Date.now()}
-    const conflicts = this.conflicts(stored, object, manager)
-    if (conflicts.length > 0 && query.get('force') !== 'true') {
-      const message = `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${conflicts.map((c) => `conflict with "${c.manager}": ${c.field}`).join(', ')}`
+    const refused = this.checkNamespace(resource, namespace, name, !existing)
+    if (refused) return refused
+    if (existing && meta.resourceVersion !== undefined && meta.resourceVersion !== (existing.object.metadata as Json).resourceVersion) return [409, modifiedConflict(resource, name)]
+    delete meta.resourceVersion
+    const type = this.typeFor(resource)
+    let configSet: FieldSet
+    try {
+      configSet = owned(fieldSet(config, type))
+    } catch (error) {
+      if (error instanceof TypedError) return [500, statusBody(500, '', `failed to create typed patch object (${namespace ?? ''}/${name}; ${gvkString(resource)}): ${error.message}`)]
+      throw error
+    }
+    const live = existing ? structuredClone(existing.object) : {apiVersion: config.apiVersion, kind: config.kind, metadata: {name, ...(resource.namespaced ? {namespace: meta.namespace} : {})}}
+    const liveSet = owned(fieldSet(live, type))
+    const merged = merge(live, config, type) as Json
+    const managers = (existing?.managers ?? []).map((m) => ({...m, set: new Map(m.set)}))
+    const last = managers.find((m) => m.manager === manager && m.operation === 'Apply')
+    const apiVersion = String(config.apiVersion)
+    const applier: Manager = {manager, operation: 'Apply', apiVersion, time: last?.time ?? now(), set: configSet}
+    const others = managers.filter((m) => m !== last)
+    // Prune: what this manager applied last time and no applier (itself included) applies now.
+    if (last) {
+      const applied = new Set([...configSet.keys(), ...others.filter((m) => m.operation === 'Apply').flatMap((m) => [...m.set.keys()])])
+      removePaths(merged, [...last.set.keys()].filter((p) => !applied.has(p)).map((p) => JSON.parse(p) as string[]), type)
+    }
+    const changes = compare(liveSet, owned(fieldSet(merged, type)))
+    const conflicts: Array<{manager: Manager; path: string}> = []
+    for (const other of others) {
+      for (const path of other.set.keys()) if (changes.modified.has(path) || changes.added.has(path)) conflicts.push({manager: other, path})
+    }
+    if (conflicts.length > 0 && query.get('force') !== 'true') return [409, applyConflict(conflicts)]
+    for (const {manager: other, path} of conflicts) other.set.delete(path)
+    for (const other of others) for (const path of changes.removed) other.set.delete(path)
+    // An existing entry keeps its place; a new applier comes last.
+    const nextManagers = [...managers.map((m) => (m === last ? applier : m)), ...(last ? [] : [applier])].filter((m) => m.set.size > 0)
+    const invalid = this.validate(resource, merged, existing?.object)
+    if (invalid) return invalid
+    if (query.get('dryRun') === 'All') return [existing ? 200 : 201, this.view({resource, object: merged, managers: nextManagers, appliedAt: Date.now()})]
+    return this.commit(resource, key, existing, merged, nextManagers, applier, last)
+  }
+
+  /** An Update operation (PUT, merge patch): the manager takes every field it changes. */
+  private update(resource: Resource, key: string, existing: Stored, next: Json, manager: string): Answer {
+    const type = this.typeFor(resource)
+    let nextSet: FieldSet
+    try {
+      nextSet = owned(fieldSet(next, type))
+    } catch (error) {
+      if (error instanceof TypedError) return [400, statusBody(400, 'BadRequest', `${error.message}`)]
+      throw error
+    }
+    const changes = compare(owned(fieldSet(existing.object, type)), nextSet)
+    const apiVersion = apiVersionOf(resource)
+    const managers = existing.managers.map((m) => ({...m, set: new Map(m.set)}))
+    let mine = managers.find((m) => m.manager === manager && m.operation === 'Update' && m.apiVersion === apiVersion)
+    for (const other of managers) {
+      if (other === mine) continue
+      for (const path of [...other.set.keys()]) if (changes.modified.has(path) || changes.added.has(path) || changes.removed.has(path)) other.set.delete(path)
+    }
+    if (!mine) {
+      mine = {manager, operation: 'Update', apiVersion, time: now(), set: new Map()}
+      managers.push(mine)
+    }
+    for (const path of [...changes.modified, ...changes.added]) mine.set.set(path, nextSet.get(path))
+    for (const path of changes.removed) mine.set.delete(path)
+    const invalid = this.validate(resource, next, existing.object)
+    if (invalid) return invalid
+    return this.commit(resource, key, existing, next, managers.filter((m) => m.set.size > 0), mine, undefined)
+  }
+
+  private put(resource: Resource, namespace: string | undefined, name: string, body: unknown, query: URLSearchParams): Answer {
+    const key = this.key(resource, namespace, name)
+    const existing = this.store.get(key)
+    if (!existing) return [404, notFound(resource, name)]
+    const next = structuredClone(body) as Json
+    const meta = (next.metadata ?? {}) as Json
+    const current = existing.object.metadata as Json
+    if (meta.resourceVersion !== undefined && meta.resourceVersion !== current.resourceVersion) return [409, modifiedConflict(resource, name)]
+    next.metadata = {...meta, name, ...(resource.namespaced ? {namespace} : {}), uid: current.uid, creationTimestamp: current.creationTimestamp, resourceVersion: current.resourceVersion}
+    for (const f of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'generation']) if (current[f] !== undefined) (next.metadata as Json)[f] = current[f]
+    delete next.status
+    delete (next.metadata as Json).managedFields
+    if (existing.object.status !== undefined) next.status = existing.object.status
+    return this.update(resource, key, existing, next, query.get('fieldManager') ?? 'unknown')
+  }
+
+  private mergePatch(resource: Resource, namespace: string | undefined, name: string, patch: unknown, query: URLSearchParams): Answer {
+    const key = this.key(resource, namespace, name)
+    const existing = this.store.get(key)
+    if (!existing) return [404, notFound(resource, name)]
+    const next = mergePatch(structuredClone(existing.object), patch) as Json
+    Object.assign(next.metadata as Json, {name, uid: (existing.object.metadata as Json).uid, resourceVersion: (existing.object.metadata as Json).resourceVersion})
+    return this.update(resource, key, existing, next, query.get('fieldManager') ?? 'unknown')
+  }
+
+  /** Stores the result of a write; a write that changes nothing keeps the resourceVersion. */
+  private commit(resource: Resource, key: string, existing: Stored | undefined, object: Json, managers: Manager[], writer: Manager, previous: Manager | undefined): Answer {
+    const same = existing && JSON.stringify(existing.object) === JSON.stringify(object) && sameManagers(existing.managers, managers)
+    if (existing && same) return [200, this.view(existing)]
+    const meta = object.metadata as Json
+    const writerChanged = !previous || JSON.stringify([...previous.set]) !== JSON.stringify([...writer.set]) || previous.apiVersion !== writer.apiVersion
+    if (!existing || JSON.stringify(existing.object) !== JSON.stringify(object) || writerChanged) writer.time = now()
+    meta.uid ??= randomUUID()
+    meta.creationTimestamp ??= now()
+    meta.resourceVersion = String(++this.resourceVersion)
+    const specChanged = !existing || JSON.stringify(existing.object.spec ?? null) !== JSON.stringify(object.spec ?? null)
+    if (specChanged && hasGeneration(resource)) meta.generation = ((meta.generation as number | undefined) ?? 0) + 1
+    if (!existing && resource.kind === 'Namespace') {
+      object.spec = {finalizers: ['kubernetes'], ...((object.spec as Json | undefined) ?? {})}
+      object.status = {phase: 'Active'}
+    }
+    const stored: Stored = existing ?? {resource, object, managers, appliedAt: Date.now()}
+    stored.object = object
+    stored.managers = managers
+    if (specChanged) stored.appliedAt = Date.now()
+    if (resource.kind === 'CustomResourceDefinition' && stored.establishedAt === undefined) stored.establishedAt = Date.now() + this.crdEstablishDelayMs
+    this.keep(key, stored)
+    // An object being deleted goes once its last finalizer is removed.
+    if (meta.deletionTimestamp && ((meta.finalizers as unknown[] | undefined) ?? []).length === 0 && resource.kind !== 'Namespace') this.drop(key)
+    return [existing ? 200 : 201, this.view(stored)]
+  }
+
+  private delete(resource: Resource, key: string, name: string): Answer {
+    const stored = this.store.get(key)
+    if (!stored) return [404, notFound(resource, name)]
+    const meta = stored.object.metadata as Json
+    if (resource.kind === 'Namespace') {
+      if (!meta.deletionTimestamp) {
+        meta.deletionTimestamp = now()
+        meta.resourceVersion = String(++this.resourceVersion)
+        stored.object.status = {phase: 'Terminating'}
+        stored.terminatingSince = Date.now()
+        this.terminating.add(key)
+      }
+      return [200, this.view(stored)]
+    }
+    if (((meta.finalizers as unknown[] | undefined) ?? []).length > 0) {
+      if (!meta.deletionTimestamp) {
+        meta.deletionTimestamp = now()
+        meta.deletionGracePeriodSeconds = 0
+        meta.resourceVersion = String(++this.resourceVersion)
+      }
+      return [200, this.view(stored)]
+    }
+    this.drop(key)
+    return [200, {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: {name, ...(resource.group ? {group: resource.group} : {}), kind: resource.plural, uid: meta.uid}}]
+  }
+
+  /** The namespace controller: a Terminating namespace's content is deleted, then the namespace once empty. */
+  private reconcile(): void {
+    const at = Date.now()
+    for (const nsKey of this.terminating) {
+      const ns = this.store.get(nsKey)
+      if (!ns || ns.terminatingSince === undefined || at < ns.terminatingSince + this.namespaceDeletionDelayMs) continue
+      const name = (ns.object.metadata as Json).name
+      let remaining = 0
+      for (const [key, s] of this.store) {
+        const meta = s.object.metadata as Json
+        if (!s.resource.namespaced || meta.namespace !== name) continue
+        if (((meta.finalizers as unknown[] | undefined) ?? []).length > 0) {
+          meta.deletionTimestamp ??= now()
+          remaining++
+        } else this.drop(key)
+      }
+      if (remaining === 0) this.drop(nsKey)
+    }
+  }
+
+  private keep(key: string, stored: Stored): void {
+    this.store.set(key, stored)
+    if (stored.resource.kind === 'CustomResourceDefinition') this.crds.set(key, stored)
+  }
+
+  private drop(key: string): void {
+    this.store.delete(key)
+    this.crds.delete(key)
+    this.terminating.delete(key)
+  }
+
+  /** 404 for a missing namespace, 403 for new content in a Terminating one. */
+  private checkNamespace(resource: Resource, namespace: string | undefined, name: string, creating: boolean): Answer | undefined {
+    if (!resource.namespaced) return undefined
+    const ns = this.store.get(this.key(NAMESPACE, undefined, namespace ?? 'default'))
+    if (!ns) return [404, statusBody(404, 'NotFound', `namespaces "${namespace}" not found`, {name: namespace, kind: 'namespaces'})]
+    if (creating && (ns.object.metadata as Json).deletionTimestamp) {
       return [
-        409,
-        statusBody(409, 'Conflict', message, {
-          causes: conflicts.map((c) => ({type: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${String(object.apiVersion)}`, field: c.field})),
+        403,
+        statusBody(403, 'Forbidden', `${qualified(resource)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
+          name,
+          ...(resource.group ? {group: resource.group} : {}),
+          kind: resource.plural,
+          causes: [{reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace'}],
         }),
       ]
     }
-    if (query.get('dryRun') === 'All') {
-      const copy: Stored = {object: structuredClone(stored.object), owners: new Map([...stored.owners].map(([m, s]) => [m, new Set(s)])), appliedAt: stored.appliedAt}
-      this.mergeApply(copy, object, manager, true)
-      return [200, this.view(copy, resource)]
-    }
-    const specBefore = JSON.stringify(stored.object.spec ?? null)
-    this.mergeApply(stored, object, manager, true)
-    if (!existing) this.store.set(key, stored)
-    this.finish(stored, resource, !existing || JSON.stringify(stored.object.spec ?? null) !== specBefore)
-    return [existing ? 200 : 201, this.view(stored, resource)]
+    return undefined
   }
 
-  /** Fields another manager owns with a different value than the one being applied. */
-  private conflicts(stored: Stored, object: Json, manager: string): Array<{manager: string; field: string}> {
-    const incoming = leaves(object)
-    const current = leaves(stored.object)
-    const out: Array<{manager: string; field: string}> = []
-    for (const [other, paths] of stored.owners) {
-      if (other === manager) continue
-      for (const path of paths) {
-        if (incoming.has(path) && current.has(path) && JSON.stringify(incoming.get(path)) !== JSON.stringify(current.get(path))) {
-          out.push({manager: other, field: formatField(JSON.parse(path) as string[])})
+  /** Validation the API server does after the merge that the apply engine meets: immutable roleRef, CRD names and approval. */
+  private validate(resource: Resource, object: Json, previous: Json | undefined): Answer | undefined {
+    const name = String((object.metadata as Json).name)
+    if ((resource.kind === 'RoleBinding' || resource.kind === 'ClusterRoleBinding') && previous && JSON.stringify(previous.roleRef) !== JSON.stringify(object.roleRef)) {
+      const ref = object.roleRef as {apiGroup?: string; kind?: string; name?: string}
+      const value = `rbac.RoleRef{APIGroup:${JSON.stringify(ref.apiGroup ?? '')}, Kind:${JSON.stringify(ref.kind ?? '')}, Name:${JSON.stringify(ref.name ?? '')}}`
+      return invalid(resource, name, [{reason: 'FieldValueInvalid', field: 'roleRef', message: `Invalid value: ${value}: cannot change roleRef`}])
+    }
+    if (resource.kind === 'CustomResourceDefinition') {
+      const spec = (object.spec ?? {}) as {group?: string; names?: {plural?: string}}
+      const causes: Array<{reason: string; field: string; message: string}> = []
+      if (name !== `${spec.names?.plural}.${spec.group}`) causes.push({reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: must be spec.names.plural+"."+spec.group`})
+      const group = spec.group ?? ''
+      const annotation = ((object.metadata as Json).annotations as Record<string, string> | undefined)?.['api-approved.kubernetes.io']
+      const before = ((previous?.metadata as Json | undefined)?.annotations as Record<string, string> | undefined)?.['api-approved.kubernetes.io']
+      const protectedGroup = ['k8s.io', 'kubernetes.io'].some((g) => group === g || group.endsWith(`.${g}`))
+      if (protectedGroup && !(previous && annotation === before)) {
+        const see = 'see https://github.com/kubernetes/enhancements/pull/1111'
+        if (!annotation) causes.push({reason: 'FieldValueRequired', field: 'metadata.annotations[api-approved.kubernetes.io]', message: `Required value: protected groups must have approval annotation "api-approved.kubernetes.io", ${see}`})
+        else if (!/^https?:\/\//.test(annotation) && !annotation.startsWith('unapproved')) {
+          causes.push({reason: 'FieldValueInvalid', field: 'metadata.annotations[api-approved.kubernetes.io]', message: `Invalid value: ${JSON.stringify(annotation)}: protected groups must have approval annotation "api-approved.kubernetes.io" with either a URL or a reason starting with "unapproved", ${see}`})
         }
       }
+      if (causes.length > 0) return invalid(resource, name, causes)
     }
-    return out
+    return undefined
   }
 
-  /** SSA merge: take ownership of the applied fields, drop fields only this manager owned before. */
-  private mergeApply(stored: Stored, object: Json, manager: string, force: boolean): void {
-    const incoming = leaves(object)
-    if (force) for (const [other, paths] of stored.owners) if (other !== manager) for (const p of incoming.keys()) paths.delete(p)
-    const previous = stored.owners.get(manager) ?? new Set<string>()
-    for (const path of previous) {
-      if (incoming.has(path)) continue
-      const ownedElsewhere = [...stored.owners].some(([m, s]) => m !== manager && s.has(path))
-      if (!ownedElsewhere) unsetPath(stored.object, JSON.parse(path) as string[])
-    }
-    for (const [path, value] of incoming) setPath(stored.object, JSON.parse(path) as string[], structuredClone(value))
-    const meta = object.metadata as Json
-    stored.object.apiVersion = object.apiVersion
-    stored.object.kind = object.kind
-    setPath(stored.object, ['metadata', 'name'], meta.name)
-    if (meta.namespace) setPath(stored.object, ['metadata', 'namespace'], meta.namespace)
-    stored.owners.set(manager, new Set(incoming.keys()))
+  private typeFor(resource: Resource) {
+    const builtin = this.schemas.builtin(resource.group, resource.version, resource.kind)
+    if (builtin) return builtin
+    const crd = [...this.crds.values()].find((s) => (s.object.spec as Json).group === resource.group && ((s.object.spec as Json).names as Json).kind === resource.kind)
+    const version = ((crd?.object.spec as Json | undefined)?.versions as Array<{name: string; schema?: {openAPIV3Schema?: Json}}> | undefined)?.find((v) => v.name === resource.version)
+    return this.schemas.custom(version?.schema?.openAPIV3Schema)
   }
 
-  private finish(stored: Stored, resource: Resource, specChanged: boolean): void {
-    const meta = stored.object.metadata as Json
-    meta.uid ??= `uid-${this.resourceVersion}`
-    meta.creationTimestamp ??= new Date().toISOString()
-    meta.resourceVersion = String(++this.resourceVersion)
-    if (specChanged) {
-      meta.generation = ((meta.generation as number | undefined) ?? 0) + 1
-      stored.appliedAt = Date.now()
-    }
-    if (resource.kind === 'CustomResourceDefinition' && stored.establishedAt === undefined) stored.establishedAt = Date.now() + this.crdEstablishDelayMs
-  }
+  // ---------------------------------------------------------------- reads
 
-  /** The object as the API returns it: status computed from time, managedFields from ownership. */
-  private view(stored: Stored, resource: Resource): Json {
+  /** The object as the API returns it: managedFields from ownership, workload status from time. */
+  private view(stored: Stored): Json {
     const object = structuredClone(stored.object)
     const meta = object.metadata as Json
-    meta.managedFields = [...stored.owners].map(([manager, paths]) => ({
-      manager,
-      operation: 'Apply',
-      apiVersion: object.apiVersion,
-      fieldsType: 'FieldsV1',
-      fieldsV1: fieldsV1([...paths].map((p) => JSON.parse(p) as string[])),
-    }))
-    const now = Date.now()
+    if (stored.managers.length > 0) {
+      meta.managedFields = stored.managers.map((m) => ({manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, time: m.time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(m.set.keys())}))
+    }
+    const kind = stored.resource.kind
     const generation = (meta.generation as number | undefined) ?? 1
     const ns = meta.namespace ? `${String(meta.namespace)}/` : ''
-    const ready = !this.neverReady.has(`${ns}${String(meta.name)}`) && now - stored.appliedAt >= this.rolloutDelayMs
-    if (resource.kind === 'CustomResourceDefinition') {
-      const established = stored.establishedAt !== undefined && now >= stored.establishedAt
+    const ready = !this.neverReady.has(`${ns}${String(meta.name)}`) && Date.now() - stored.appliedAt >= this.rolloutDelayMs
+    if (kind === 'CustomResourceDefinition') {
+      const established = stored.establishedAt !== undefined && Date.now() >= stored.establishedAt
       object.status = {conditions: [{type: 'NamesAccepted', status: 'True'}, {type: 'Established', status: established ? 'True' : 'False'}]}
-    } else if (resource.kind === 'Deployment' || resource.kind === 'StatefulSet') {
+    } else if (kind === 'Deployment' || kind === 'StatefulSet') {
       const replicas = ((object.spec as Json | undefined)?.replicas as number | undefined) ?? 1
       object.status = ready
         ? {observedGeneration: generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas}
         : {observedGeneration: generation, replicas, updatedReplicas: 0, readyReplicas: 0, availableReplicas: 0}
-    } else if (resource.kind === 'DaemonSet') {
+    } else if (kind === 'DaemonSet') {
       object.status = ready
         ? {observedGeneration: generation, desiredNumberScheduled: 3, currentNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 3, numberReady: 3, numberMisscheduled: 0}
         : {observedGeneration: generation, desiredNumberScheduled: 3, currentNumberScheduled: 3, updatedNumberScheduled: 0, numberAvailable: 0, numberReady: 0, numberMisscheduled: 0}
@@ -366,51 +571,52 @@ export class FakeKubeApi {
     return object
   }
 
-  private list(resource: Resource, namespace: string | undefined, selector: string): Json {
-    const wanted = selector
-      .split(',')
-      .filter(Boolean)
-      .map((term) => {
-        const [k, v] = term.split(/==?/)
-        return [k ?? '', v ?? ''] as const
-      })
-    const items = [...this.store.entries()]
-      .filter(([key]) => key.startsWith(`${resource.group}/${resource.kind}/`))
-      .map(([, s]) => s)
+  private list(resource: Resource, namespace: string | undefined, query: URLSearchParams): Answer {
+    let matches: (labels: Record<string, string>) => boolean
+    try {
+      matches = parseSelector(query.get('labelSelector') ?? '')
+    } catch (error) {
+      return [400, statusBody(400, 'BadRequest', `unable to parse requirement: ${(error as Error).message}`)]
+    }
+    const all = [...this.store.values()]
+      .filter((s) => s.resource === resource || (s.resource.group === resource.group && s.resource.kind === resource.kind))
       .filter((s) => !namespace || (s.object.metadata as Json).namespace === namespace)
-      .filter((s) => {
-        const labels = ((s.object.metadata as Json).labels ?? {}) as Record<string, string>
-        return wanted.every(([k, v]) => labels[k] === v)
-      })
-      .map((s) => {
-        const v = this.view(s, resource)
+      .filter((s) => matches(((s.object.metadata as Json).labels ?? {}) as Record<string, string>))
+    const limit = Number(query.get('limit') ?? 0)
+    const offset = Number(Buffer.from(query.get('continue') ?? '', 'base64').toString() || 0)
+    const page = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset)
+    const next = limit > 0 && offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64') : undefined
+    const custom = !BUILTIN.some((b) => b.group === resource.group && b.kind === resource.kind)
+    const items = page.map((s) => {
+      const v = this.view(s)
+      // Typed lists leave out their items' apiVersion and kind; lists of custom resources keep them.
+      if (!custom) {
         delete v.apiVersion
         delete v.kind
-        return v
-      })
-    return {kind: `${resource.kind}List`, apiVersion: apiVersionOf(resource), metadata: {resourceVersion: String(this.resourceVersion)}, items}
+      }
+      return v
+    })
+    return [200, {kind: `${resource.kind}List`, apiVersion: apiVersionOf(resource), metadata: {resourceVersion: String(this.resourceVersion), ...(next ? {continue: next} : {})}, items}]
   }
 
   // ---------------------------------------------------------------- discovery
 
   private served(): Resource[] {
-    const now = Date.now()
+    const at = Date.now()
     const custom: Resource[] = []
-    for (const stored of this.store.values()) {
-      if (stored.object.kind !== 'CustomResourceDefinition' || stored.establishedAt === undefined || now < stored.establishedAt) continue
+    for (const stored of this.crds.values()) {
+      if (stored.establishedAt === undefined || at < stored.establishedAt) continue
       const spec = stored.object.spec as {group: string; names: {kind: string; plural: string; shortNames?: string[]}; scope: string; versions: Array<{name: string; served: boolean}>}
       for (const v of spec.versions) {
-        if (v.served) custom.push({group: spec.group, version: v.name, kind: spec.names.kind, plural: spec.names.plural, namespaced: spec.scope === 'Namespaced', shortNames: spec.names.shortNames})
+        if (v.served) custom.push({group: spec.group, version: v.name, kind: spec.names.kind, plural: spec.names.plural, namespaced: spec.scope === 'Namespaced', ...(spec.names.shortNames ? {shortNames: spec.names.shortNames} : {})})
       }
     }
     return [...BUILTIN, ...custom]
   }
 
-  private resourceFor(apiVersion: string, kind: string, includeUnserved: boolean): Resource | undefined {
+  private resourceFor(apiVersion: string, kind: string): Resource | undefined {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion]
-    const found = this.served().find((r) => r.group === group && r.version === version && r.kind === kind)
-    if (found || !includeUnserved) return found
-    return {group: group ?? '', version: version ?? '', kind, plural: `${kind.toLowerCase()}s`, namespaced: true}
+    return this.served().find((r) => r.group === group && r.version === version && r.kind === kind)
   }
 
   private groupList(): Json {
@@ -449,7 +655,7 @@ export class FakeKubeApi {
   }
 
   /** `/openapi/v3` (index) and `/openapi/v3/<api|apis/g/v>` from the reference documents, for kubectl. */
-  private openApi(path: string): [number, unknown, string?] {
+  private openApi(path: string): Answer {
     const dir = this.options.openApiDir
     if (!dir) return [404, statusBody(404, 'NotFound', 'no OpenAPI documents configured')]
     if (path === '/openapi/v3') {
@@ -499,77 +705,115 @@ export function writeKubeconfig(url: string, dir = mkdtempSync(join(tmpdir(), 'k
   return path
 }
 
-function apiVersionOf(r: Resource): string {
+// ---------------------------------------------------------------- helpers
+
+function apiVersionOf(r: Pick<Resource, 'group' | 'version'>): string {
   return r.group ? `${r.group}/${r.version}` : r.version
 }
 
+function gvkString(r: Resource): string {
+  return `${r.group}/${r.version}, Kind=${r.kind}`
+}
+
+/** `configmaps`, `deployments.apps`: how the API names a resource in messages. */
+function qualified(r: Resource): string {
+  return r.group ? `${r.plural}.${r.group}` : r.plural
+}
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+function hasGeneration(r: Resource): boolean {
+  return !['ConfigMap', 'Secret', 'Namespace', 'ServiceAccount', 'Service'].includes(r.kind)
+}
+
 function statusBody(code: number, reason: string, message: string, details?: Json): Json {
-  return {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? {details} : {})}
+  return {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, ...(reason ? {reason} : {}), ...(details ? {details} : {}), code}
 }
 
 function notFound(resource: Resource, name: string): Json {
-  return statusBody(404, 'NotFound', `${resource.plural}${resource.group ? `.${resource.group}` : ''} "${name}" not found`, {name, kind: resource.plural})
+  return statusBody(404, 'NotFound', `${qualified(resource)} "${name}" not found`, {name, ...(resource.group ? {group: resource.group} : {}), kind: resource.plural})
 }
 
-const IDENTITY = new Set(['["apiVersion"]', '["kind"]', '["metadata","name"]', '["metadata","namespace"]'])
+function modifiedConflict(resource: Resource, name: string): Json {
+  return statusBody(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
+    name,
+    ...(resource.group ? {group: resource.group} : {}),
+    kind: resource.plural,
+  })
+}
 
-/** Leaf paths of an object: scalars and lists (lists are atomic here), minus identity fields. */
-function leaves(object: Json): Map<string, unknown> {
-  const out = new Map<string, unknown>()
-  const walk = (value: unknown, path: string[]) => {
-    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
-      for (const [k, v] of Object.entries(value)) walk(v, [...path, k])
-      return
-    }
-    if (path.length === 0) return
-    if (path[0] === 'status' || (path[0] === 'metadata' && ['managedFields', 'uid', 'resourceVersion', 'generation', 'creationTimestamp'].includes(path[1] ?? ''))) return
-    const key = JSON.stringify(path)
-    if (!IDENTITY.has(key)) out.set(key, value)
+function invalid(resource: Resource, name: string, causes: Array<{reason: string; field: string; message: string}>): Answer {
+  const qualifiedKind = `${resource.kind}${resource.group ? `.${resource.group}` : ''}`
+  const text = causes.length === 1 ? `${causes[0]!.field}: ${causes[0]!.message}` : `[${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}]`
+  return [422, statusBody(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${text}`, {name, ...(resource.group ? {group: resource.group} : {}), kind: resource.kind, causes})]
+}
+
+/** The apiserver's 409 for field-ownership conflicts (managedfields/internal/conflict.go). */
+function applyConflict(conflicts: Array<{manager: Manager; path: string}>): Json {
+  const label = (m: Manager) => (m.operation === 'Update' ? `"${m.manager}" using ${m.apiVersion} at ${m.time}` : `"${m.manager}"`)
+  const field = (p: string) => humanPath(JSON.parse(p) as string[])
+  let message: string
+  if (conflicts.length === 1) message = `Apply failed with 1 conflict: conflict with ${label(conflicts[0]!.manager)}: ${field(conflicts[0]!.path)}`
+  else {
+    const byManager = new Map<string, string[]>()
+    for (const c of conflicts) byManager.set(label(c.manager), [...(byManager.get(label(c.manager)) ?? []), field(c.path)])
+    const lines = [...byManager.keys()].sort().flatMap((m) => [`conflicts with ${m}:`, ...byManager.get(m)!.map((f) => `- ${f}`)])
+    message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`
   }
-  walk(object, [])
+  return statusBody(409, 'Conflict', message, {causes: conflicts.map((c) => ({reason: 'FieldManagerConflict', message: `conflict with ${label(c.manager)}`, field: field(c.path)}))})
+}
+
+/** The field set a manager can own: without identity, status and other fields the field manager strips. */
+function owned(set: FieldSet): FieldSet {
+  for (const path of [...set.keys()]) {
+    const p = JSON.parse(path) as string[]
+    if (IGNORED.some((prefix) => prefix.every((pe, i) => p[i] === pe)) || (p.length === 1 && p[0] === 'f:metadata')) set.delete(path)
+  }
+  return set
+}
+
+function sameManagers(a: Manager[], b: Manager[]): boolean {
+  const key = (ms: Manager[]) => JSON.stringify(ms.map((m) => [m.manager, m.operation, m.apiVersion, [...m.set.keys()].sort()]))
+  return key(a) === key(b)
+}
+
+/** RFC 7386 JSON merge patch. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch)
+  const out: Json = target !== null && typeof target === 'object' && !Array.isArray(target) ? {...(target as Json)} : {}
+  for (const [k, v] of Object.entries(patch as Json)) {
+    if (v === null) delete out[k]
+    else out[k] = mergePatch(out[k], v)
+  }
   return out
 }
 
-function setPath(object: Json, path: string[], value: unknown): void {
-  let node = object
-  for (const seg of path.slice(0, -1)) {
-    if (node[seg] === null || typeof node[seg] !== 'object' || Array.isArray(node[seg])) node[seg] = {}
-    node = node[seg] as Json
+/** Label selectors: `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`. */
+function parseSelector(selector: string): (labels: Record<string, string>) => boolean {
+  const terms: Array<(l: Record<string, string>) => boolean> = []
+  const parts = selector.match(/[^,(]+(\([^)]*\))?/g) ?? []
+  for (const raw of parts) {
+    const term = raw.trim()
+    if (!term) continue
+    let m: RegExpMatchArray | null
+    if ((m = /^([^\s!=]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term))) {
+      const [, k, op, list] = m
+      const values = list!.split(',').map((v) => v.trim())
+      terms.push(op === 'in' ? (l) => values.includes(l[k!] ?? '\u0000') : (l) => !values.includes(l[k!] ?? '\u0000'))
+    } else if ((m = /^([^\s!=]+)\s*(==|=|!=)\s*([^\s]*)$/.exec(term))) {
+      const [, k, op, v] = m
+      terms.push(op === '!=' ? (l) => l[k!] !== v : (l) => l[k!] === v)
+    } else if ((m = /^!([^\s]+)$/.exec(term))) {
+      const k = m[1]!
+      terms.push((l) => !(k in l))
+    } else if (/^[^\s!=()]+$/.test(term)) terms.push((l) => term in l)
+    else throw new Error(`invalid label selector term ${JSON.stringify(term)}`)
   }
-  node[path[path.length - 1]!] = value
+  return (labels) => terms.every((t) => t(labels))
 }
 
-function unsetPath(object: Json, path: string[]): void {
-  const parents: Json[] = [object]
-  let node: unknown = object
-  for (const seg of path.slice(0, -1)) {
-    node = (node as Json)[seg]
-    if (!node || typeof node !== 'object') return
-    parents.push(node as Json)
-  }
-  delete (node as Json)[path[path.length - 1]!]
-  // Remove maps left empty, like the real merge does.
-  for (let i = parents.length - 1; i > 0; i--) {
-    if (Object.keys(parents[i]!).length === 0) delete parents[i - 1]![path[i - 1]!]
-  }
-}
-
-function formatField(path: string[]): string {
-  return path.map((seg) => (/^[A-Za-z0-9_]+$/.test(seg) ? `.${seg}` : `[${seg}]`)).join('')
-}
-
-function fieldsV1(paths: string[][]): Json {
-  const root: Json = {}
-  for (const path of paths) {
-    let node = root
-    for (const seg of path) {
-      const key = `f:${seg}`
-      node[key] ??= {}
-      node = node[key] as Json
-    }
-  }
-  return root
-}
 
 /**
  * Run as a process (`node --import tsx test/helpers/fake-kube-api.ts`): options from

@@ -2,12 +2,13 @@ import {readFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 
-import {KubeConfig} from '@kubernetes/client-node'
+import type {KubeConfig} from '@kubernetes/client-node'
 
 import {ApiError, CliError, PreconditionError} from '../../core/errors.js'
 import {selectContext, toKubeconfigDocument, type MergedKubeconfig} from '../../core/kube/kubeconfig.js'
 import type {ApplyOptions, Kube, KubeObject, KubeResourceRef, ServiceAccountToken} from '../../ports.js'
 import {loadKubeconfigFileSync} from './kubeconfig-loader.js'
+import {staticCredentials, type StaticCredentials} from './static-credentials.js'
 
 /** Kubeconfig files merged by kubectl's rules, and the context chosen from them. */
 export interface ChosenKubeconfig {
@@ -34,7 +35,7 @@ interface StatusBody {
   kind?: string
   message?: string
   reason?: string
-  details?: {causes?: Array<{type?: string; message?: string; field?: string}>}
+  details?: {causes?: Array<{reason?: string; message?: string; field?: string}>}
 }
 
 export interface ClientNodeKubeOptions {
@@ -45,14 +46,22 @@ export interface ClientNodeKubeOptions {
 }
 
 /**
- * The Kubernetes port on `@kubernetes/client-node`: KubeConfig resolves the kubeconfig (contexts,
- * client certificates, bearer tokens, exec and OIDC auth plugins); the requests themselves go
- * through one keep-alive agent, because the generated clients open a new agent per call and the
- * apply engine sends hundreds of small requests concurrently. Discovery is read once per
- * group/version and shared by concurrent callers — never one round-trip per object.
+ * The Kubernetes port. The kubeconfig's current context is read by kubeconfig.ts; static credentials
+ * (client certificates, bearer tokens) are used directly, and `@kubernetes/client-node`'s KubeConfig
+ * is imported only for credentials that need its plugins (exec, OIDC, token files) — its import
+ * alone costs more start-up time than a converged re-run takes. The requests go through one
+ * keep-alive agent, because the apply engine sends hundreds of small requests concurrently.
+ * Discovery is read once per group/version and shared by concurrent callers — never one round-trip
+ * per object.
  */
 export class ClientNodeKube implements Kube {
-  private readonly kc = new KubeConfig()
+  private kc: KubeConfig | undefined
+  /** The kubeconfig document of the chosen context (for client-node, when its plugins are needed). */
+  private readonly document: Record<string, unknown>
+  /** The chosen context's cluster entry (server, certificate authority, TLS name). */
+  private readonly cluster: Record<string, unknown>
+  private readonly credentials: StaticCredentials | undefined
+  private readonly where: string
   private readonly server: URL
   private agent: http.Agent | undefined
   private readonly maxSockets: number
@@ -67,20 +76,19 @@ export class ClientNodeKube implements Kube {
   constructor(kubeconfig: string | ChosenKubeconfig, options: ClientNodeKubeOptions = {}) {
     const chosen = typeof kubeconfig === 'string' ? chooseCurrent(kubeconfig) : kubeconfig
     const where = chosen.merged.files.join(', ')
-    try {
-      this.kc.loadFromString(JSON.stringify(toKubeconfigDocument(chosen.merged, chosen.context)))
-    } catch (error) {
-      // client-node's messages name missing fields; anything else might quote the file, so it is not passed on.
-      const message = error instanceof Error && /^(clusters|users|contexts)\[\d+\]\.[\w.-]+ is missing$/.test(error.message) ? error.message : 'it is not a kubeconfig client-node can use'
-      throw new PreconditionError(`kubeconfig ${where} cannot be used: ${message}`)
-    }
-    const cluster = this.kc.getCurrentCluster()
-    if (!cluster) throw new PreconditionError(`kubeconfig ${where} has no current context with a cluster`, {suggestions: ['Set current-context in the kubeconfig, or pass --context']})
+    this.where = where
+    this.document = toKubeconfigDocument(chosen.merged, chosen.context)
+    const context = chosen.merged.contexts[chosen.context]
+    const cluster = typeof context?.cluster === 'string' ? chosen.merged.clusters[context.cluster] : undefined
+    if (!cluster || typeof cluster.server !== 'string') throw new PreconditionError(`kubeconfig ${where} has no current context with a cluster`, {suggestions: ['Set current-context in the kubeconfig, or pass --context']})
     try {
       this.server = new URL(cluster.server)
     } catch {
       throw new PreconditionError(`kubeconfig ${where}: the server of context "${chosen.context}" is not a URL`)
     }
+    this.cluster = cluster
+    const user = typeof context?.user === 'string' ? (chosen.merged.users[context.user] ?? {}) : {}
+    this.credentials = staticCredentials(cluster, user, where)
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000
     this.maxSockets = options.maxSockets ?? 64
   }
@@ -195,9 +203,30 @@ export class ClientNodeKube implements Kube {
 
   // ------------------------------------------------------------------ HTTP
 
-  /** Credentials and the pooled agent, from the kubeconfig; tokens of exec/OIDC plugins are re-read every 30 s. */
+  /**
+   * Credentials and the pooled agent, from the kubeconfig. Static credentials (certificates, tokens)
+   * come from kubeconfig.ts; plugins (exec, OIDC, token files) from client-node's KubeConfig, loaded
+   * only then, and re-read every 30 s.
+   */
   private async connection(): Promise<{agent: http.Agent; headers: Record<string, string>}> {
+    const fixed = this.credentials
+    if (fixed) {
+      this.agent ??= this.newAgent(fixed.tls)
+      return {agent: this.agent, headers: fixed.headers}
+    }
     if (this.agent && this.auth && Date.now() - this.auth.at < 30_000) return {agent: this.agent, headers: this.auth.headers}
+    if (!this.kc) {
+      const {KubeConfig} = await import('@kubernetes/client-node')
+      const kc = new KubeConfig()
+      try {
+        kc.loadFromString(JSON.stringify(this.document))
+      } catch (error) {
+        // client-node's messages name missing fields; anything else might quote the file, so it is not passed on.
+        const message = error instanceof Error && /^(clusters|users|contexts)\[\d+\]\.[\w.-]+ is missing$/.test(error.message) ? error.message : 'it is not a kubeconfig client-node can use'
+        throw new PreconditionError(`kubeconfig ${this.where} cannot be used: ${message}`)
+      }
+      this.kc = kc
+    }
     const opts: https.RequestOptions = {headers: {}}
     await this.kc.applyToHTTPSOptions(opts)
     const headers: Record<string, string> = {}
@@ -205,14 +234,18 @@ export class ClientNodeKube implements Kube {
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`
     this.auth = {headers, at: Date.now()}
     if (!this.agent) {
-      const pool = {keepAlive: true, maxSockets: this.maxSockets}
       const tls: https.AgentOptions = {}
       for (const key of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'] as const) {
         if (opts[key] !== undefined) (tls as Record<string, unknown>)[key] = opts[key]
       }
-      this.agent = this.server.protocol === 'http:' ? new http.Agent(pool) : new https.Agent({...pool, ...tls})
+      this.agent = this.newAgent(tls)
     }
     return {agent: this.agent, headers}
+  }
+
+  private newAgent(tls: https.AgentOptions): http.Agent {
+    const pool = {keepAlive: true, maxSockets: this.maxSockets}
+    return this.server.protocol === 'http:' ? new http.Agent(pool) : new https.Agent({...pool, ...tls})
   }
 
   /** Every failure below the HTTP status (credentials, TLS, sockets) becomes an ApiError (exit 6). */
@@ -280,12 +313,19 @@ export class ClientNodeKube implements Kube {
     })
   }
 
+  /**
+   * The API server's answers to an apply that kopsmith tells apart (each checked against a real API
+   * server in test/e2e): 409 with FieldManagerConflict causes (fields another manager owns; the
+   * statuses' `reason` key carries the cause type), 409 without them (a stale resourceVersion: the
+   * object changed meanwhile), 403 NamespaceTerminating, 422 Invalid (e.g. an immutable roleRef).
+   */
   private applyError(object: KubeObject, res: Response): ApiError {
-    const status = (res.body ?? {}) as StatusBody
+    const status = (typeof res.body === 'object' && res.body ? res.body : {}) as StatusBody
     const what = describe({apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace})
-    if (res.status === 409 && status.reason === 'Conflict') {
-      const conflicts = (status.details?.causes ?? [])
-        .filter((c) => c.type === 'FieldManagerConflict' || c.field)
+    const causes = status.details?.causes ?? []
+    if (res.status === 409 && causes.some((c) => c.reason === 'FieldManagerConflict')) {
+      const conflicts = causes
+        .filter((c) => c.reason === 'FieldManagerConflict')
         .map((c) => ({manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'unknown', field: c.field ?? '', message: c.message ?? ''}))
       const lines = conflicts.map((c) => `  ${c.field} is owned by ${c.manager}`)
       return new ApiError([`Applying ${what} conflicts with fields another manager owns:`, ...lines].join('\n'), {
@@ -293,10 +333,18 @@ export class ClientNodeKube implements Kube {
         details: {reason: 'Conflict', object: what, conflicts, status: 409},
       })
     }
-    return this.httpError(`Applying ${what}`, res)
+    const hints: string[] = []
+    if (res.status === 409) hints.push('Another client changed the object meanwhile: re-run (apply is idempotent)')
+    if (res.status === 403 && causes.some((c) => c.reason === 'NamespaceTerminating')) {
+      hints.push(`Namespace ${object.metadata.namespace} is being deleted: wait until it is gone (kubectl get namespace ${object.metadata.namespace}), then re-run`)
+    }
+    if (res.status === 422 && object.kind.endsWith('RoleBinding') && causes.some((c) => c.field === 'roleRef')) {
+      hints.push(`A binding's roleRef cannot change: delete it (kubectl delete ${object.kind.toLowerCase()} ${object.metadata.namespace ? `-n ${object.metadata.namespace} ` : ''}${object.metadata.name}) and re-run`)
+    }
+    return this.httpError(`Applying ${what}`, res, hints)
   }
 
-  private httpError(action: string, res: Response): ApiError {
+  private httpError(action: string, res: Response, hints: string[] = []): ApiError {
     const status = (typeof res.body === 'object' && res.body ? res.body : {}) as StatusBody
     const message = status.message ?? (typeof res.body === 'string' ? res.body.slice(0, 300) : '')
     const suggestions =
@@ -306,7 +354,7 @@ export class ClientNodeKube implements Kube {
           ? ['Your identity lacks RBAC permission for this; use an admin kubeconfig']
           : []
     return new ApiError(`${action} failed: HTTP ${res.status}${status.reason ? ` ${status.reason}` : ''}${message ? `: ${message}` : ''}`, {
-      suggestions,
+      suggestions: [...suggestions, ...hints],
       details: {status: res.status, reason: status.reason, causes: status.details?.causes},
     })
   }
@@ -323,22 +371,25 @@ export class ClientNodeKube implements Kube {
     if (typeof status?.token !== 'string' || typeof status.expirationTimestamp !== 'string') {
       throw new ApiError(`Requesting a token for ServiceAccount ${namespace}/${name}: the API server answered without a token`, {details: {status: res.status}})
     }
-    const cluster = this.kc.getCurrentCluster()
-    let certificateAuthorityData = cluster?.caData
-    if (!certificateAuthorityData && cluster?.caFile) {
+    // The kubeconfig's own cluster entry (its certificate-authority path already resolved by the merge).
+    const text = (key: string) => (typeof this.cluster[key] === 'string' && this.cluster[key] !== '' ? (this.cluster[key] as string) : undefined)
+    let certificateAuthorityData = text('certificate-authority-data')
+    const caFile = text('certificate-authority')
+    if (!certificateAuthorityData && caFile) {
       try {
-        certificateAuthorityData = readFileSync(cluster.caFile).toString('base64')
+        certificateAuthorityData = readFileSync(caFile).toString('base64')
       } catch (error) {
-        throw new PreconditionError(`the kubeconfig's certificate-authority ${cluster.caFile} cannot be read: ${(error as Error).message}`, {cause: error})
+        throw new PreconditionError(`the kubeconfig's certificate-authority ${caFile} cannot be read: ${(error as Error).message}`, {cause: error})
       }
     }
+    const tlsServerName = text('tls-server-name')
     return {
       token: status.token,
       expirationTimestamp: status.expirationTimestamp,
-      server: cluster?.server ?? this.server.origin,
+      server: text('server') ?? this.server.origin,
       ...(certificateAuthorityData ? {certificateAuthorityData} : {}),
-      ...(cluster?.tlsServerName ? {tlsServerName: cluster.tlsServerName} : {}),
-      ...(cluster?.skipTLSVerify ? {insecureSkipTlsVerify: true} : {}),
+      ...(tlsServerName ? {tlsServerName} : {}),
+      ...(this.cluster['insecure-skip-tls-verify'] === true ? {insecureSkipTlsVerify: true} : {}),
     }
   }
 }

@@ -10,7 +10,9 @@ import {loadClusterFile} from '../../services/load-cluster-file.js'
 export default class AddonsInstall extends BaseCommand {
   static override description = `Install or update the cluster addons (Traefik, cluster-autoscaler, Fluent Bit)
 
-Server-side apply (field manager kopsmith) in phases — namespaces, CRDs (until Established), RBAC, config, workloads, webhooks — then waits for the rollouts. --prune deletes objects of our addons that are no longer rendered, including addons switched off in the cluster file.`
+Server-side apply (field manager kopsmith) in phases — namespaces, CRDs (until Established), RBAC, config, workloads, webhooks — then waits for the rollouts. --prune deletes objects of our addons that are no longer rendered, including addons switched off in the cluster file.
+
+The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstream releases it. Each of its objects is installed when missing and upgraded when the cluster's gateway.networking.k8s.io/bundle-version is older; a newer or experimental-channel release is kept and reported. --dry-run reads the cluster and reports what it would do; --dry-run --output-dir only renders, without a cluster.`
 
   static override examples = [
     '<%= config.bin %> addons install -f clusters/prod.yaml --dry-run --output-dir out/addons',
@@ -49,12 +51,23 @@ Server-side apply (field manager kopsmith) in phases — namespaces, CRDs (until
       dryRun,
       outputDir: flags['output-dir'],
       onProgress: (e) => {
-        if (e.type === 'phase') this.log(`applying ${e.count} ${e.phase} object(s)`)
-        else if (e.type === 'ready' || e.type === 'pruned' || e.type === 'kept') this.log(`${e.type} ${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`)
+        if (e.type === 'phase') this.log(`${dryRun ? 'would apply' : 'applying'} ${e.count} ${e.phase} object(s)`)
+        else if (e.type === 'ready' || e.type === 'pruned') this.log(`${e.type} ${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`)
       },
     })
     for (const a of result.addons) this.log(`${a.enabled ? '✓' : '-'} ${a.name} ${a.version}${a.enabled ? ` (${a.objects} objects)` : ' (disabled)'}`)
+    const gateway = result.gatewayApi
+    if (gateway) {
+      this.log(`Gateway API ${gateway.version} (${gateway.channel})${dryRun && gateway.checked ? ', dry run — would be' : ''}: ${gateway.summary}`)
+      for (const o of gateway.objects.filter((x) => x.action === 'keep-newer' || x.action === 'keep-channel')) {
+        this.addWarning(`${o.kind} ${o.name}: ${o.summary}; the ingress addon is tested with Gateway API ${gateway.version} ${gateway.channel}`)
+      }
+    }
     if (result.files.length > 0) this.log(`Wrote ${result.files.length} file(s) to ${flags['output-dir']}: ${result.files.join(', ')}`)
+    else {
+      const pruned = result.pruned.length > 0 ? `, ${dryRun ? 'would prune' : 'pruned'} ${result.pruned.length}` : ''
+      this.log(`${dryRun ? 'Would apply' : 'Applied'} ${result.applied} object(s), ${result.unchanged} unchanged${pruned}`)
+    }
     return result
   }
 }

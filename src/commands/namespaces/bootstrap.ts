@@ -62,7 +62,7 @@ Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-den
       },
     })
     if (dryRun) this.log(`${result.objects} object(s) for ${result.namespaces.length} namespace(s): ${result.namespaces.join(', ')}${result.files.length > 0 ? `\nWrote ${result.files.length} file(s) to ${flags['output-dir']}` : ''}`)
-    else this.log(`Applied ${result.applied} object(s) in ${result.namespaces.length} namespace(s)${result.pruned.length > 0 ? `, pruned ${result.pruned.length}` : ''} (${result.durationMs} ms)`)
+    else this.log(`Applied ${result.applied} object(s), ${result.unchanged} unchanged, in ${result.namespaces.length} namespace(s)${result.pruned.length > 0 ? `, pruned ${result.pruned.length}` : ''} (${result.durationMs} ms)`)
     return result
   }
 

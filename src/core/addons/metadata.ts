@@ -26,7 +26,15 @@ export const addonMetadataSchema = z
     followsKubernetesMinor: z.boolean().default(false),
     images: z.record(z.string(), addonImageSchema),
     dependencies: z.array(z.string()).default([]),
-    gatewayApi: z.object({bundleVersion: z.string(), channel: z.enum(['standard', 'experimental'])}).strict().optional(),
+    /**
+     * The Gateway API release the addon ships: `directory` (inside the addon) holds upstream's release
+     * files byte for byte — CRDs, the safe-upgrades ValidatingAdmissionPolicy, the LICENSE — applied
+     * as they are, without template substitution or our labels.
+     */
+    gatewayApi: z
+      .object({bundleVersion: z.string().regex(/^v\d+\.\d+\.\d+$/), channel: z.enum(['standard', 'experimental']), directory: z.string().regex(/^[a-z0-9-]+$/)})
+      .strict()
+      .optional(),
     healthChecks: z.array(z.object({kind: z.enum(['Deployment', 'DaemonSet', 'StatefulSet']), namespace: z.string(), name: z.string()}).strict()),
     manifests: z.array(z.string().regex(/^[a-z0-9-]+\.yaml$/)).min(1),
     securityExceptions: z
@@ -38,8 +46,10 @@ export const addonMetadataSchema = z
 
 export type AddonMetadata = z.output<typeof addonMetadataSchema>
 
-/** An addon as shipped: its metadata and its manifest templates (file name → text). */
+/** An addon as shipped: its metadata, its manifest templates and its upstream bundle files (file name → text). */
 export interface AddonData {
   metadata: AddonMetadata
   templates: Array<{file: string; text: string}>
+  /** The `gatewayApi.directory` files ending in `.yaml`, sorted; empty without a bundle. */
+  bundle?: Array<{file: string; text: string}>
 }

@@ -5,6 +5,7 @@ import {addonOwnerLabels, withLabels} from '../apply/ownership.js'
 import type {ClusterConfig} from '../config/types.js'
 import {CliError, PreconditionError} from '../errors.js'
 import {compareMinor, minorOf} from '../kops/versions.js'
+import {BUNDLE_CHANNEL_ANNOTATION, BUNDLE_VERSION_ANNOTATION} from './bundle.js'
 import {ADDON_IDENTITIES, autoscalerDiscoveryTags, logGroupName} from './identities.js'
 import type {AddonData, AddonMetadata} from './metadata.js'
 
@@ -92,8 +93,41 @@ export function renderAddon(config: ClusterConfig, addon: AddonData): KubeObject
     if (!template) throw new CliError(`addons/${metadata.name}/${file} is listed in addon.yaml but missing`)
     return parseTemplate(template.text, `addons/${metadata.name}/${file}`).map((doc) => substitute(doc, vars, `addons/${metadata.name}/${file}`) as KubeObject)
   })
-  return objects.map((o) => withLabels(o, addonOwnerLabels(metadata.name)))
+  return [...objects.map((o) => withLabels(o, addonOwnerLabels(metadata.name))), ...renderAddonBundle(addon)]
 }
+
+/**
+ * The addon's upstream bundle objects exactly as upstream wrote them: parsed the way Kubernetes
+ * reads manifests (YAML 1.1), no substitution, no labels. Every object must carry the release and
+ * channel addon.yaml declares — shipped files that disagree are a bug in kopsmith.
+ */
+export function renderAddonBundle(addon: AddonData): KubeObject[] {
+  const spec = addon.metadata.gatewayApi
+  if (!spec) return []
+  // 1.2 MB of CRDs take over a second to parse: once per loaded addon. The objects are not modified.
+  const cached = parsedBundles.get(addon)
+  if (cached) return cached
+  const objects = (addon.bundle ?? []).flatMap(({file, text}) => {
+    const path = `addons/${addon.metadata.name}/${spec.directory}/${file}`
+    const docs = parseAllDocuments(text, {version: '1.1'})
+    if (!Array.isArray(docs)) return []
+    return docs.flatMap((doc) => {
+      if (doc.errors.length > 0) throw new CliError(`${path}: ${doc.errors[0]?.message}`)
+      const value = doc.toJS() as KubeObject | null
+      if (!value) return []
+      const annotations = value.metadata?.annotations ?? {}
+      if (annotations[BUNDLE_VERSION_ANNOTATION] !== spec.bundleVersion || annotations[BUNDLE_CHANNEL_ANNOTATION] !== spec.channel) {
+        throw new CliError(`${path}: ${value.kind} ${value.metadata?.name} is not Gateway API ${spec.channel} ${spec.bundleVersion} as addon.yaml says`)
+      }
+      return [value]
+    })
+  })
+  if (objects.length === 0) throw new CliError(`addons/${addon.metadata.name}/${spec.directory}/ holds no manifests`)
+  parsedBundles.set(addon, objects)
+  return objects
+}
+
+const parsedBundles = new WeakMap<AddonData, KubeObject[]>()
 
 export type TemplateValue = string | number | boolean | TemplateValue[] | {[k: string]: TemplateValue}
 
@@ -111,10 +145,7 @@ export function addonVariables(config: ClusterConfig, metadata: AddonMetadata): 
     ...(identity ? {serviceAccount: identity.serviceAccount} : {}),
     ...Object.fromEntries(Object.entries(images).map(([k, v]) => [`image.${k}`, v])),
   }
-  if (metadata.gatewayApi) {
-    vars['gatewayApi.bundleVersion'] = metadata.gatewayApi.bundleVersion
-    vars['gatewayApi.channel'] = metadata.gatewayApi.channel
-  }
+  if (metadata.name === 'ingress') vars.accessApi = [...config.access.api]
   if (metadata.name === 'cluster-autoscaler') vars.autoDiscoveryTags = Object.keys(autoscalerDiscoveryTags(config.name)).join(',')
   if (metadata.name === 'logging') {
     vars.logGroupName = logGroupName(config.name)

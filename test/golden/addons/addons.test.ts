@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {parseAllDocuments} from 'yaml'
@@ -7,7 +7,7 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import {FsPackageFiles} from '../../../src/adapters/package-files.js'
 import {autoscalerDiscoveryTags, logGroupName} from '../../../src/core/addons/identities.js'
 import type {AddonData} from '../../../src/core/addons/metadata.js'
-import {renderAddon, renderAddons} from '../../../src/core/addons/render.js'
+import {renderAddon, renderAddonBundle, renderAddons} from '../../../src/core/addons/render.js'
 import {toYamlStream} from '../../../src/core/apply/manifests.js'
 import {sortForApply} from '../../../src/core/apply/phases.js'
 import {checkClusterFile} from '../../../src/core/config/validate.js'
@@ -53,7 +53,9 @@ describe('addons golden output (examples/production.yaml, Kubernetes 1.35.7)', (
   for (const name of ['ingress', 'cluster-autoscaler', 'logging']) {
     it(`${name}: matches test/golden/addons/production/${name}.yaml and every object validates`, () => {
       const addon = addons.find((a) => a.metadata.name === name)!
-      const objects = sortForApply(renderAddon(exampleConfig(), addon))
+      // The upstream bundle (Gateway API) is compared with upstream's files below, not with a golden copy.
+      const bundle = new Set(renderAddonBundle(addon).map((o) => `${o.kind}/${o.metadata.name}`))
+      const objects = sortForApply(renderAddon(exampleConfig(), addon).filter((o) => !bundle.has(`${o.kind}/${o.metadata.name}`)))
       const text = toYamlStream(objects)
       const file = join(GOLDEN, 'production', `${name}.yaml`)
       if (update || !existsSync(file)) {
@@ -79,8 +81,14 @@ describe('addons golden output (examples/production.yaml, Kubernetes 1.35.7)', (
     expect(schemas.validate({...gatewayClass, spec: {controllerName: 'traefik.io/gateway-controller', colour: 'red'}}).join()).toContain('(colour)')
   })
 
-  it('labels every object with its owner for prune', () => {
+  it('labels every object with its owner for prune (upstream bundle objects stay as upstream ships them)', () => {
+    const bundle = new Set(addons.flatMap(renderAddonBundle).map((o) => `${o.kind}/${o.metadata.name}`))
+    expect(bundle.size).toBe(12)
     for (const object of renderAddons(exampleConfig(), addons)) {
+      if (bundle.has(`${object.kind}/${object.metadata.name}`)) {
+        expect(object.metadata.labels?.['app.kubernetes.io/managed-by'], `${object.kind} ${object.metadata.name}`).toBeUndefined()
+        continue
+      }
       expect(object.metadata.labels).toMatchObject({'app.kubernetes.io/managed-by': 'kopsmith', 'kopsmith.dev/addon': expect.any(String)})
     }
   })
@@ -105,17 +113,26 @@ describe('addons golden output (examples/production.yaml, Kubernetes 1.35.7)', (
   it('ingress: Traefik v3 serving Ingress and Gateway API behind an internal NLB', () => {
     const objects = renderAddon(exampleConfig(), addons.find((a) => a.metadata.name === 'ingress')!)
     const service = objects.find((o) => o.kind === 'Service')!
-    expect(service.metadata.annotations).toMatchObject({'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb', 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true'})
+    expect(service.metadata.annotations).toEqual({'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb', 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true'})
     expect((service.spec as {type: string}).type).toBe('LoadBalancer')
+    // The cloud controller opens the NLB's node ports to these CIDRs (0.0.0.0/0 without them): the cluster file's spec.access.api.
+    expect((service.spec as {loadBalancerSourceRanges: string[]}).loadBalancerSourceRanges).toEqual(exampleConfig().access.api)
+    const other = renderAddon(exampleConfig((t) => t.replace('api: [10.0.0.0/8]', 'api: [10.20.0.0/16, 192.168.10.0/24]')), addons.find((a) => a.metadata.name === 'ingress')!)
+    expect((other.find((o) => o.kind === 'Service')!.spec as {loadBalancerSourceRanges: string[]}).loadBalancerSourceRanges).toEqual(['10.20.0.0/16', '192.168.10.0/24'])
     const args = template(objects.find((o) => o.kind === 'Deployment')!).spec.containers[0]!.args!
     expect(args).toEqual(expect.arrayContaining(['--providers.kubernetesingress=true', '--providers.kubernetesgateway=true']))
-    expect(template(objects.find((o) => o.kind === 'Deployment')!).spec.containers[0]!.image).toMatch(/^docker\.io\/library\/traefik:v3\.\d+\.\d+$/)
+    expect(template(objects.find((o) => o.kind === 'Deployment')!).spec.containers[0]!.image).toBe('docker.io/library/traefik:v3.8.0')
     expect(objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name).sort()).toEqual([
+      'backendtlspolicies.gateway.networking.k8s.io',
       'gatewayclasses.gateway.networking.k8s.io',
       'gateways.gateway.networking.k8s.io',
       'grpcroutes.gateway.networking.k8s.io',
       'httproutes.gateway.networking.k8s.io',
+      'listenersets.gateway.networking.k8s.io',
       'referencegrants.gateway.networking.k8s.io',
+      'tcproutes.gateway.networking.k8s.io',
+      'tlsroutes.gateway.networking.k8s.io',
+      'udproutes.gateway.networking.k8s.io',
     ])
     expect(objects.find((o) => o.kind === 'ServiceAccount')!.metadata).toMatchObject({name: 'traefik', namespace: 'traefik'})
   })
@@ -153,6 +170,45 @@ describe('addons golden output (examples/production.yaml, Kubernetes 1.35.7)', (
     expect(objects.find((o) => o.kind === 'ServiceAccount')!.metadata).toMatchObject({name: 'fluent-bit', namespace: 'logging'})
     const hashOf = (c: ClusterConfig) => (template(renderAddon(c, logging).find((o) => o.kind === 'DaemonSet')!).metadata.annotations['kopsmith.dev/config-hash'] as string)
     expect(hashOf(config)).not.toBe(hashOf(exampleConfig()))
+  })
+
+  it('ships Gateway API v1.6.1 byte for byte as upstream releases it (../shared/reference/gateway-api), LICENSE included', () => {
+    const reference = join(ROOT, '..', 'shared', 'reference', 'gateway-api')
+    const shipped = join(ROOT, 'addons', 'ingress', 'gateway-api')
+    expect(readdirSync(shipped).sort()).toEqual(readdirSync(reference).sort())
+    expect(readdirSync(shipped)).toContain('LICENSE')
+    for (const file of readdirSync(reference)) expect(readFileSync(join(shipped, file)).equals(readFileSync(join(reference, file))), file).toBe(true)
+  })
+
+  it('applies the Gateway API objects exactly as upstream wrote them: approval annotation, release, channel, CEL rules', () => {
+    const ingress = addons.find((a) => a.metadata.name === 'ingress')!
+    const bundle = renderAddonBundle(ingress)
+    const reference = join(ROOT, '..', 'shared', 'reference', 'gateway-api')
+    const upstream = readdirSync(reference)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .flatMap((f) => parseAllDocuments(readFileSync(join(reference, f), 'utf8'), {version: '1.1'}).map((d) => (d as {toJS(): unknown}).toJS()))
+      .filter(Boolean)
+    expect(bundle).toEqual(upstream)
+    expect(bundle.map((o) => o.kind).sort()).toEqual([...Array(10).fill('CustomResourceDefinition'), 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'])
+    for (const o of bundle) {
+      expect(o.metadata.annotations).toMatchObject({'gateway.networking.k8s.io/bundle-version': 'v1.6.1', 'gateway.networking.k8s.io/channel': 'standard'})
+      if (o.kind === 'CustomResourceDefinition') expect(o.metadata.annotations?.['api-approved.kubernetes.io']).toMatch(/^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/pull\/\d+$/)
+    }
+    // Upstream's defaults and CEL rules are there (the reduced hand-written CRDs had neither).
+    const gateways = JSON.stringify(bundle.find((o) => o.metadata.name === 'gateways.gateway.networking.k8s.io'))
+    expect(gateways).toContain('x-kubernetes-validations')
+    expect(gateways).toContain('"default":{"namespaces":{"from":"Same"}}')
+  })
+
+  it('every Gateway API object validates against the Kubernetes 1.35 schemas (CRD, ValidatingAdmissionPolicy — which 1.20 cannot serve)', () => {
+    for (const object of renderAddonBundle(addons.find((a) => a.metadata.name === 'ingress')!)) {
+      expect(schemas.validate(object), `${object.kind} ${object.metadata.name}`).toEqual([])
+    }
+    // Strict: a typo in a CRD is caught, so the check above is not a rubber stamp.
+    const crd = structuredClone(renderAddonBundle(addons.find((a) => a.metadata.name === 'ingress')!)[0]!) as KubeObject & {spec: Record<string, unknown>}
+    crd.spec.scopes = 'Cluster'
+    expect(schemas.validate(crd).join()).toContain('(scopes)')
   })
 
   it('a disabled addon renders nothing', () => {
