@@ -1,6 +1,6 @@
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 
-import {parseDuration} from './core/config/duration.js'
+import {formatDuration, parseDuration} from './core/config/duration.js'
 import {UsageError} from './core/errors.js'
 import {bucketOfStateStore} from './core/naming.js'
 
@@ -60,7 +60,7 @@ export const dryRunFlag = Flags.boolean({
  * Every wait/timeout flag, parsed exactly as the cluster file's durations (`90s`, `15m`, `1h30m`,
  * `3d`), plus `0` for "do not wait" and milliseconds (`500ms`) for short polling intervals.
  */
-export const durationFlag = Flags.custom<number>({
+const durationFlagBuilder = Flags.custom<number>({
   parse: async (input) => {
     const text = input.trim()
     const ms = text === '0' ? 0 : /^\d+ms$/.test(text) ? Number(text.slice(0, -2)) : parseDuration(text)
@@ -70,3 +70,14 @@ export const durationFlag = Flags.custom<number>({
   },
   helpValue: 'DURATION',
 })
+
+/**
+ * A duration flag whose default shows in help as people type it (`[default: 30m]`, not
+ * `[default: 1800000]`): oclif prints `defaultHelp` when a flag has one, so it is built from the
+ * numeric default unless the command gives its own.
+ */
+export const durationFlag = ((options: Partial<Interfaces.OptionFlag<number>> = {}) => {
+  const fallback = options.default
+  const build = durationFlagBuilder as (o: Partial<Interfaces.OptionFlag<number>>) => Interfaces.OptionFlag<number>
+  return build({...(typeof fallback === 'number' ? {defaultHelp: async () => formatDuration(fallback)} : {}), ...options})
+}) as typeof durationFlagBuilder

@@ -34,6 +34,7 @@ describe('kopsmith help', () => {
     expect(viaShort.stdout).toBe(viaLong.stdout)
     expect(viaHelp.stdout).toBe(viaLong.stdout)
     expect(viaLong.stdout).toMatch(/^USAGE\n\s+\$ kopsmith cluster create -f FILE/m)
+    expect(viaLong.stdout).toMatch(/--wait=DURATION\s+\[default: 30m\]/)
     expect(viaLong.stdout).toMatch(/^EXIT CODES\n(.*\n)*\s+130\s+interrupted; the lock was released/m)
   })
 

@@ -26,8 +26,8 @@ Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval unt
     file: Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, exclusive: ['name']}),
     name: Flags.string({description: 'Cluster name, instead of -f (needs --state)', helpValue: 'NAME'}),
     state: Flags.string({description: 'kops state store, with --name', env: 'KOPS_STATE_STORE', helpValue: 's3://BUCKET'}),
-    wait: durationFlag({description: 'Keep trying this long (0: validate once)', default: 0, defaultHelp: async () => '0'}),
-    interval: durationFlag({description: 'Pause between attempts', default: 10_000, defaultHelp: async () => '10s'}),
+    wait: durationFlag({description: 'Keep trying this long (0: validate once)', default: 0}),
+    interval: durationFlag({description: 'Pause between attempts', default: 10_000}),
     count: Flags.integer({description: 'Consecutive healthy attempts required (default: 1, or 2 with --wait)', min: 1}),
     kops: kopsBinaryFlag,
   }
