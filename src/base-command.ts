@@ -37,6 +37,12 @@ export abstract class BaseCommand extends Command {
     if (!this.jsonEnabled()) this.logToStderr(`Warning: ${message}`)
   }
 
+  /** oclif's own warnings (deprecated flags and aliases) reach the --json envelope too, not only stderr. */
+  override warn(input: string | Error): string | Error {
+    if (this.jsonEnabled()) this.warnings.push(typeof input === 'string' ? input : input.message)
+    return super.warn(input)
+  }
+
   override toSuccessJson(result: unknown): JsonEnvelope<unknown> {
     return {status: 'ok', result, warnings: this.warnings}
   }

@@ -19,11 +19,12 @@ export const CLUSTER_FILE_FLAG_OPTIONS = {
 export const clusterFileFlag = Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, required: true})
 
 /**
- * The S3 state store of commands that lock and audit (`s3://BUCKET`), parsed to the bucket name.
- * KOPS_STATE_STORE is reused, as kops users already set it.
+ * `--state`, the one state-store flag of every command (`s3://BUCKET`, or just `BUCKET`), parsed to
+ * the bucket name. KOPS_STATE_STORE is reused, as kops users already set it. kopsmith keeps its
+ * lock, audit records and metadata beside kops' files, so only an S3 store will do.
  */
 export const s3StateFlag = Flags.custom<string>({
-  description: 'S3 state store (the lock and audit records live there)',
+  description: 'kops state store on S3',
   env: 'KOPS_STATE_STORE',
   helpValue: 's3://BUCKET',
   parse: async (input) => {

@@ -15,7 +15,8 @@ export interface ClusterTarget {
 /**
  * The cluster a lifecycle command acts on: from `-f FILE`, or from `--name NAME` with the S3 state
  * store (`--state s3://BUCKET` / KOPS_STATE_STORE). The lock and audit records live in that bucket,
- * so a command that changes the cluster cannot run without one.
+ * so a command that changes the cluster cannot run without one; `cluster validate` names its
+ * cluster the same way.
  */
 export async function resolveClusterTarget(
   files: UserFiles,
@@ -33,7 +34,7 @@ export async function resolveClusterTarget(
     })
   }
   if (!input.bucket) {
-    throw new UsageError(`--name ${input.name} needs the S3 state store (the lock and audit records live there): ${stateFlag} s3://BUCKET or KOPS_STATE_STORE`)
+    throw new UsageError(`--name ${input.name} needs the S3 state store: ${stateFlag} s3://BUCKET or KOPS_STATE_STORE`)
   }
   return {name: input.name, bucket: input.bucket, how: `--name ${input.name} ${stateFlag} s3://${input.bucket}`}
 }

@@ -1,4 +1,5 @@
 import {validateClusterFile} from '../core/config/validate.js'
+import {bucketOfStateStore} from '../core/naming.js'
 import {InterruptedError, UsageError} from '../core/errors.js'
 import {
   SANDBOX_DEFAULT_API_ACCESS,
@@ -178,7 +179,7 @@ function requireFlags(input: SandboxCreateInput, name: string | undefined, owner
   const missing = [
     name === undefined ? '--name NAME' : undefined,
     owner === undefined ? '--owner EMAIL' : undefined,
-    input.bucket === undefined ? '--bucket BUCKET' : undefined,
+    input.bucket === undefined ? '--state s3://BUCKET' : undefined,
     !input.yes && !input.dryRun ? '--yes' : undefined,
   ].filter((x): x is string => x !== undefined)
   if (missing.length === 0) return
@@ -256,10 +257,14 @@ async function askOwner(prompter: Prompter): Promise<string> {
   return prompter.input('Owner e-mail (who answers for this sandbox)', {validate: (v) => (isEmail(v.trim()) ? true : 'expected an e-mail address, e.g. alice@acme.de')})
 }
 
+/** The same forms `--state` takes: `s3://BUCKET` or `BUCKET`. */
 async function askBucket(prompter: Prompter): Promise<string> {
-  return prompter.input('S3 bucket for the kops state (e.g. acme-kops-state)', {
-    validate: (v) => (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v.trim()) ? true : 'expected an S3 bucket name: 3-63 lowercase letters, digits, dots, hyphens'),
+  const answer = await prompter.input('kops state store on S3 (s3://BUCKET, e.g. s3://acme-kops-state)', {
+    validate: (v) => (bucketOfStateStore(v) ? true : 'expected s3://BUCKET: a bucket name of 3-63 lowercase letters, digits, dots, hyphens'),
   })
+  const bucket = bucketOfStateStore(answer)
+  if (!bucket) throw new UsageError(`"${answer}" is not an S3 state store`)
+  return bucket
 }
 
 async function askSize(prompter: Prompter): Promise<SandboxSize> {

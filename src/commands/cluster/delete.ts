@@ -21,7 +21,7 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
   static override flags = {
     file: Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, exclusive: ['name']}),
     name: Flags.string({description: 'Cluster name, instead of -f (needs --state)', helpValue: 'NAME'}),
-    state: s3StateFlag({description: 'S3 state store, with --name'}),
+    state: s3StateFlag({description: 'kops state store on S3, with --name'}),
     yes: yesFlag,
     confirm: Flags.string({description: 'The cluster name again, required with --yes when not interactive', helpValue: 'NAME'}),
     'dry-run': dryRunFlag,

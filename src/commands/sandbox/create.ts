@@ -1,11 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {bucketOfStateStore} from '../../core/naming.js'
 import {SANDBOX_DEFAULT_API_ACCESS, SANDBOX_DEFAULT_ZONE} from '../../core/sandbox/cluster-file.js'
 import {SANDBOX_SIZE_NAMES, type SandboxSize} from '../../core/sandbox/sizes.js'
 import {clusterCreatePorts, createDeps, type Deps} from '../../deps.js'
-import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
+import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, s3StateFlag, yesFlag} from '../../flags.js'
 import {createSandbox, type SandboxCreateResult} from '../../services/sandbox-create.js'
 
 export default class SandboxCreate extends BaseCommand {
@@ -18,7 +17,7 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
   static override examples = [
     '<%= config.bin %> sandbox create',
     '<%= config.bin %> sandbox create --name alice --size small --ttl 48h --dry-run',
-    '<%= config.bin %> sandbox create --name alice --owner alice@acme.de --bucket acme-kops-state --yes --json',
+    '<%= config.bin %> sandbox create --name alice --owner alice@acme.de --state s3://acme-kops-state --yes --json',
   ]
 
   static override flags = {
@@ -27,7 +26,7 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
     size: Flags.string({description: 'small: t3.medium + 1-3 t3.large; medium: t3.large + 2-4 t3.xlarge; large: m7i.large + 2-6 m7i.xlarge (spot nodes)', options: SANDBOX_SIZE_NAMES}),
     ttl: Flags.string({description: 'Lifetime, 1h to 14d (default 72h)', helpValue: 'DURATION'}),
     zone: Flags.string({description: 'Sandbox DNS zone', default: SANDBOX_DEFAULT_ZONE, env: 'KOPSMITH_SANDBOX_ZONE', helpValue: 'ZONE'}),
-    bucket: Flags.string({description: 'S3 bucket for the kops state (default: the bucket of KOPS_STATE_STORE)', helpValue: 'BUCKET'}),
+    state: s3StateFlag({description: 'kops state store on S3 (asked when missing; --bucket is its old name)', aliases: ['bucket'], deprecateAliases: true}),
     'kubernetes-version': Flags.string({description: 'Kubernetes version (default: the newest stable patch both supported kops releases run)', helpValue: 'VERSION'}),
     'api-access': Flags.string({description: `CIDR allowed to reach the API (repeatable; default ${SANDBOX_DEFAULT_API_ACCESS.join(', ')})`, multiple: true, helpValue: 'CIDR'}),
     yes: yesFlag,
@@ -39,7 +38,7 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
   async run(): Promise<SandboxCreateResult> {
     const {flags} = await this.parse(SandboxCreate)
     const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops})
-    const bucket = flags.bucket ?? bucketOfStateStore(process.env.KOPS_STATE_STORE)
+    const bucket = flags.state
     return createSandbox(
       {
         prompter: await deps.prompter(),

@@ -175,8 +175,8 @@ describe('sandbox create wizard', () => {
     const t = setup({prompter: new FakePrompter(false), identity: new FakeIdentity().withoutCredentials()})
     const error = await t.run({bucket: undefined}).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UsageError)
-    expect((error as UsageError).message).toBe('sandbox create cannot ask questions in a non-interactive run; pass --name NAME --owner EMAIL --bucket BUCKET --yes')
-    expect((error as UsageError).details).toEqual({missingFlags: ['--name', '--owner', '--bucket', '--yes']})
+    expect((error as UsageError).message).toBe('sandbox create cannot ask questions in a non-interactive run; pass --name NAME --owner EMAIL --state s3://BUCKET --yes')
+    expect((error as UsageError).details).toEqual({missingFlags: ['--name', '--owner', '--state', '--yes']})
     expect(t.files.writes).toEqual([])
   })
 
