@@ -1,6 +1,6 @@
 import {validateClusterFile} from '../core/config/validate.js'
 import {bucketOfStateStore} from '../core/naming.js'
-import {InterruptedError, UsageError} from '../core/errors.js'
+import {DeclinedError, InterruptedError, UsageError} from '../core/errors.js'
 import {
   SANDBOX_DEFAULT_API_ACCESS,
   buildSandboxClusterFile,
@@ -60,9 +60,8 @@ export interface SandboxCreateResult {
   expiresAt: string
   cost: CostEstimate
   dryRun: boolean
-  /** False when the run was a dry run or the user said no. */
+  /** False on a dry run. */
   written: boolean
-  cancelled: boolean
   /** The cluster file (always, so a dry run shows exactly what would be written). */
   content: string
   /** What the create step returned. */
@@ -77,7 +76,7 @@ export interface SandboxCreateResult {
  * every missing flag at once. The owner is inferred (--owner, else an e-mail in the AWS caller
  * identity, else `git config user.email`) and asked only when none of those has one; size and
  * ttl are choices with defaults (small, 72h): asked in a terminal, defaulted without one.
- * Nothing is written before the confirmation: Ctrl-C at any question exits 130, "no" exits 0.
+ * Nothing is written before the confirmation: Ctrl-C at any question exits 130, "no" exits 9 (DeclinedError).
  */
 export async function createSandbox(ports: SandboxCreatePorts, input: SandboxCreateInput, runCreate: RunCreate): Promise<SandboxCreateResult> {
   const {prompter, log} = ports
@@ -123,7 +122,7 @@ export async function createSandbox(ports: SandboxCreatePorts, input: SandboxCre
     log(`  state:    s3://${bucket}/${name}`)
     log('')
     log(formatCostEstimate(cost))
-    const result = {cluster: name, file, owner, ownerSource, size, ttl, expiresAt, cost, dryRun: input.dryRun, written: false, cancelled: false, content}
+    const result = {cluster: name, file, owner, ownerSource, size, ttl, expiresAt, cost, dryRun: input.dryRun, written: false, content}
 
     if (input.dryRun) {
       log('')
@@ -131,9 +130,8 @@ export async function createSandbox(ports: SandboxCreatePorts, input: SandboxCre
       log(content)
       return result
     }
-    if (!input.yes && !(await prompter.confirm(`Write ${file} and create the sandbox now? It takes about 15 minutes.`, true))) {
-      log('Cancelled; nothing was written.')
-      return {...result, cancelled: true}
+    if (!input.yes && !(await prompter.confirm(`Write ${file} and create the sandbox now? It takes about 15 minutes.`, false))) {
+      throw new DeclinedError(`not creating ${name}: answered no; nothing was written`)
     }
     await ports.files.write(file, content)
     log(`Wrote ${file}. Creating the cluster; if this stops, resume with: kopsmith cluster create -f ${file} --yes`)

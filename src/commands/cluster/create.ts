@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import type {CreateStage} from '../../core/create-plan.js'
-import {UsageError} from '../../core/errors.js'
+import {DeclinedError, UsageError} from '../../core/errors.js'
 import {clusterCreatePorts, createDeps} from '../../deps.js'
 import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
@@ -51,10 +51,7 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
     const preview = await planClusterCreate(deps, {...input, outputDir: undefined}, {store: await deps.stateStore()})
     if (!flags.yes) {
       this.log(formatPlan(preview.plan))
-      if (!(await (await deps.prompter()).confirm(`Create ${config.name} as planned?`, false))) {
-        this.log('Cancelled; nothing was changed.')
-        return {cluster: config.name, cancelled: true}
-      }
+      if (!(await (await deps.prompter()).confirm(`Create ${config.name} as planned?`, false))) throw new DeclinedError(`not creating ${config.name}: answered no; nothing was changed`)
     }
     const display = this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain'
     // The real run's modules (listr2, lock, addons, namespaces…) load only when something is applied.

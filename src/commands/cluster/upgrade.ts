@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {ExitCode} from '../../core/errors.js'
+import {DeclinedError, ExitCode} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
 import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, yesFlag} from '../../flags.js'
 import {reapplyMinorFollowingAddons} from '../../services/addons.js'
@@ -72,6 +72,7 @@ Plans the path from the version in the state store to --to (default: the file's 
         },
       },
     )
+    if (result.status === 'cancelled') throw new DeclinedError(`not upgrading ${config.name}: answered no; nothing was changed`)
     if (flags.to && result.to !== config.kubernetesVersion) {
       this.addWarning(`the cluster file says kubernetesVersion ${config.kubernetesVersion}, the target is ${result.to}: update the file, or \`cluster create\` will find the spec differs`)
     }

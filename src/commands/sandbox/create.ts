@@ -12,7 +12,7 @@ export default class SandboxCreate extends BaseCommand {
 
 Asks only what it cannot infer — the name (under --zone), the owner (unless --owner, an e-mail in your AWS identity, or git config user.email knows it), the size and the lifetime (default 72h, at most 14 days) — then shows the estimated cost, writes clusters/<name>.yaml and, after you confirm, creates the cluster exactly as \`cluster create -f clusters/<name>.yaml --yes\` would. \`cluster reap\` deletes it once it has expired; \`sandbox extend\` gives it more time.
 
-Every answer is also a flag. Without a terminal (or with CI set, or --json) nothing is asked: missing answers fail with exit 2, naming every flag to pass. Ctrl-C at a question exits 130, answering no exits 0; both write nothing.`
+Every answer is also a flag. Without a terminal (or with CI set, or --json) nothing is asked: missing answers fail with exit 2, naming every flag to pass. Ctrl-C at a question exits 130, answering no exits 9; both write nothing.`
 
   static override examples = [
     '<%= config.bin %> sandbox create',

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import {validateClusterFile} from '../../../src/core/config/validate.js'
-import {ApiError, InterruptedError, UsageError} from '../../../src/core/errors.js'
+import {ApiError, DeclinedError, InterruptedError, UsageError} from '../../../src/core/errors.js'
 import {parsePriceTable} from '../../../src/core/sandbox/cost.js'
 import {createSandbox, type SandboxCreateInput} from '../../../src/services/sandbox-create.js'
 import {FakeIdentity} from '../../fakes/fake-identity.js'
@@ -89,7 +89,7 @@ describe('sandbox create wizard', () => {
 
     // Then the same create as `cluster create -f FILE --yes`.
     expect(t.created).toEqual([FILE])
-    expect(result).toMatchObject({cluster: 'alice.sandbox.k8s.acme.de', file: FILE, ownerSource: 'aws-identity', written: true, cancelled: false, create: {cluster: 'created'}})
+    expect(result).toMatchObject({cluster: 'alice.sandbox.k8s.acme.de', file: FILE, ownerSource: 'aws-identity', written: true, create: {cluster: 'created'}})
   })
 
   it('asks for the owner only when neither the AWS identity nor git knows an e-mail', async () => {
@@ -162,13 +162,13 @@ describe('sandbox create wizard', () => {
     expect(t.created).toEqual([])
   })
 
-  it('"no" at the confirmation: cancelled, nothing written, nothing created (exit 0)', async () => {
+  it('"no" at the confirmation: DeclinedError (exit 9), nothing written, nothing created', async () => {
     const t = setup({prompter: new FakePrompter().answering('alice', ENTER, ENTER, false)})
-    const result = await t.run()
-    expect(result).toMatchObject({cancelled: true, written: false})
+    const error = await t.run().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DeclinedError)
+    expect(error).toMatchObject({exitCode: 9, code: 'declined', message: 'not creating alice.sandbox.k8s.acme.de: answered no; nothing was written'})
     expect(t.files.writes).toEqual([])
     expect(t.created).toEqual([])
-    expect(t.logs).toContain('Cancelled; nothing was written.')
   })
 
   it('without a terminal, names every missing flag in one exit-2 error and asks nothing', async () => {
