@@ -35,6 +35,13 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [130, 'interrupted; the lock was released'],
 ]
 
+/**
+ * The "Try this:" line of failures caused by the machine or the account rather than the command
+ * (kops missing or too old, no credentials, an unknown profile, AWS unreachable, a bucket this
+ * identity cannot read): doctor checks all of them at once.
+ */
+export const DOCTOR_SUGGESTION = 'Run `kopsmith doctor` (with -f FILE for the state bucket and DNS zone): it checks kops, AWS credentials, the region and the state store'
+
 export interface CliErrorOptions {
   suggestions?: string[]
   cause?: unknown
