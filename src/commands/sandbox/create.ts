@@ -10,9 +10,9 @@ import {createSandbox, type SandboxCreateResult} from '../../services/sandbox-cr
 export default class SandboxCreate extends BaseCommand {
   static override description = `Create a sandbox cluster: a short wizard, a cost estimate, an expiry
 
-Asks only what it cannot infer — the name (under --zone), the owner (unless --owner, an e-mail in your AWS identity, or git config user.email knows it), the size and the lifetime (default 72h, at most 14 days) — then shows the estimated cost, writes clusters/<name>.yaml and, after you confirm, creates the cluster exactly as \`cluster create -f clusters/<name>.yaml --yes\` would. \`cluster reap\` deletes it once it has expired; \`sandbox extend\` gives it more time.
+First checks what creating it needs from this machine — AWS credentials and a kops that can drive its Kubernetes version (exit 4 otherwise, before any question). Then asks only what it cannot take from a flag: the state store, the name (under --zone), the owner (filled in from your AWS identity or git config user.email, to keep or edit), the size (each with its price per hour) and the lifetime (default 72h, at most 14 days). It shows the estimated cost — instances, NAT gateway, load balancers and EBS volumes — writes clusters/<name>.yaml and, after you confirm (the default is no), creates the cluster exactly as \`cluster create -f clusters/<name>.yaml --yes\` would. \`cluster reap\` deletes it once it has expired; \`sandbox extend\` gives it more time.
 
-Every answer is also a flag. Without a terminal (or with CI set, or --json) nothing is asked: missing answers fail with exit 2, naming every flag to pass. Ctrl-C at a question exits 130, answering no exits 9; both write nothing.`
+Every answer is also a flag. Without a terminal (or with CI set, or --json) nothing is asked: missing answers fail with exit 2, naming every flag to pass. Ctrl-C at a question exits 130, answering no exits 9; both write nothing. --dry-run needs no credentials and no kops.`
 
   static override examples = [
     '<%= config.bin %> sandbox create',
@@ -47,6 +47,7 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
         clock: deps.clock,
         identity: () => deps.identity(),
         gitConfig: () => deps.gitConfig(),
+        kops: () => deps.kops(),
         stateStore: () => deps.stateStore(),
         log: (line) => this.log(line),
       },

@@ -5,8 +5,10 @@ import {describe, expect, it} from 'vitest'
 
 import SandboxCreate from '../../../src/commands/sandbox/create.js'
 import {validateClusterFile} from '../../../src/core/config/validate.js'
+import {costInputOf, estimateCost, parsePriceTable} from '../../../src/core/sandbox/cost.js'
 import {runCli} from '../../helpers/cli.js'
 import {motoEnv, uniqueBucket} from '../../helpers/moto.js'
+import {STANDIN} from '../../integration/kops/standin.js'
 import {anonymousEnv, workDir} from './support.js'
 
 describe('kopsmith sandbox create (CLI, no terminal)', () => {
@@ -44,24 +46,37 @@ describe('kopsmith sandbox create (CLI, no terminal)', () => {
     const config = validateClusterFile(result.content, 'clusters/alice.sandbox.k8s.acme.de.yaml')
     expect(config).toMatchObject({profile: 'sandbox', ttl: '48h', expiresAt: result.expiresAt, owner: 'alice@acme.de'})
     expect(Date.parse(result.expiresAt) - Date.now()).toBeGreaterThan(47.9 * 3_600_000)
-    const prices = JSON.parse(readFileSync(new URL('../../../data/prices-eu-central-1.json', import.meta.url), 'utf8')) as {prices: Record<string, {onDemand: number; spot: number}>}
-    const onDemand = prices.prices['t3.medium']!.onDemand + prices.prices['t3.large']!.onDemand
-    expect(result.cost).toMatchObject({hours: 48, total: {onDemand: Math.round(onDemand * 48 * 100) / 100}})
+    const table = parsePriceTable(readFileSync(new URL('../../../data/prices-eu-central-1.json', import.meta.url), 'utf8'))
+    expect(result.cost).toEqual(estimateCost(table, costInputOf(config), 48 * 3_600_000))
+    expect((result.cost as {lines: Array<{role: string}>}).lines.map((l) => l.role)).toEqual(['control-plane', 'nodes', 'nat-gateway', 'load-balancer', 'ebs'])
     // The public shape of the result, pinned: a change to it must be deliberate.
     expect({...result, content: '<cluster file>', expiresAt: '<now + ttl>'}).toMatchSnapshot()
   })
 
-  it('with --yes writes the file, then runs the create pipeline on it (here it stops at the kops check, exit 4)', async () => {
+  it('with --yes and no kops: exit 4 before anything is written, pointing at doctor', async () => {
     const dir = workDir()
-    const file = join(dir, 'clusters', 'alice.sandbox.k8s.acme.de.yaml')
     const r = await runCli(['sandbox', 'create', '--name', 'alice', '--owner', 'alice@acme.de', '--state', `s3://${uniqueBucket('sbx')}`, '--yes'], {
       cwd: dir,
       env: {...motoEnv(), ...anonymousEnv(dir), KOPSMITH_KOPS: join(dir, 'no-kops-here')},
     })
     expect(r.exitCode, r.stderr).toBe(4)
-    expect(r.stdout).toContain('Wrote clusters/alice.sandbox.k8s.acme.de.yaml. Creating the cluster; if this stops, resume with: kopsmith cluster create -f clusters/alice.sandbox.k8s.acme.de.yaml --yes')
     expect(r.stderr).toContain('no-kops-here')
+    expect(r.stderr).toContain('kopsmith doctor')
+    expect(existsSync(join(dir, 'clusters'))).toBe(false)
+  })
+
+  it('with --yes and a working kops, writes the file and runs the create pipeline on it', async () => {
+    const dir = workDir()
+    const file = join(dir, 'clusters', 'alice.sandbox.k8s.acme.de.yaml')
+    // The stand-in kops passes the preflight; the pipeline then stops at the DNS zone, which moto lacks (exit 4).
+    const r = await runCli(['sandbox', 'create', '--name', 'alice', '--owner', 'alice@acme.de', '--state', `s3://${uniqueBucket('sbx')}`, '--yes'], {
+      cwd: dir,
+      env: {...motoEnv(), ...anonymousEnv(dir), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: ''},
+      timeoutMs: 120_000,
+    })
+    expect(r.stdout).toContain('Wrote clusters/alice.sandbox.k8s.acme.de.yaml. Creating the cluster; if this stops, resume with: kopsmith cluster create -f clusters/alice.sandbox.k8s.acme.de.yaml --yes')
     expect(validateClusterFile(readFileSync(file, 'utf8'), file)).toMatchObject({name: 'alice.sandbox.k8s.acme.de', profile: 'sandbox'})
+    expect(r.exitCode, r.stderr).not.toBe(0)
   })
 
   it('--state takes s3://BUCKET or a bare bucket, or KOPS_STATE_STORE; --bucket still works, with a warning', async () => {
