@@ -13,7 +13,7 @@ installInterruptHandling()
 const root = new URL('..', import.meta.url).pathname
 const pjson = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
 pjson.version = `${pjson.version}+dev`
-pjson.oclif = {...pjson.oclif, commands: './src/commands', helpClass: './src/help'}
+pjson.oclif = {...pjson.oclif, commands: './src/commands', helpClass: './src/help', hooks: {command_not_found: './src/hooks/command-not-found'}}
 settings.enableAutoTranspile = false
 
 const emitWarning = process.emitWarning.bind(process)

@@ -37,6 +37,12 @@ export abstract class BaseCommand extends Command {
     if (!this.jsonEnabled()) this.logToStderr(`Warning: ${message}`)
   }
 
+  /** oclif's own warnings (deprecated flags and aliases) reach the --json envelope too, not only stderr. */
+  override warn(input: string | Error): string | Error {
+    if (this.jsonEnabled()) this.warnings.push(typeof input === 'string' ? input : input.message)
+    return super.warn(input)
+  }
+
   override toSuccessJson(result: unknown): JsonEnvelope<unknown> {
     return {status: 'ok', result, warnings: this.warnings}
   }
@@ -58,17 +64,9 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<never> {
     if (error instanceof Errors.ExitError) throw error
-    const e = toCliError(error)
-    if (this.jsonEnabled()) {
-      this.logJson(this.toErrorJson(e))
-    } else {
-      const lines = [`Error: ${e.message}`]
-      if (e.suggestions.length > 0) lines.push('Try this:', ...e.suggestions.map((s) => `  ${s}`))
-      const verbose = process.argv.includes('--verbose') || isTruthyEnv(process.env.KOPSMITH_VERBOSE)
-      if (e.exitCode === ExitCode.Bug && !verbose) lines.push('This is a bug in kopsmith. Run again with --verbose for the stack trace.')
-      if (verbose && error.stack) lines.push(error.stack)
-      this.logToStderr(lines.join('\n'))
-    }
+    const e = isUnknownFlagError(error) ? await unknownFlagError(this, error.flags) : toCliError(error)
+    if (this.jsonEnabled()) this.logJson(this.toErrorJson(e))
+    else this.logToStderr(formatCliError(e, error.stack))
     this.exit(e.exitCode)
   }
 
@@ -91,6 +89,38 @@ export function toCliError(error: unknown): CliError {
   })(message, {cause: error})
 }
 
-function isTruthyEnv(value: string | undefined): boolean {
+/** An error as people read it: the message, "Try this:" lines, the stack only with --verbose. */
+export function formatCliError(e: CliError, stack: string | undefined): string {
+  const lines = [`Error: ${e.message}`]
+  if (e.suggestions.length > 0) lines.push('Try this:', ...e.suggestions.map((s) => `  ${s}`))
+  const verbose = process.argv.includes('--verbose') || isTruthyEnv(process.env.KOPSMITH_VERBOSE)
+  if (e.exitCode === ExitCode.Bug && !verbose) lines.push('This is a bug in kopsmith. Run again with --verbose for the stack trace.')
+  if (verbose && stack) lines.push(stack)
+  return lines.join('\n')
+}
+
+/** oclif's parser error for flags the command does not have (the class is not exported). */
+function isUnknownFlagError(error: unknown): error is Errors.CLIError & {flags: string[]} {
+  return error instanceof Errors.CLIError && /^Nonexistent flags?:/.test(error.message) && Array.isArray((error as {flags?: unknown}).flags)
+}
+
+/** oclif's "Nonexistent flag" as a usage error that names the flag a typo most likely meant. */
+async function unknownFlagError(command: Command, typed: string[]): Promise<CliError> {
+  const {closestMatch} = await import('./core/suggest.js')
+  const ctor = command.constructor as typeof Command
+  const flags: Record<string, {char?: string; aliases?: string[]}> = {...ctor.baseFlags, ...ctor.flags, ...(ctor.enableJsonFlag ? {json: {}} : {})}
+  const known = Object.entries(flags).flatMap(([name, f]) => [`--${name}`, ...(f.char ? [`-${f.char}`] : []), ...(f.aliases ?? []).map((a) => (a.length === 1 ? `-${a}` : `--${a}`))])
+  const guesses = typed.flatMap((flag) => {
+    const guess = closestMatch(flag.split('=')[0]!, known)
+    return guess ? [{flag, guess}] : []
+  })
+  const id = `${command.config.bin} ${(command.id ?? '').replaceAll(':', ' ')}`
+  return new UsageError(`unknown flag${typed.length === 1 ? '' : 's'} ${typed.join(', ')} for ${id}`, {
+    suggestions: [...guesses.map((g) => `Did you mean ${g.guess} (not ${g.flag})?`), `${id} --help   (all its flags)`],
+    details: {unknownFlags: typed, didYouMean: Object.fromEntries(guesses.map((g) => [g.flag, g.guess]))},
+  })
+}
+
+export function isTruthyEnv(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
 }

@@ -1,9 +1,9 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags, type Interfaces} from '@oclif/core'
 
-import {parseDuration} from './core/config/duration.js'
+import {formatDuration, parseDuration} from './core/config/duration.js'
 import {UsageError} from './core/errors.js'
 import {KOPS_STEPS, type KopsTimeouts, parseKopsTimeouts} from './core/kops/timeouts.js'
-import {BUCKET_NAME, bucketOfStateStore, clusterNameProblem, kopsStateStoreProblem} from './core/naming.js'
+import {bucketOfStateStore, clusterNameProblem} from './core/naming.js'
 
 /**
  * Flags shared by several commands, built once so names, env vars and help text agree everywhere.
@@ -20,11 +20,12 @@ export const CLUSTER_FILE_FLAG_OPTIONS = {
 export const clusterFileFlag = Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, required: true})
 
 /**
- * The S3 state store of commands that lock and audit (`s3://BUCKET`), parsed to the bucket name.
- * KOPS_STATE_STORE is reused, as kops users already set it.
+ * `--state`, the one state-store flag of every command (`s3://BUCKET`, or just `BUCKET`), parsed to
+ * the bucket name. KOPS_STATE_STORE is reused, as kops users already set it. kopsmith keeps its
+ * lock, audit records and metadata beside kops' files, so only an S3 store will do.
  */
 export const s3StateFlag = Flags.custom<string>({
-  description: 'S3 state store (the lock and audit records live there)',
+  description: 'kops state store on S3',
   env: 'KOPS_STATE_STORE',
   helpValue: 's3://BUCKET',
   parse: async (input) => {
@@ -63,27 +64,6 @@ export const clusterNameFlag = Flags.custom<string>({
 /** A cluster name as a positional argument (`sandbox extend NAME`); validated by parseClusterName. */
 export const clusterNameArg = Args.custom<string>({
   parse: async (input) => parseClusterName(input, 'NAME'),
-})
-
-/** A bare S3 bucket name (`--bucket`), checked against S3's naming rules. */
-export const bucketFlag = Flags.custom<string>({
-  helpValue: 'BUCKET',
-  parse: async (input) => {
-    if (!BUCKET_NAME.test(input)) throw new UsageError(`--bucket ${JSON.stringify(input)} is not an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, no "..", e.g. acme-kops-state`)
-    return input
-  },
-})
-
-/** A kops state store read through kops (`cluster list`, `cluster validate --name`): s3:// or file://, checked before kops sees it. */
-export const kopsStateFlag = Flags.custom<string>({
-  description: 'kops state store',
-  env: 'KOPS_STATE_STORE',
-  helpValue: 's3://BUCKET',
-  parse: async (input) => {
-    const problem = kopsStateStoreProblem(input.trim())
-    if (problem) throw new UsageError(`--state ${JSON.stringify(input)} is not a kops state store: ${problem}`, {suggestions: ['Pass --state s3://BUCKET or set KOPS_STATE_STORE']})
-    return input.trim()
-  },
 })
 
 /**
@@ -143,7 +123,7 @@ const MAX_WAIT_MS = 24 * 24 * 60 * 60_000
  * Every wait/timeout flag, parsed exactly as the cluster file's durations (`90s`, `15m`, `1h30m`,
  * `3d`), plus `0` for "do not wait" and milliseconds (`500ms`) for short polling intervals.
  */
-export const durationFlag = Flags.custom<number>({
+const durationFlagBuilder = Flags.custom<number>({
   parse: async (input) => {
     const text = input.trim()
     const ms = text === '0' ? 0 : /^\d+ms$/.test(text) ? Number(text.slice(0, -2)) : parseDuration(text)
@@ -155,3 +135,14 @@ export const durationFlag = Flags.custom<number>({
   },
   helpValue: 'DURATION',
 })
+
+/**
+ * A duration flag whose default shows in help as people type it (`[default: 30m]`, not
+ * `[default: 1800000]`): oclif prints `defaultHelp` when a flag has one, so it is built from the
+ * numeric default unless the command gives its own.
+ */
+export const durationFlag = ((options: Partial<Interfaces.OptionFlag<number>> = {}) => {
+  const fallback = options.default
+  const build = durationFlagBuilder as (o: Partial<Interfaces.OptionFlag<number>>) => Interfaces.OptionFlag<number>
+  return build({...(typeof fallback === 'number' ? {defaultHelp: async () => formatDuration(fallback)} : {}), ...options})
+}) as typeof durationFlagBuilder

@@ -29,11 +29,18 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [6, 'AWS or Kubernetes API error'],
   [7, 'a wait timed out'],
   [8, 'another operation holds the cluster lock'],
-  [9, 'refused by a safety rule: protected cluster, region outside Germany, confirmation mismatch, hardening violation, an unrequested change to what an existing cluster is'],
+  [9, 'refused: a safety rule (protected cluster, region outside Germany, hardening violation, an unrequested change to what an existing cluster is) or the confirmation (answered no, or a name typed that does not match); nothing was changed'],
   [10, 'internal bug'],
   [20, '--dry-run --detailed-exitcode: changes are pending'],
   [130, 'interrupted; the lock was released'],
 ]
+
+/**
+ * The "Try this:" line of failures caused by the machine or the account rather than the command
+ * (kops missing or too old, no credentials, an unknown profile, AWS unreachable, a bucket this
+ * identity cannot read): doctor checks all of them at once.
+ */
+export const DOCTOR_SUGGESTION = 'Run `kopsmith doctor` (with -f FILE for the state bucket and DNS zone): it checks kops, AWS credentials, the region and the state store'
 
 export interface CliErrorOptions {
   suggestions?: string[]
@@ -169,6 +176,17 @@ export class LockedError extends CliError {
 /** Exit 9: a safety rule refused the operation. */
 export class RefusedError extends CliError {
   override readonly code = 'refused'
+  override readonly exitCode = ExitCode.Refused
+}
+
+/**
+ * Exit 9: the person at the terminal answered no at a confirmation; nothing was changed. Not 0,
+ * because what was asked for did not happen (`kopsmith cluster create … && next-step` must stop),
+ * and not 2, because nothing about the invocation was wrong: like a mistyped name at `cluster
+ * delete`'s typed confirmation, it is a refusal, and every command that asks exits the same way.
+ */
+export class DeclinedError extends CliError {
+  override readonly code = 'declined'
   override readonly exitCode = ExitCode.Refused
 }
 

@@ -116,21 +116,3 @@ export function bucketOfStateStore(url: string | undefined): string | undefined 
   const bucket = /^(?:s3:\/\/)?([^/]+)\/?$/.exec(url?.trim() ?? '')?.[1]
   return bucket !== undefined && BUCKET_NAME.test(bucket) ? bucket : undefined
 }
-
-/**
- * Why `url` is not a kops state store kopsmith may read, or undefined: `s3://BUCKET[/PREFIX]` with a
- * bucket name S3 accepts and a prefix of plain path segments (no `..`, no empty segment), or a
- * `file:///DIR` store (kops reads those too; tests and reviews use them).
- */
-export function kopsStateStoreProblem(url: string): string | undefined {
-  const s3 = /^s3:\/\/([^/]*)(\/.*)?$/.exec(url)
-  if (s3) {
-    const [, bucket = '', path = ''] = s3
-    if (!BUCKET_NAME.test(bucket)) return `"${bucket}" is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, no "..")`
-    const segments = path.replace(/^\/|\/$/g, '')
-    if (segments !== '' && segments.split('/').some((s) => s === '' || s === '.' || s === '..')) return `the path "${path}" inside the bucket has an empty, "." or ".." segment`
-    return undefined
-  }
-  if (/^file:\/\/\/./.test(url)) return undefined
-  return 'expected s3://BUCKET (or file:///DIR)'
-}

@@ -166,7 +166,8 @@ async function readStoredSpec(store: StateStore, config: ClusterConfig): Promise
   return {cluster, instanceGroups}
 }
 
-function parseStored(body: string, bucket: string, key: string): Record<string, unknown> {
+/** A kops object read from the state store (YAML as kops writes it); `cluster list` reads `CLUSTER/config` with it too. */
+export function parseStored(body: string, bucket: string, key: string): Record<string, unknown> {
   let value: unknown
   try {
     // kops writes these with sigs.k8s.io/yaml; read them as Kubernetes does (YAML 1.1), except that

@@ -15,7 +15,8 @@ export interface ClusterTarget {
 /**
  * The cluster a lifecycle command acts on: from `-f FILE`, or from `--name NAME` with the S3 state
  * store (`--state s3://BUCKET` / KOPS_STATE_STORE). The lock and audit records live in that bucket,
- * so a command that changes the cluster cannot run without one.
+ * so a command that changes the cluster cannot run without one; `cluster validate` names its
+ * cluster the same way.
  */
 export async function resolveClusterTarget(
   files: UserFiles,

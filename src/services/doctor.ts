@@ -1,6 +1,6 @@
 import {REQUIRED_REGION} from '../core/aws/bucket.js'
 import type {ClusterConfig} from '../core/config/types.js'
-import {isCliError} from '../core/errors.js'
+import {DOCTOR_SUGGESTION, isCliError} from '../core/errors.js'
 import {kopsSupports} from '../core/kops/versions.js'
 import type {PlanStep} from '../core/plan.js'
 import type {CallerIdentity, Dns, Identity, Kops, KopsVersion, StateStore} from '../ports.js'
@@ -138,6 +138,8 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+/** The error's own "Try this:" lines, less the pointer to doctor itself (this is doctor). */
 function suggestionsOf(error: unknown, fallback: string[]): string[] {
-  return isCliError(error) && error.suggestions.length > 0 ? error.suggestions : fallback
+  const own = isCliError(error) ? error.suggestions.filter((s) => s !== DOCTOR_SUGGESTION) : []
+  return own.length > 0 ? own : fallback
 }

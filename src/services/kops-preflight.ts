@@ -1,4 +1,4 @@
-import {PreconditionError} from '../core/errors.js'
+import {DOCTOR_SUGGESTION, PreconditionError} from '../core/errors.js'
 import {KOPS_SUPPORT, kopsSupports, minorOf} from '../core/kops/versions.js'
 import type {Kops, KopsVersion} from '../ports.js'
 
@@ -30,7 +30,7 @@ export async function checkKopsSupports(kops: Kops, kubernetesVersion: string, s
   if (verdict.reason === 'unknown-kops') {
     const minors = Object.keys(KOPS_SUPPORT)
     throw new PreconditionError(`kops ${version.version} is not a release kopsmith knows (it supports kops ${minors[0]}–${minors.at(-1)})`, {
-      suggestions: [`Install a supported kops (${INSTALL}) and pass it with --kops PATH or KOPSMITH_KOPS`],
+      suggestions: [`Install a supported kops (${INSTALL}) and pass it with --kops PATH or KOPSMITH_KOPS`, DOCTOR_SUGGESTION],
       details: {kops: version.version, kubernetesVersion},
     })
   }
@@ -38,7 +38,7 @@ export async function checkKopsSupports(kops: Kops, kubernetesVersion: string, s
   const range = `kops ${version.minor} supports Kubernetes ${s?.hardFloor}–${s?.max}`
   if (verdict.reason === 'kops-too-old') {
     throw new PreconditionError(`${range}; Kubernetes ${kubernetesVersion} needs kops ${k8sMinor} or newer (you have kops ${version.version})`, {
-      suggestions: [`Install kops ${k8sMinor} or newer (${INSTALL}) and pass it with --kops PATH or KOPSMITH_KOPS`],
+      suggestions: [`Install kops ${k8sMinor} or newer (${INSTALL}) and pass it with --kops PATH or KOPSMITH_KOPS`, DOCTOR_SUGGESTION],
       details: {kops: version.version, kubernetesVersion, supported: s},
     })
   }
@@ -46,6 +46,7 @@ export async function checkKopsSupports(kops: Kops, kubernetesVersion: string, s
     suggestions: [
       `Upgrade the cluster with an older kops first (one whose range includes ${k8sMinor}), one minor at a time`,
       `Or set spec.kubernetesVersion to ${s?.hardFloor}.x or newer for a new cluster`,
+      DOCTOR_SUGGESTION,
     ],
     details: {kops: version.version, kubernetesVersion, supported: s},
   })

@@ -1,19 +1,11 @@
-import {UsageError} from '../core/errors.js'
-import {storedKubernetesVersion} from '../core/kops/upgrade-path.js'
-import {LABELS} from '../core/naming.js'
-import type {Kops} from '../ports.js'
+import {listedCluster, type ListedCluster} from '../core/cluster-listing.js'
+import {mapLimit} from '../core/apply/concurrency.js'
+import {kopsClusterConfigKey} from '../core/naming.js'
+import type {StateStore} from '../ports.js'
+import {parseStored} from './audit-cluster.js'
+import {readClusterMetadata} from './cluster-metadata.js'
 
-export interface ListedCluster {
-  name: string
-  kubernetesVersion: string | null
-  profile: string | null
-  owner: string | null
-  /** RFC 3339, sandboxes only. */
-  expiresAt: string | null
-  /** Whether expiresAt lies in the past at the time of listing. */
-  expired: boolean
-  managedByKopsmith: boolean
-}
+export type {ListedCluster} from '../core/cluster-listing.js'
 
 export interface ListClustersResult {
   stateStore: string
@@ -21,36 +13,24 @@ export interface ListClustersResult {
 }
 
 /**
- * `cluster list`: what kops keeps in the state store, with kopsmith's cloud labels read back
- * (profile, owner, expiry). Only kops is asked, so the command needs no more than kops does.
+ * `cluster list`: the clusters in an S3 state store, read straight from the bucket (no kops needed).
+ * A cluster is a top-level folder holding a `config` object, as kops' own listing has it
+ * (vfsclientset `listNames`); other folders (kopsmith's records among them) are not clusters.
+ * Each row combines the stored Cluster object with kopsmith's record (owner, profile, expiry).
  */
-export async function listClusters(kops: Kops, input: {stateStore: string; now: Date}): Promise<ListClustersResult> {
-  if (!/^(s3|file):\/\/./.test(input.stateStore)) {
-    throw new UsageError(`"${input.stateStore}" is not a kops state store`, {suggestions: ['Pass --state s3://BUCKET or set KOPS_STATE_STORE']})
+export async function listClusters(store: StateStore, input: {bucket: string; now: Date}): Promise<ListClustersResult> {
+  const {bucket} = input
+  const folders = (await store.listKeys(bucket, '', {delimiter: '/'})).filter((k) => k.endsWith('/')).map((k) => k.slice(0, -1))
+  const rows = await mapLimit(folders, 8, async (name) => {
+    const config = await store.getObject(bucket, kopsClusterConfigKey(name))
+    if (!config) return undefined
+    const record = await readClusterMetadata(store, bucket, name)
+    return listedCluster(name, parseStored(config.body, bucket, kopsClusterConfigKey(name)), record, input.now)
+  })
+  const clusters: ListedCluster[] = []
+  for (const row of rows) {
+    if (!row.ok) throw row.error
+    if (row.value) clusters.push(row.value)
   }
-  const objects = await kops.withStateStore(input.stateStore).listClusters()
-  const clusters = objects.map((o) => toListed(o, input.now)).sort((a, b) => a.name.localeCompare(b.name))
-  return {stateStore: input.stateStore, clusters}
-}
-
-function toListed(object: Record<string, unknown>, now: Date): ListedCluster {
-  const metadata = record(object.metadata)
-  const spec = record(object.spec)
-  const labels = record(spec.cloudLabels)
-  const label = (key: string): string | null => (typeof labels[key] === 'string' ? (labels[key] as string) : null)
-  const expiresAt = label(LABELS.expiresAt)
-  const expiry = expiresAt ? Date.parse(expiresAt) : Number.NaN
-  return {
-    name: typeof metadata.name === 'string' ? metadata.name : '(unnamed)',
-    kubernetesVersion: storedKubernetesVersion(object) ?? null,
-    profile: label(LABELS.profile),
-    owner: label(LABELS.owner),
-    expiresAt,
-    expired: Number.isFinite(expiry) && expiry <= now.getTime(),
-    managedByKopsmith: label(LABELS.managedBy) === 'kopsmith',
-  }
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+  return {stateStore: `s3://${bucket}`, clusters: clusters.sort((a, b) => a.name.localeCompare(b.name))}
 }

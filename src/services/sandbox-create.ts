@@ -1,5 +1,7 @@
+import {HOUR_MS} from '../core/config/duration.js'
 import {validateClusterFile} from '../core/config/validate.js'
-import {InterruptedError, UsageError} from '../core/errors.js'
+import {DeclinedError, InterruptedError, UsageError} from '../core/errors.js'
+import {bucketOfStateStore} from '../core/naming.js'
 import {
   SANDBOX_DEFAULT_API_ACCESS,
   buildSandboxClusterFile,
@@ -10,11 +12,12 @@ import {
   sandboxClusterFilePath,
   sandboxClusterName,
 } from '../core/sandbox/cluster-file.js'
-import {PRICE_TABLE_PATH, estimateCost, formatCostEstimate, parsePriceTable, type CostEstimate} from '../core/sandbox/cost.js'
+import {PRICE_TABLE_PATH, configuredHourly, costInputOf, estimateCost, formatCostEstimate, parsePriceTable, type CostEstimate} from '../core/sandbox/cost.js'
 import {describeRelative, expiryFrom, toRfc3339} from '../core/sandbox/expiry.js'
 import {SANDBOX_DEFAULT_SIZE, SANDBOX_SIZE_NAMES, describeSize, type SandboxSize} from '../core/sandbox/sizes.js'
 import {SANDBOX_DEFAULT_TTL, checkSandboxTtl, describeDuration} from '../core/sandbox/ttl.js'
-import type {Clock, GitConfig, Identity, PackageFiles, Prompter, StateStore, UserFiles} from '../ports.js'
+import type {CallerIdentity, Clock, GitConfig, Identity, Kops, PackageFiles, Prompter, StateStore, UserFiles} from '../ports.js'
+import {checkKopsSupports} from './kops-preflight.js'
 
 export interface SandboxCreateInput {
   /** `--name`: a label (`alice`) or the full name under `zone`. */
@@ -36,9 +39,11 @@ export interface SandboxCreatePorts {
   files: UserFiles
   packageFiles: PackageFiles
   clock: Clock
-  /** Called only when --owner is missing; failing (no credentials) is fine. */
+  /** Who is asking: the owner's e-mail may be in it, and a real run needs working credentials. A dry run with --owner never calls it. */
   identity: () => Promise<Identity>
   gitConfig: () => Promise<GitConfig>
+  /** Called only on a real run, before the first question: the kops that will create the cluster. */
+  kops: () => Promise<Kops>
   /** Called only on a real run, to make sure the name is not taken in the state store. */
   stateStore: () => Promise<StateStore>
   log: (line: string) => void
@@ -59,9 +64,8 @@ export interface SandboxCreateResult {
   expiresAt: string
   cost: CostEstimate
   dryRun: boolean
-  /** False when the run was a dry run or the user said no. */
+  /** False on a dry run. */
   written: boolean
-  cancelled: boolean
   /** The cluster file (always, so a dry run shows exactly what would be written). */
   content: string
   /** What the create step returned. */
@@ -73,45 +77,45 @@ export interface SandboxCreateResult {
  * `clusters/<name>.yaml` and — after confirmation — creates the cluster through `runCreate`.
  *
  * Every answer is a flag. Without a terminal nothing is asked: the run fails with exit 2 naming
- * every missing flag at once. The owner is inferred (--owner, else an e-mail in the AWS caller
- * identity, else `git config user.email`) and asked only when none of those has one; size and
- * ttl are choices with defaults (small, 72h): asked in a terminal, defaulted without one.
- * Nothing is written before the confirmation: Ctrl-C at any question exits 130, "no" exits 0.
+ * every missing flag at once. A run that will create the cluster first checks what it needs from
+ * the machine — AWS credentials and a kops that can drive the Kubernetes version — so a new hire
+ * never answers the questions only to be told that (exit 4). The owner is offered for editing,
+ * filled in from --owner, an e-mail in the AWS caller identity or `git config user.email`; the
+ * size menu shows each size's price per hour. Nothing is written before the confirmation, which
+ * defaults to no: Ctrl-C at any question exits 130, "no" exits 9 (DeclinedError).
  */
 export async function createSandbox(ports: SandboxCreatePorts, input: SandboxCreateInput, runCreate: RunCreate): Promise<SandboxCreateResult> {
   const {prompter, log} = ports
   const zone = input.zone
   const flagged = checkFlags(input)
-  const inferred = flagged.owner ? undefined : await inferOwner(ports)
+  const kubernetesVersion = input.kubernetesVersion ?? defaultSandboxKubernetesVersion()
+  const caller = flagged.owner && input.dryRun ? undefined : await callerIdentity(ports)
+  const inferred = flagged.owner ? undefined : await inferOwner(ports, caller)
   if (!prompter.interactive) requireFlags(input, flagged.name, flagged.owner ?? inferred?.owner)
+  if (!input.dryRun) await checkEnvironment(ports, caller, kubernetesVersion)
 
   try {
-    let name = flagged.name ?? (await askName(prompter, zone))
-    name = await ensureNameFree(ports, input, name, Boolean(flagged.name))
-    const file = sandboxClusterFilePath(name)
-    const {owner, ownerSource} = flagged.owner
-      ? {owner: flagged.owner, ownerSource: 'flag' as const}
-      : (inferred ?? {owner: await askOwner(prompter), ownerSource: 'answer' as const})
-    if (inferred) log(`Owner: ${inferred.owner} (from your ${inferred.ownerSource === 'aws-identity' ? 'AWS caller identity' : 'git config user.email'}; pass --owner to change it)`)
     const bucket = input.bucket ?? (await askBucket(prompter))
-    const size = input.size ?? (prompter.interactive ? await askSize(prompter) : SANDBOX_DEFAULT_SIZE)
-    const ttl = input.ttl ?? (prompter.interactive ? await askTtl(prompter) : SANDBOX_DEFAULT_TTL)
-    const ttlMs = ttlOrThrow(ttl)
+    let name = flagged.name ?? (await askName(prompter, zone))
+    name = await ensureNameFree(ports, {zone, bucket, dryRun: input.dryRun}, name, Boolean(flagged.name))
+    const file = sandboxClusterFilePath(name)
+    const {owner, ownerSource} = await chooseOwner(prompter, flagged.owner, inferred)
+    if (inferred && !prompter.interactive) log(`Owner: ${inferred.owner} (from your ${describeOwnerSource(inferred.ownerSource)}; pass --owner to change it)`)
 
     const now = ports.clock.now()
-    const expiresAt = expiryFrom(now, ttlMs)
-    const data = buildSandboxClusterFile({
-      name, zone, bucket, owner, size, ttl, expiresAt,
-      kubernetesVersion: input.kubernetesVersion ?? defaultSandboxKubernetesVersion(),
-      apiAccess: input.apiAccess ?? SANDBOX_DEFAULT_API_ACCESS,
-    })
-    const content = renderSandboxClusterFile(data, size, toRfc3339(now))
-    // The file must be one `cluster create` accepts; a file we cannot read back is our bug, caught before writing.
-    const config = validateClusterFile(content, file, {now})
-    const cost = estimateCost(parsePriceTable(await ports.packageFiles.read(PRICE_TABLE_PATH)), {
-      controlPlane: config.controlPlane,
-      nodeGroups: config.nodeGroups,
-    }, ttlMs)
+    const table = parsePriceTable(await ports.packageFiles.read(PRICE_TABLE_PATH))
+    const apiAccess = input.apiAccess ?? SANDBOX_DEFAULT_API_ACCESS
+    const draft = (size: SandboxSize, ttl: string, ttlMs: number) => {
+      const expiresAt = expiryFrom(now, ttlMs)
+      const content = renderSandboxClusterFile(buildSandboxClusterFile({name, zone, bucket, owner, size, ttl, expiresAt, kubernetesVersion, apiAccess}), size, toRfc3339(now))
+      // The file must be one `cluster create` accepts; a file we cannot read back is our bug, caught before writing.
+      const config = validateClusterFile(content, file, {now})
+      return {content, expiresAt, cost: estimateCost(table, costInputOf(config), ttlMs)}
+    }
+    const size = input.size ?? (prompter.interactive ? await askSize(prompter, (s) => draft(s, SANDBOX_DEFAULT_TTL, HOUR_MS).cost) : SANDBOX_DEFAULT_SIZE)
+    const ttl = input.ttl ?? (prompter.interactive ? await askTtl(prompter) : SANDBOX_DEFAULT_TTL)
+    const ttlMs = ttlOrThrow(ttl)
+    const {content, expiresAt, cost} = draft(size, ttl, ttlMs)
 
     log('')
     log(`Sandbox ${name}`)
@@ -122,7 +126,7 @@ export async function createSandbox(ports: SandboxCreatePorts, input: SandboxCre
     log(`  state:    s3://${bucket}/${name}`)
     log('')
     log(formatCostEstimate(cost))
-    const result = {cluster: name, file, owner, ownerSource, size, ttl, expiresAt, cost, dryRun: input.dryRun, written: false, cancelled: false, content}
+    const result = {cluster: name, file, owner, ownerSource, size, ttl, expiresAt, cost, dryRun: input.dryRun, written: false, content}
 
     if (input.dryRun) {
       log('')
@@ -130,9 +134,8 @@ export async function createSandbox(ports: SandboxCreatePorts, input: SandboxCre
       log(content)
       return result
     }
-    if (!input.yes && !(await prompter.confirm(`Write ${file} and create the sandbox now? It takes about 15 minutes.`, true))) {
-      log('Cancelled; nothing was written.')
-      return {...result, cancelled: true}
+    if (!input.yes && !(await prompter.confirm(`Write ${file} and create the sandbox now? It takes about 15 minutes.`, false))) {
+      throw new DeclinedError(`not creating ${name}: answered no; nothing was written`)
     }
     await ports.files.write(file, content)
     log(`Wrote ${file}. Creating the cluster; if this stops, resume with: kopsmith cluster create -f ${file} --yes`)
@@ -144,6 +147,27 @@ export async function createSandbox(ports: SandboxCreatePorts, input: SandboxCre
     }
     throw error
   }
+}
+
+type Caller = {ok: true; identity: CallerIdentity} | {ok: false; error: unknown}
+
+async function callerIdentity(ports: SandboxCreatePorts): Promise<Caller> {
+  try {
+    return {ok: true, identity: await (await ports.identity()).whoAmI()}
+  } catch (error) {
+    return {ok: false, error}
+  }
+}
+
+/**
+ * What creating the sandbox will need from this machine, checked before the first question:
+ * usable AWS credentials (the create step stops there otherwise) and a kops that can drive the
+ * Kubernetes version (checkKopsSupports, as `cluster create` checks it). Both fail with exit 4.
+ */
+async function checkEnvironment(ports: SandboxCreatePorts, caller: Caller | undefined, kubernetesVersion: string): Promise<void> {
+  const who = caller ?? (await callerIdentity(ports))
+  if (!who.ok) throw who.error
+  await checkKopsSupports(await ports.kops(), kubernetesVersion)
 }
 
 interface CheckedFlags {
@@ -178,7 +202,7 @@ function requireFlags(input: SandboxCreateInput, name: string | undefined, owner
   const missing = [
     name === undefined ? '--name NAME' : undefined,
     owner === undefined ? '--owner EMAIL' : undefined,
-    input.bucket === undefined ? '--bucket BUCKET' : undefined,
+    input.bucket === undefined ? '--state s3://BUCKET' : undefined,
     !input.yes && !input.dryRun ? '--yes' : undefined,
   ].filter((x): x is string => x !== undefined)
   if (missing.length === 0) return
@@ -192,14 +216,10 @@ function requireFlags(input: SandboxCreateInput, name: string | undefined, owner
   })
 }
 
-async function inferOwner(ports: SandboxCreatePorts): Promise<{owner: string; ownerSource: OwnerSource} | undefined> {
-  try {
-    const who = await (await ports.identity()).whoAmI()
-    const owner = ownerFromCallerArn(who.arn)
-    if (owner) return {owner, ownerSource: 'aws-identity'}
-  } catch {
-    // No credentials is normal for a new hire's first run; git may still know who they are.
-  }
+async function inferOwner(ports: SandboxCreatePorts, caller: Caller | undefined): Promise<{owner: string; ownerSource: OwnerSource} | undefined> {
+  // No credentials is normal for a new hire's first dry run; git may still know who they are.
+  const owner = caller?.ok ? ownerFromCallerArn(caller.identity.arn) : undefined
+  if (owner) return {owner, ownerSource: 'aws-identity'}
   try {
     const email = await (await ports.gitConfig()).userEmail()
     if (email && isEmail(email)) return {owner: email, ownerSource: 'git-config'}
@@ -207,6 +227,25 @@ async function inferOwner(ports: SandboxCreatePorts): Promise<{owner: string; ow
     // Same: the question is the fallback.
   }
   return undefined
+}
+
+function describeOwnerSource(source: OwnerSource): string {
+  return source === 'aws-identity' ? 'AWS caller identity' : 'git config user.email'
+}
+
+/** --owner as given; otherwise, in a terminal, the inferred owner offered for editing (Enter keeps it). */
+async function chooseOwner(prompter: Prompter, flagged: string | undefined, inferred: {owner: string; ownerSource: OwnerSource} | undefined): Promise<{owner: string; ownerSource: OwnerSource}> {
+  if (flagged) return {owner: flagged, ownerSource: 'flag'}
+  if (!prompter.interactive) {
+    // requireFlags has made sure there is one.
+    if (!inferred) throw new UsageError('sandbox create needs --owner EMAIL in a non-interactive run')
+    return inferred
+  }
+  const answer = await prompter.input(`Owner e-mail (who answers for this sandbox)${inferred ? `, from your ${describeOwnerSource(inferred.ownerSource)}` : ''}`, {
+    ...(inferred ? {default: inferred.owner} : {}),
+    validate: (v) => (isEmail(v.trim()) ? true : 'expected an e-mail address, e.g. alice@acme.de'),
+  })
+  return inferred && answer === inferred.owner ? inferred : {owner: answer, ownerSource: 'answer'}
 }
 
 async function askName(prompter: Prompter, zone: string): Promise<string> {
@@ -225,7 +264,7 @@ async function askName(prompter: Prompter, zone: string): Promise<string> {
  * A sandbox must not take over an existing cluster: neither a file in clusters/ nor (on a real
  * run) a cluster in the state store may have the name. In a terminal a taken name is asked again.
  */
-async function ensureNameFree(ports: SandboxCreatePorts, input: SandboxCreateInput, name: string, fromFlag: boolean): Promise<string> {
+async function ensureNameFree(ports: SandboxCreatePorts, input: {zone: string; bucket: string; dryRun: boolean}, name: string, fromFlag: boolean): Promise<string> {
   for (let candidate = name; ; ) {
     const problem = await nameTaken(ports, input, candidate)
     if (problem === undefined) return candidate
@@ -235,10 +274,10 @@ async function ensureNameFree(ports: SandboxCreatePorts, input: SandboxCreateInp
   }
 }
 
-async function nameTaken(ports: SandboxCreatePorts, input: SandboxCreateInput, name: string): Promise<string | undefined> {
+async function nameTaken(ports: SandboxCreatePorts, input: {bucket: string; dryRun: boolean}, name: string): Promise<string | undefined> {
   const file = sandboxClusterFilePath(name)
   if (await ports.files.exists(file)) return `${file} exists already (to create that cluster: kopsmith cluster create -f ${file})`
-  if (input.dryRun || input.bucket === undefined) return undefined
+  if (input.dryRun) return undefined
   try {
     const store = await ports.stateStore()
     if ((await store.describeBucket(input.bucket)) === undefined) return undefined
@@ -252,20 +291,24 @@ async function nameTaken(ports: SandboxCreatePorts, input: SandboxCreateInput, n
   }
 }
 
-async function askOwner(prompter: Prompter): Promise<string> {
-  return prompter.input('Owner e-mail (who answers for this sandbox)', {validate: (v) => (isEmail(v.trim()) ? true : 'expected an e-mail address, e.g. alice@acme.de')})
-}
-
+/** The same forms `--state` takes: `s3://BUCKET` or `BUCKET`. */
 async function askBucket(prompter: Prompter): Promise<string> {
-  return prompter.input('S3 bucket for the kops state (e.g. acme-kops-state)', {
-    validate: (v) => (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v.trim()) ? true : 'expected an S3 bucket name: 3-63 lowercase letters, digits, dots, hyphens'),
+  const answer = await prompter.input('kops state store on S3 (s3://BUCKET, e.g. s3://acme-kops-state)', {
+    validate: (v) => (bucketOfStateStore(v) ? true : 'expected s3://BUCKET: a bucket name of 3-63 lowercase letters, digits, dots, hyphens'),
   })
+  const bucket = bucketOfStateStore(answer)
+  if (!bucket) throw new UsageError(`"${answer}" is not an S3 state store`)
+  return bucket
 }
 
-async function askSize(prompter: Prompter): Promise<SandboxSize> {
+/** The size menu, each entry with what that size costs per hour and per day as this sandbox would run it. */
+async function askSize(prompter: Prompter, costOf: (size: SandboxSize) => CostEstimate): Promise<SandboxSize> {
   return prompter.select(
-    'Size',
-    SANDBOX_SIZE_NAMES.map((size) => ({value: size, name: describeSize(size)})),
+    'Size (price per hour at minimum size, spot nodes, with NAT gateway, load balancers and volumes)',
+    SANDBOX_SIZE_NAMES.map((size) => {
+      const perHour = configuredHourly(costOf(size))
+      return {value: size, name: `${describeSize(size)} — $${perHour.toFixed(2)}/h, about $${(perHour * 24).toFixed(2)}/day`}
+    }),
     SANDBOX_DEFAULT_SIZE,
   )
 }

@@ -13,6 +13,8 @@ export interface AskedQuestion {
   message: string
   default?: string | boolean
   choices?: string[]
+  /** What the menu shows for each choice, in order. */
+  choiceNames?: string[]
   /** Messages the prompt's validate callback gave for rejected answers, in order. */
   rejected: string[]
 }
@@ -63,7 +65,7 @@ export class FakePrompter implements Prompter {
   }
 
   async select<T extends string>(message: string, choices: Array<{value: T; name: string; description?: string}>, defaultValue?: T): Promise<T> {
-    const q = this.record({kind: 'select', message, choices: choices.map((c) => c.value), ...(defaultValue === undefined ? {} : {default: defaultValue}), rejected: []})
+    const q = this.record({kind: 'select', message, choices: choices.map((c) => c.value), choiceNames: choices.map((c) => c.name), ...(defaultValue === undefined ? {} : {default: defaultValue}), rejected: []})
     const a = this.next(q)
     const value = a === ENTER ? (defaultValue ?? choices[0]?.value) : a
     const choice = choices.find((c) => c.value === value)

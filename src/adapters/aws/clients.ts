@@ -2,6 +2,8 @@ import {Route53Client} from '@aws-sdk/client-route-53'
 import {S3Client} from '@aws-sdk/client-s3'
 import {STSClient} from '@aws-sdk/client-sts'
 
+import {unknownProfileError} from './errors.js'
+
 /** Everything kopsmith creates or reads lives here: data stays in Germany. */
 export const AWS_REGION = 'eu-central-1'
 
@@ -44,23 +46,46 @@ export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {
     region: AWS_REGION,
     profile: options.profile,
     get s3() {
-      return (s3 ??= new S3Client({
-        ...common,
-        region: AWS_REGION,
-        forcePathStyle: hasEndpointOverride(env, 'S3'),
-        // Lets us read where a foreign bucket lives (to refuse it) instead of failing on a 301.
-        followRegionRedirects: true,
-      }))
+      return (s3 ??= explainUnknownProfile(
+        new S3Client({
+          ...common,
+          region: AWS_REGION,
+          forcePathStyle: hasEndpointOverride(env, 'S3'),
+          // Lets us read where a foreign bucket lives (to refuse it) instead of failing on a 301.
+          followRegionRedirects: true,
+        }),
+        options.profile,
+      ))
     },
     get route53() {
       // Route53 is a global service signed in us-east-1; the SDK resolves its global endpoint.
-      return (route53 ??= new Route53Client({...common, region: 'us-east-1'}))
+      return (route53 ??= explainUnknownProfile(new Route53Client({...common, region: 'us-east-1'}), options.profile))
     },
     get sts() {
       // The regional STS endpoint keeps even the identity call inside the EU.
-      return (sts ??= new STSClient({...common, region: AWS_REGION}))
+      return (sts ??= explainUnknownProfile(new STSClient({...common, region: AWS_REGION}), options.profile))
     },
   }
+}
+
+/**
+ * With a named profile, a credentials failure is checked against the shared config files: an
+ * unknown profile becomes its own error (see unknownProfileError) instead of the SDK's generic one.
+ * A middleware at the outermost step sees every failure of the call, credential resolution included.
+ */
+function explainUnknownProfile<C extends S3Client | Route53Client | STSClient>(client: C, profile: string | undefined): C {
+  if (!profile) return client
+  ;(client.middlewareStack as S3Client['middlewareStack']).add(
+    (next) => async (args) => {
+      try {
+        return await next(args)
+      } catch (error) {
+        throw (await unknownProfileError(error, profile)) ?? error
+      }
+    },
+    {step: 'initialize', name: 'kopsmithUnknownProfile'},
+  )
+  return client
 }
 
 function hasEndpointOverride(env: NodeJS.ProcessEnv, service: string): boolean {

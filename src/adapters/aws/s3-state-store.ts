@@ -19,7 +19,7 @@ import {
   PutPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3'
 
-import {ApiError} from '../../core/errors.js'
+import {ApiError, DOCTOR_SUGGESTION} from '../../core/errors.js'
 import type {
   BucketEncryption,
   BucketPolicy,
@@ -206,7 +206,7 @@ export class S3StateStore implements StateStore {
       if (status === 403) {
         throw new ApiError(`S3 bucket ${bucket} exists but this identity cannot access it (HTTP 403); it may belong to another AWS account`, {
           cause: error,
-          suggestions: ['Choose another bucket name, or run with the profile of the account that owns it (--profile)'],
+          suggestions: ['Choose another bucket name, or run with the profile of the account that owns it (--profile)', DOCTOR_SUGGESTION],
         })
       }
       throw translateAwsError(error, {service: 'S3', operation: 'HeadBucket', resource: `bucket ${bucket}`})

@@ -5,7 +5,7 @@ import {dirname, join} from 'node:path'
 
 import {execa} from 'execa'
 
-import {CliError, InterruptedError, KopsError, PreconditionError, TimeoutError} from '../../core/errors.js'
+import {CliError, DOCTOR_SUGGESTION, InterruptedError, KopsError, PreconditionError, TimeoutError} from '../../core/errors.js'
 import {parseDeletePreview, parseKopsVersion, parseRollingUpdatePreview, parseUpdateDryRun, parseValidationJson, tailLines} from '../../core/kops/kops-output.js'
 import {kopsStepOf, kopsTimeoutMs, type KopsTimeouts} from '../../core/kops/timeouts.js'
 import {isHealthyValidation} from '../../core/kops/validation.js'
@@ -75,7 +75,7 @@ export class ExecaKops implements Kops {
       const parsed = parseKopsVersion(stdout) ?? parseKopsVersion(stderr)
       if (!parsed) {
         throw new PreconditionError(`could not read the kops version from "${this.binary} version" (it printed: ${stdout.trim().slice(0, 120) || 'nothing'})`, {
-          suggestions: [`Check that ${this.binary} is kops`, INSTALL_HINT],
+          suggestions: [`Check that ${this.binary} is kops`, INSTALL_HINT, DOCTOR_SUGGESTION],
         })
       }
       return parsed
@@ -283,7 +283,7 @@ export class ExecaKops implements Kops {
     const code = result.code
     if (code === 'ENOENT' || code === 'EACCES') {
       const where = this.options.binary ? `"${this.options.binary}" (from --kops / KOPSMITH_KOPS)` : '"kops" on PATH'
-      throw new PreconditionError(code === 'ENOENT' ? `kops was not found: ${where} does not exist` : `kops is not executable: ${where}`, {suggestions: [INSTALL_HINT]})
+      throw new PreconditionError(code === 'ENOENT' ? `kops was not found: ${where} does not exist` : `kops is not executable: ${where}`, {suggestions: [INSTALL_HINT, DOCTOR_SUGGESTION]})
     }
     throw new KopsError(`kops ${argv.slice(0, 2).join(' ')} could not run: ${result.shortMessage ?? result.message ?? `killed by ${result.signal ?? 'a signal'}`}`, {
       argv: ['kops', ...argv],

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {UsageError} from '../../core/errors.js'
+import {DeclinedError, UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
 import {clusterFileFlag, contextFlag, dryRunFlag, durationFlag, kubeconfigFlag, yesFlag} from '../../flags.js'
 import {installAddons, type InstallAddonsResult} from '../../services/addons.js'
@@ -39,7 +39,7 @@ The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstrea
     const dryRun = flags['dry-run']
     if (!dryRun && !flags.yes) {
       if (!this.interactive) throw new UsageError('addons install changes the cluster; a non-interactive run needs --yes', {suggestions: ['Add --yes', 'Or render only: --dry-run --output-dir DIR']})
-      if (!(await (await deps.prompter()).confirm(`Install the addons on ${config.name}${flags.prune ? ' and prune what is no longer rendered' : ''}?`, false))) throw new UsageError('cancelled; nothing was applied')
+      if (!(await (await deps.prompter()).confirm(`Install the addons on ${config.name}${flags.prune ? ' and prune what is no longer rendered' : ''}?`, false))) throw new DeclinedError(`not installing the addons on ${config.name}: answered no; nothing was applied`)
     }
     const result = await installAddons(deps, {
       config,

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {GUARDED_CHANGES, type GuardedChangeKind} from '../../core/cluster-changes.js'
 import type {CreateStage} from '../../core/create-plan.js'
-import {UsageError} from '../../core/errors.js'
+import {DeclinedError, UsageError} from '../../core/errors.js'
 import {clusterCreatePorts, createDeps} from '../../deps.js'
 import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, kopsTimeoutFlag, yesFlag} from '../../flags.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
@@ -76,10 +76,7 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
     const real = {...input, outputDir: undefined}
     if (!flags.yes) {
       this.log(formatPlan(await previewClusterCreate(ports, real)))
-      if (!(await (await deps.prompter()).confirm(`Create ${config.name} as planned?`, false))) {
-        this.log('Cancelled; nothing was changed.')
-        return {cluster: config.name, cancelled: true}
-      }
+      if (!(await (await deps.prompter()).confirm(`Create ${config.name} as planned?`, false))) throw new DeclinedError(`not creating ${config.name}: answered no; nothing was changed`)
     }
     const display = this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain'
     return applyClusterCreate(ports, real, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})

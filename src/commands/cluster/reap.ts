@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {UsageError} from '../../core/errors.js'
+import {DeclinedError, UsageError} from '../../core/errors.js'
 import {parseInstant} from '../../core/sandbox/reap.js'
 import {createDeps} from '../../deps.js'
 import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, kopsTimeoutFlag, s3StateFlag, yesFlag} from '../../flags.js'
@@ -14,7 +14,7 @@ For scheduled jobs. A cluster is reaped only when kopsmith's record (metadata.js
 
 Deletes one cluster at a time through \`cluster delete\` (lock and audit record per cluster); a failure does not stop the others.
 
-Exit codes: 0 every intended reap succeeded (or nothing to reap, or --dry-run); 5 a reap failed and at least one failure came from kops; 6 a reap failed otherwise (AWS error, lock held by another run, …); 2 no --yes in a non-interactive run. The --json result lists {at, dryRun, reaped, kept, skipped, failed: [{name, error, code, exitCode}]}; with --dry-run, reaped lists what would be reaped.`
+Exit codes: 0 every intended reap succeeded (or nothing to reap, or --dry-run); 5 a reap failed and at least one failure came from kops; 6 a reap failed otherwise (AWS error, lock held by another run, …); 2 no --yes in a non-interactive run; 9 answered no at the confirmation. The --json result lists {at, dryRun, reaped, kept, skipped, failed: [{name, error, code, exitCode}]}; with --dry-run, reaped lists what would be reaped.`
 
   static override examples = [
     '<%= config.bin %> cluster reap --state s3://acme-kops-state --dry-run',
@@ -54,6 +54,7 @@ Exit codes: 0 every intended reap succeeded (or nothing to reap, or --dry-run); 
       },
       {bucket, at: flags.at ?? deps.clock.now(), dryRun: flags['dry-run'], yes: flags.yes, command: ['kopsmith', 'cluster', 'reap', ...this.argv]},
     )
+    if (summary.cancelled) throw new DeclinedError('not reaping the expired sandbox clusters: answered no; nothing was deleted', {details: {...summary}})
     for (const f of summary.failed) this.addWarning(`${f.name}: ${f.error.split('\n')[0]}`)
     this.resultExitCode = reapExitCode(summary)
     return summary

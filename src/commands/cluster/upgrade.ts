@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {ExitCode} from '../../core/errors.js'
+import {DeclinedError, ExitCode} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
 import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFlag, kopsTimeoutFlag, yesFlag} from '../../flags.js'
 import {reapplyMinorFollowingAddons} from '../../services/addons.js'
@@ -28,8 +28,8 @@ Plans the path from the version in the state store to --to (default: the file's 
     'detailed-exitcode': Flags.boolean({description: 'With --dry-run: exit 20 when an upgrade is due, 0 when not', dependsOn: ['dry-run'], default: false}),
     yes: yesFlag,
     'ignore-window': Flags.boolean({description: 'Run outside spec.upgrade.window (non-interactive runs honour it otherwise)', default: false}),
-    wait: durationFlag({description: 'How long each validation after a hop may wait', default: 30 * 60_000, defaultHelp: async () => '30m'}),
-    interval: durationFlag({description: 'Pause between validation attempts', default: 10_000, defaultHelp: async () => '10s'}),
+    wait: durationFlag({description: 'How long each validation after a hop may wait', default: 30 * 60_000}),
+    interval: durationFlag({description: 'Pause between validation attempts', default: 10_000}),
     count: Flags.integer({description: 'Consecutive healthy validations required after each hop', min: 1, default: 2}),
     skip: Flags.string({description: 'Leave these alone after the hops (addons managed elsewhere)', options: ['addons'], multiple: true, delimiter: ','}),
     kops: kopsBinaryFlag,
@@ -73,6 +73,7 @@ Plans the path from the version in the state store to --to (default: the file's 
         },
       },
     )
+    if (result.status === 'cancelled') throw new DeclinedError(`not upgrading ${config.name}: answered no; nothing was changed`)
     if (flags.to && result.to !== config.kubernetesVersion) {
       this.addWarning(`the cluster file says kubernetesVersion ${config.kubernetesVersion}, the target is ${result.to}: update the file, or \`cluster create\` will find the spec differs`)
     }

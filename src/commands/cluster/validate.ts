@@ -1,13 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import type {ClusterConfig} from '../../core/config/types.js'
 import type {DriftEntry} from '../../core/drift.js'
-import {CliError, RefusedError, UsageError} from '../../core/errors.js'
+import {CliError, RefusedError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
-import {CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, durationFlag, kopsBinaryFlag, kopsStateFlag, kopsTimeoutFlag} from '../../flags.js'
+import {CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, durationFlag, kopsBinaryFlag, kopsTimeoutFlag, s3StateFlag} from '../../flags.js'
 import {auditCluster, formatAuditReport} from '../../services/audit-cluster.js'
-import {loadClusterFile} from '../../services/load-cluster-file.js'
+import {resolveClusterTarget} from '../../services/cluster-target.js'
 import {validateCluster, type ValidateClusterResult} from '../../services/validate-cluster.js'
 import {formatValidation} from '../../ui/kops-reports.js'
 
@@ -25,9 +24,9 @@ Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval unt
   static override flags = {
     file: Flags.string({...CLUSTER_FILE_FLAG_OPTIONS, exclusive: ['name']}),
     name: clusterNameFlag({description: 'Cluster name, instead of -f (needs --state)'}),
-    state: kopsStateFlag({description: 'kops state store, with --name'}),
-    wait: durationFlag({description: 'Keep trying this long (0: validate once)', default: 0, defaultHelp: async () => '0'}),
-    interval: durationFlag({description: 'Pause between attempts', default: 10_000, defaultHelp: async () => '10s'}),
+    state: s3StateFlag({description: 'kops state store on S3, with --name'}),
+    wait: durationFlag({description: 'Keep trying this long (0: validate once)', default: 0}),
+    interval: durationFlag({description: 'Pause between attempts', default: 10_000}),
     count: Flags.integer({description: 'Consecutive healthy attempts required (default: 1, or 2 with --wait)', min: 1}),
     kops: kopsBinaryFlag,
     'kops-timeout': kopsTimeoutFlag,
@@ -36,8 +35,8 @@ Runs \`kops validate cluster -o json\` (never kops' --wait) every --interval unt
   async run(): Promise<ValidateClusterResult & {audit: LiveAuditSummary | null}> {
     const {flags} = await this.parse(ClusterValidate)
     const deps = createDeps({interactive: this.interactive, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
-    const target = await resolveCluster(deps, flags)
-    const kops = (await deps.kops()).withStateStore(target.stateStore)
+    const target = await resolveClusterTarget(deps.files, deps.clock.now(), {file: flags.file, name: flags.name, bucket: flags.state, verb: 'validate'})
+    const kops = (await deps.kops()).withStateStore(`s3://${target.bucket}`)
     const count = flags.count ?? (flags.wait > 0 ? 2 : 1)
     try {
       const result = await validateCluster(kops, deps.clock, {
@@ -77,14 +76,4 @@ export interface LiveAuditSummary {
   failed: string[]
   checks: Array<{id: string; status: string}>
   drift: DriftEntry[]
-}
-
-async function resolveCluster(deps: ReturnType<typeof createDeps>, flags: {file?: string; name?: string; state?: string}): Promise<{name: string; stateStore: string; config?: ClusterConfig}> {
-  if (flags.file) {
-    const {config} = await loadClusterFile(deps.files, flags.file, {now: deps.clock.now()})
-    return {name: config.name, stateStore: `s3://${config.stateStore.bucket}`, config}
-  }
-  if (!flags.name) throw new UsageError('name the cluster: -f FILE, or --name NAME with --state s3://BUCKET', {suggestions: ['kopsmith cluster validate -f clusters/prod.yaml']})
-  if (!flags.state) throw new UsageError(`--name ${flags.name} needs the state store: --state s3://BUCKET or KOPS_STATE_STORE`)
-  return {name: flags.name, stateStore: flags.state}
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {UsageError} from '../../core/errors.js'
+import {DeclinedError, UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
 import {CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, contextFlag, dryRunFlag, durationFlag, kubeconfigFlag, yesFlag} from '../../flags.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
@@ -82,6 +82,6 @@ Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-den
     const set = await loadNamespaceSet(deps.files, file, access)
     const names = set.namespaces.map((n) => n.name).join(', ')
     const ok = await (await deps.prompter()).confirm(`Apply ${set.namespaces.length} namespace(s) (${names})${prune ? ' and prune what the file no longer lists' : ''}?`, false)
-    if (!ok) throw new UsageError('cancelled; nothing was applied')
+    if (!ok) throw new DeclinedError('not applying the namespaces: answered no; nothing was applied')
   }
 }

@@ -1,24 +1,23 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {bucketOfStateStore} from '../../core/naming.js'
 import {SANDBOX_DEFAULT_API_ACCESS, SANDBOX_DEFAULT_ZONE} from '../../core/sandbox/cluster-file.js'
 import {SANDBOX_SIZE_NAMES, type SandboxSize} from '../../core/sandbox/sizes.js'
 import {clusterCreatePorts, createDeps, type Deps} from '../../deps.js'
-import {awsProfileFlag, bucketFlag, dryRunFlag, kopsBinaryFlag, kopsTimeoutFlag, parseDnsZone, yesFlag} from '../../flags.js'
+import {awsProfileFlag, dryRunFlag, kopsBinaryFlag, kopsTimeoutFlag, parseDnsZone, s3StateFlag, yesFlag} from '../../flags.js'
 import {createSandbox, type SandboxCreateResult} from '../../services/sandbox-create.js'
 
 export default class SandboxCreate extends BaseCommand {
   static override description = `Create a sandbox cluster: a short wizard, a cost estimate, an expiry
 
-Asks only what it cannot infer — the name (under --zone), the owner (unless --owner, an e-mail in your AWS identity, or git config user.email knows it), the size and the lifetime (default 72h, at most 14 days) — then shows the estimated cost, writes clusters/<name>.yaml and, after you confirm, creates the cluster exactly as \`cluster create -f clusters/<name>.yaml --yes\` would. \`cluster reap\` deletes it once it has expired; \`sandbox extend\` gives it more time.
+First checks what creating it needs from this machine — AWS credentials and a kops that can drive its Kubernetes version (exit 4 otherwise, before any question). Then asks only what it cannot take from a flag: the state store, the name (under --zone), the owner (filled in from your AWS identity or git config user.email, to keep or edit), the size (each with its price per hour) and the lifetime (default 72h, at most 14 days). It shows the estimated cost — instances, NAT gateway, load balancers and EBS volumes — writes clusters/<name>.yaml and, after you confirm (the default is no), creates the cluster exactly as \`cluster create -f clusters/<name>.yaml --yes\` would. \`cluster reap\` deletes it once it has expired; \`sandbox extend\` gives it more time.
 
-Every answer is also a flag. Without a terminal (or with CI set, or --json) nothing is asked: missing answers fail with exit 2, naming every flag to pass. Ctrl-C at a question exits 130, answering no exits 0; both write nothing.`
+Every answer is also a flag. Without a terminal (or with CI set, or --json) nothing is asked: missing answers fail with exit 2, naming every flag to pass. Ctrl-C at a question exits 130, answering no exits 9; both write nothing. --dry-run needs no credentials and no kops.`
 
   static override examples = [
     '<%= config.bin %> sandbox create',
     '<%= config.bin %> sandbox create --name alice --size small --ttl 48h --dry-run',
-    '<%= config.bin %> sandbox create --name alice --owner alice@acme.de --bucket acme-kops-state --yes --json',
+    '<%= config.bin %> sandbox create --name alice --owner alice@acme.de --state s3://acme-kops-state --yes --json',
   ]
 
   static override flags = {
@@ -27,7 +26,7 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
     size: Flags.string({description: 'small: t3.medium + 1-3 t3.large; medium: t3.large + 2-4 t3.xlarge; large: m7i.large + 2-6 m7i.xlarge (spot nodes)', options: SANDBOX_SIZE_NAMES}),
     ttl: Flags.string({description: 'Lifetime, 1h to 14d (default 72h)', helpValue: 'DURATION'}),
     zone: Flags.custom<string>({description: 'Sandbox DNS zone', default: SANDBOX_DEFAULT_ZONE, env: 'KOPSMITH_SANDBOX_ZONE', helpValue: 'ZONE', parse: async (input) => parseDnsZone(input, '--zone')})(),
-    bucket: bucketFlag({description: 'S3 bucket for the kops state (default: the bucket of KOPS_STATE_STORE)'}),
+    state: s3StateFlag({description: 'kops state store on S3 (asked when missing; --bucket is its old name)', aliases: ['bucket'], deprecateAliases: true}),
     'kubernetes-version': Flags.string({description: 'Kubernetes version (default: the newest stable patch both supported kops releases run)', helpValue: 'VERSION'}),
     'api-access': Flags.string({description: `CIDR allowed to reach the API (repeatable; default ${SANDBOX_DEFAULT_API_ACCESS.join(', ')})`, multiple: true, helpValue: 'CIDR'}),
     yes: yesFlag,
@@ -40,7 +39,7 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
   async run(): Promise<SandboxCreateResult> {
     const {flags} = await this.parse(SandboxCreate)
     const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
-    const bucket = flags.bucket ?? bucketOfStateStore(process.env.KOPS_STATE_STORE)
+    const bucket = flags.state
     return createSandbox(
       {
         prompter: await deps.prompter(),
@@ -49,6 +48,7 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
         clock: deps.clock,
         identity: () => deps.identity(),
         gitConfig: () => deps.gitConfig(),
+        kops: () => deps.kops(),
         stateStore: () => deps.stateStore(),
         log: (line) => this.log(line),
       },

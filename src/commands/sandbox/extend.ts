@@ -22,7 +22,7 @@ The new expiry is the later of now and the current expiry, plus --ttl — at mos
 
   static override flags = {
     ttl: Flags.string({description: 'How much longer, e.g. 24h, 2d (the result is capped at 14 days from now)', required: true, helpValue: 'DURATION'}),
-    state: s3StateFlag({description: 'S3 state store (default: the bucket of -f FILE)'}),
+    state: s3StateFlag({description: 'kops state store on S3 (default: the bucket of -f FILE)'}),
     file: Flags.string({char: 'f', description: 'The sandbox cluster file: its spec.expiresAt is updated too', helpValue: 'FILE'}),
     kops: kopsBinaryFlag,
     'kops-timeout': kopsTimeoutFlag,

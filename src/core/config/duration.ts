@@ -13,3 +13,22 @@ export function parseDuration(text: string): number | undefined {
 }
 
 export const HOUR_MS = UNIT_MS.h
+
+/**
+ * The inverse of parseDuration, for help and messages: 1_800_000 → `30m`, 5_400_000 → `1h30m`,
+ * 0 → `0`, 500 → `500ms`. Hand-written because the libraries that format durations print `2h`
+ * (rounded) or `1h 30m` (with a space), neither of which our flags and cluster files accept.
+ */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0'
+  if (!Number.isInteger(ms) || ms < 0) return `${ms}ms`
+  if (ms % UNIT_MS.s !== 0) return `${ms}ms`
+  let rest = ms
+  let text = ''
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    const n = Math.floor(rest / UNIT_MS[unit])
+    rest -= n * UNIT_MS[unit]
+    if (n > 0) text += `${n}${unit}`
+  }
+  return text
+}

@@ -13,6 +13,16 @@ export function expiryFrom(now: Date, ttlMs: number): string {
 }
 
 /**
+ * A sandbox's expiry as the reaper and `cluster list` read it: kopsmith's recorded expiry, postponed
+ * (never advanced) by a later `kopsmith.dev/expires-at` label; an unparseable label changes nothing.
+ */
+export function effectiveExpiry(recorded: string, label: string | undefined): string {
+  const a = Date.parse(recorded)
+  const b = label === undefined ? Number.NaN : Date.parse(label)
+  return toRfc3339(new Date(Number.isNaN(b) ? a : Math.max(a, b)))
+}
+
+/**
  * The absolute expiry `cluster create` stamps on a cluster: production clusters never expire; a
  * sandbox keeps the `expiresAt` its file already carries (the wizard writes one), else it expires
  * `ttl` (default 72h) from `now`.

@@ -1,6 +1,6 @@
 import {LABELS} from '../naming.js'
 import type {ClusterMetadata} from './metadata.js'
-import {describeRelative, toRfc3339} from './expiry.js'
+import {describeRelative, effectiveExpiry} from './expiry.js'
 
 /** What the reaper knows about one cluster in the state store. */
 export interface ReapCandidate {
@@ -60,19 +60,12 @@ export function decideReap(c: ReapCandidate, at: Date): ReapDecision {
   if (m.expiresAt === null) {
     return {name: c.name, action: 'keep', reason: 'sandbox without a recorded expiry', expiresAt: null, warning: `${c.name}: sandbox has no expiry in metadata.json; set one with \`kopsmith sandbox extend ${c.name} --ttl 24h\``}
   }
-  const effective = laterOf(m.expiresAt, c.labels[LABELS.expiresAt])
+  const effective = effectiveExpiry(m.expiresAt, c.labels[LABELS.expiresAt])
   const relative = describeRelative(effective, at)
   if (Date.parse(effective) < at.getTime()) {
     return {name: c.name, action: 'reap', reason: `expired ${relative} (${effective})`, expiresAt: effective}
   }
   return {name: c.name, action: 'keep', reason: `expires ${relative} (${effective})`, expiresAt: effective}
-}
-
-/** The later of the recorded expiry and a parseable label; an unparseable label changes nothing. */
-function laterOf(recorded: string, label: string | undefined): string {
-  const a = Date.parse(recorded)
-  const b = label === undefined ? Number.NaN : Date.parse(label)
-  return toRfc3339(new Date(Number.isNaN(b) ? a : Math.max(a, b)))
 }
 
 /** `--at`: an RFC 3339 / ISO 8601 instant with a zone (`2026-05-01T12:00:00Z`, `…+02:00`). */

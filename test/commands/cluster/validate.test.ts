@@ -1,7 +1,6 @@
 import {execFileSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {pathToFileURL} from 'node:url'
 
 import {CreateBucketCommand} from '@aws-sdk/client-s3'
 import {describe, expect, it} from 'vitest'
@@ -16,20 +15,22 @@ import {cliWorkDir, clusterFile, normalise, readCallLog, seedCluster, STANDIN} f
 
 const NAME = 'dev.k8s.acme.de'
 
-function setup() {
+async function setup() {
   const dir = cliWorkDir('kopsmith-validate-')
-  const state = pathToFileURL(join(dir, 'state')).href
+  const bucket = uniqueBucket('validate')
+  await motoClients().s3.send(new CreateBucketCommand({Bucket: bucket, CreateBucketConfiguration: {LocationConstraint: 'eu-central-1'}}))
+  const state = `s3://${bucket}`
   const callLog = join(dir, 'calls.jsonl')
-  seedCluster(state, {name: NAME, kubernetesVersion: '1.35.7', nodes: 2})
+  seedCluster(state, {name: NAME, kubernetesVersion: '1.35.7', nodes: 2}, motoEnv())
   const validate = (args: string[], env: Record<string, string> = {}) =>
-    runCli(['cluster', 'validate', '--name', NAME, '--state', state, ...args], {cwd: dir, env: {KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, ...env}})
+    runCli(['cluster', 'validate', '--name', NAME, '--state', state, ...args], {cwd: dir, env: {...motoEnv(), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, KOPS_STATE_STORE: undefined, ...env}})
   const validations = () => readCallLog(callLog).filter((c) => c.command === 'validate-cluster')
   return {dir, callLog, validate, validations}
 }
 
 describe('kopsmith cluster validate (kops stand-in)', () => {
   it('exit 0 for a healthy cluster, one `kops validate cluster -o json` without --wait (--json pinned)', async () => {
-    const t = setup()
+    const t = await setup()
     const r = await t.validate(['--json'])
     expect(r.exitCode, r.stderr).toBe(0)
     expect(normalise(r.json)).toMatchSnapshot()
@@ -37,14 +38,14 @@ describe('kopsmith cluster validate (kops stand-in)', () => {
   })
 
   it('exit 1 for an unhealthy cluster, the failures and nodes in the error details (--json pinned)', async () => {
-    const t = setup()
+    const t = await setup()
     const r = await t.validate(['--json'], {KOPS_STANDIN_HEALTH: 'unhealthy'})
     expect(r.exitCode).toBe(1)
     expect(normalise(r.json)).toMatchSnapshot()
   })
 
   it('waits in its own loop: two unhealthy attempts, then --count 2 healthy ones', async () => {
-    const t = setup()
+    const t = await setup()
     const r = await t.validate(['--wait', '30s', '--interval', '100ms', '--count', '2', '--json'], {KOPS_STANDIN_HEALTH: 'unhealthy-then-healthy:2'})
     expect(r.exitCode, r.stderr).toBe(0)
     expect((r.json as {result: {attempts: number; healthy: boolean}}).result).toMatchObject({healthy: true, attempts: 4})
@@ -53,12 +54,13 @@ describe('kopsmith cluster validate (kops stand-in)', () => {
   })
 
   it('exit 7 when --wait runs out, with a readable table in human mode', async () => {
-    const t = setup()
-    const r = await t.validate(['--wait', '1s', '--interval', '200ms'], {KOPS_STANDIN_HEALTH: 'unhealthy'})
+    const t = await setup()
+    // Each stand-in call reads the S3 state through the SDK (a second or so): room for two attempts.
+    const r = await t.validate(['--wait', '6s', '--interval', '200ms'], {KOPS_STANDIN_HEALTH: 'unhealthy'})
     expect(r.exitCode).toBe(7)
     expect(r.stdout).toMatch(/^FAILURES$/m)
     expect(r.stdout).toMatch(/Node\s+i-0\w+\s+node "i-0\w+" of role "node" is not ready/)
-    expect(r.stderr).toContain(`${NAME} did not pass validation 2 time(s) in a row within 1s`)
+    expect(r.stderr).toContain(`${NAME} did not pass validation 2 time(s) in a row within 6s`)
     expect(t.validations().length).toBeGreaterThanOrEqual(2)
   })
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {bucketOfStateStore, clusterNameProblem, kopsStateStoreProblem} from '../../../src/core/naming.js'
+import {bucketOfStateStore, clusterNameProblem} from '../../../src/core/naming.js'
 
 describe('clusterNameProblem', () => {
   it.each(['prod.k8s.acme.de', 'alice.sandbox.k8s.acme.de', 'a', `${'a'.repeat(63)}.de`])('accepts %s', (name) => {
@@ -21,22 +21,5 @@ describe('bucketOfStateStore', () => {
     ['s3://acme.kops.state', 'acme.kops.state'],
   ])('%s → %s', (url, bucket) => {
     expect(bucketOfStateStore(url)).toBe(bucket)
-  })
-})
-
-describe('kopsStateStoreProblem', () => {
-  it.each(['s3://acme-kops-state', 's3://acme-kops-state/', 's3://acme-kops-state/team-a', 'file:///tmp/kops-state'])('accepts %s', (url) => {
-    expect(kopsStateStoreProblem(url)).toBeUndefined()
-  })
-
-  it.each([
-    ['s3://../etc', /not an S3 bucket name/],
-    ['s3://acme-kops-state/../other', /"\.\." segment/],
-    ['s3://acme-kops-state//x', /empty/],
-    ['s3:/acme', /expected s3:\/\/BUCKET/],
-    ['acme-kops-state', /expected s3:\/\/BUCKET/],
-    ['file://relative', /expected/],
-  ])('refuses %s', (url, message) => {
-    expect(kopsStateStoreProblem(url)).toMatch(message)
   })
 })
