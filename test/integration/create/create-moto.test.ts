@@ -1,3 +1,4 @@
+import {spawn} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 
@@ -105,7 +106,7 @@ describe('cluster create --yes (moto + kops stand-in)', () => {
     const t = await cluster(name)
     // HOME and XDG_STATE_HOME inside the work directory, so every file the run writes is scanned.
     const env: Record<string, string> = {}
-    for (const [k, v] of Object.entries({...process.env, ...motoEnv(url), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_HEALTH: 'healthy', KOPS_STANDIN_SLEEP_MS: 'create-secret-encryptionconfig:3000', CI: '1', HOME: t.dir, XDG_STATE_HOME: join(t.dir, 'state-home'), KOPSMITH_VERBOSE: ''})) {
+    for (const [k, v] of Object.entries({...process.env, ...motoEnv(moto.url), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_HEALTH: 'healthy', KOPS_STANDIN_SLEEP_MS: 'create-secret-encryptionconfig:3000', CI: '1', HOME: t.dir, XDG_STATE_HOME: join(t.dir, 'state-home'), KOPSMITH_VERBOSE: ''})) {
       if (v !== undefined) env[k] = v
     }
     const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}bin/dev.js`, 'cluster', 'create', '-f', 'cluster.yaml', '--yes', '--json', '--delegate', '--skip', 'addons,namespaces'], {cwd: t.dir, env, stdio: 'ignore'})
