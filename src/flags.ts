@@ -30,7 +30,9 @@ export const s3StateFlag = Flags.custom<string>({
   helpValue: 's3://BUCKET',
   parse: async (input) => {
     const bucket = bucketOfStateStore(input)
-    if (!bucket) throw new UsageError(`expected an S3 state store such as s3://acme-kops-state, got "${input}"`)
+    if (!bucket) {
+      throw new UsageError(`${JSON.stringify(input)} is not an S3 state store: expected s3://BUCKET (or BUCKET) with a bucket name S3 accepts — 3-63 lowercase letters, digits, dots and hyphens, no ".." — e.g. s3://acme-kops-state`)
+    }
     return bucket
   },
 })

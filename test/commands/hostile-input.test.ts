@@ -68,13 +68,15 @@ describe('names from flags are DNS-1123 cluster names, or exit 2 before anything
     expect(r.json).toMatchObject({error: {code: 'usage'}})
   })
 
-  it('sandbox create --zone and --bucket are checked too', async () => {
+  it('sandbox create --zone and --state (old name --bucket) are checked too', async () => {
     const zone = await runCli(['sandbox', 'create', '--name', 'alice', '--zone', '../../etc', '--dry-run', '--json'])
     expect(zone.exitCode, zone.stdout).toBe(2)
     expect(zone.json).toMatchObject({error: {message: expect.stringContaining('--zone "../../etc" is not a DNS zone name')}})
-    const bucket = await runCli(['sandbox', 'create', '--name', 'alice', '--bucket', 'a..b', '--dry-run', '--json'])
-    expect(bucket.exitCode, bucket.stdout).toBe(2)
-    expect(bucket.json).toMatchObject({error: {message: expect.stringContaining('--bucket "a..b" is not an S3 bucket name')}})
+    for (const flag of ['--state', '--bucket']) {
+      const bucket = await runCli(['sandbox', 'create', '--name', 'alice', flag, 'a..b', '--dry-run', '--json'])
+      expect(bucket.exitCode, bucket.stdout).toBe(2)
+      expect(bucket.json).toMatchObject({error: {message: expect.stringContaining('"a..b" is not an S3 state store: expected s3://BUCKET')}})
+    }
   })
 })
 

@@ -28,7 +28,7 @@ async function setup() {
 describe('kopsmith cluster list (S3 state store on moto, no kops)', () => {
   it('lists the clusters kops stored, with kopsmith’s record of each (--json pinned)', async () => {
     const t = await setup()
-    seedCluster(`s3://${t.bucket}`, {name: 'prod.k8s.acme.de', kubernetesVersion: '1.35.7', profile: 'production', zones: ['eu-central-1a', 'eu-central-1b']}, motoEnv())
+    seedCluster(`s3://${t.bucket}`, {name: 'prod.k8s.acme.de', kubernetesVersion: '1.35.7', profile: 'production', zones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c']}, motoEnv())
     seedCluster(`s3://${t.bucket}`, {name: 'alice.sandbox.k8s.acme.de', kubernetesVersion: '1.34.10', profile: 'sandbox', owner: 'alice@acme.de', expiresAt: '2026-01-02T03:04:05Z'}, motoEnv())
     seedCluster(`s3://${t.bucket}`, {name: 'legacy.k8s.acme.de', kubernetesVersion: '1.33.13'}, motoEnv())
     await t.record({name: 'prod.k8s.acme.de', profile: 'production', owner: 'platform@acme.de', protected: true, expiresAt: null, createdAt: '2026-01-01T00:00:00Z'})
@@ -78,6 +78,6 @@ describe('kopsmith cluster list (S3 state store on moto, no kops)', () => {
     expect(JSON.stringify(none.json)).toContain('KOPS_STATE_STORE')
     const file = await t.list(['--state', 'file:///tmp/state', '--json'])
     expect(file.exitCode).toBe(2)
-    expect(JSON.stringify(file.json)).toContain('expected an S3 state store such as s3://acme-kops-state')
+    expect(JSON.stringify(file.json)).toContain('is not an S3 state store: expected s3://BUCKET')
   })
 })
