@@ -122,6 +122,18 @@ export function describeValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
+/**
+ * Instance groups the state store holds that the file no longer names. `kops replace -f` keeps
+ * them (it never deletes an instance group), and `kops update` then refuses a control-plane group
+ * without an etcd member — after the spec was replaced. So a run that would drop groups stops
+ * before changing anything; removing a group is `kops delete instancegroup`, which drains it.
+ */
+export function removedInstanceGroups(rendered: KopsSpecInput, existing: ExistingCluster): string[] {
+  if (!existing.spec) return []
+  const desired = new Set(viewOf(rendered).instanceGroups.map((ig) => ig.name))
+  return viewOf(existing.spec).instanceGroups.map((ig) => ig.name).filter((name) => !desired.has(name)).sort()
+}
+
 /** Groups that run etcd: kops' control-plane role (`Master`, or `ControlPlane`), not `APIServer`. */
 function isEtcdControlPlane(role: string): boolean {
   return role === 'Master' || role === 'ControlPlane'

@@ -1,5 +1,5 @@
 import type {ClusterConfig} from './config/types.js'
-import {lockKey} from './naming.js'
+import {kopsmithRecordsPrefix, lockKey} from './naming.js'
 import type {Plan, PlanStep} from './plan.js'
 
 export type CreateStage = 'addons' | 'namespaces'
@@ -57,6 +57,8 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
       `hardened baseline H01–H19${input.waived.length ? `; waived: ${input.waived.join(', ')}` : ''}`),
     step('kops:create-or-replace', `kops create -f (or kops replace -f when the stored spec differs)`, 'create',
       'find the stored cluster; absent → create, different → replace, equal → nothing'),
+    step('metadata:write', `Record owner, profile, protection${c.profile === 'sandbox' ? ' and expiry' : ''} in s3://${bucket}/${kopsmithRecordsPrefix(c.name)}metadata.json`, 'run',
+      'what `cluster delete`, `cluster reap` and `sandbox extend` go by; written only when it differs'),
     step('kops:encryption-secret', 'kops create secret encryptionconfig', 'create',
       'secrets at rest (H07): a fresh key, created before update, never printed, never rotated by a re-run'),
     step('kops:update-cluster', 'kops update cluster --yes', 'run', 'creates or converges the cloud resources kops manages'),

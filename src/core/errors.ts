@@ -1,3 +1,5 @@
+import {isKopsNoise} from './kops/kops-output.js'
+
 /**
  * One error hierarchy; every subclass maps to one row of the exit-code table (README, DESIGN.md).
  * Commands never pick exit codes themselves: they throw one of these and the base command renders it.
@@ -144,10 +146,18 @@ export class KopsError extends CliError {
 
   constructor(message: string, failure: KopsFailureDetails, options: CliErrorOptions = {}) {
     const argv = failure.argv.join(' ')
-    const tail = failure.stderrTail.trim()
+    // kops' own words, once: its klog progress and the "Error:" line the headline already carries
+    // stay in the run log (and in --json's stderrTail), not in the message.
+    const said = failure.stderrTail
+      .split('\n')
+      .filter((line) => !isKopsNoise(line))
+      .filter((line) => !(line.startsWith('Error: ') && message.includes(line.slice('Error: '.length).trim())))
+      .join('\n')
+      .trim()
     super(
-      `${message}\n  command: ${argv}\n  exit code: ${failure.exitCode ?? 'none (killed)'}` +
-        (tail ? `\n  stderr (last lines):\n${indent(tail, '    ')}` : '') +
+      `${message}` +
+        (said ? `\n  kops said:\n${indent(said, '    ')}` : '') +
+        `\n  command: ${argv}\n  exit code: ${failure.exitCode ?? 'none (killed)'}` +
         (failure.logFile ? `\n  full log: ${failure.logFile}` : ''),
       {...options, details: {...failure, ...options.details}},
     )

@@ -2,18 +2,30 @@ import {randomBytes} from 'node:crypto'
 
 import {diffSpecs} from '../core/drift.js'
 import {parseUpdateApplied} from '../core/kops/kops-output.js'
-import type {Plan} from '../core/plan.js'
-import type {Clock, Dns, Identity, Kops, Kube, KubeTarget, PackageFiles, StateStore, UserFiles, Workspace} from '../ports.js'
-import {runTasks, type TaskDisplay, type TaskSpec} from '../ui/tasks.js'
+import {desiredDiscoveryBucket, desiredStateBucket} from '../core/aws/bucket.js'
+import type {Plan, StepRecord} from '../core/plan.js'
+import {type RunSummary, summariseRun} from '../core/run-summary.js'
+import type {CallerIdentity, Clock, Dns, Identity, Kops, Kube, KubeTarget, PackageFiles, StateStore, UserFiles, Workspace} from '../ports.js'
+import type {TaskDisplay} from '../ui/tasks.js'
 import {installAddons} from './addons.js'
 import type {ApplyProgress} from './apply-manifests.js'
 import {metadataFromConfig, writeClusterMetadata} from './cluster-metadata.js'
-import type {CreateClusterInput, HardeningSummary} from './create-cluster.js'
-import {clusterAccessOf, decideClusterCreate, namespacesFileOf, planFromPreflight, preflightClusterCreate} from './create-preflight.js'
+import {type CreateClusterInput, type HardeningSummary, planClusterCreate} from './create-cluster.js'
+import {
+  checkNamespaceTeams,
+  clusterAccessOf,
+  type CreatePreflight,
+  decideClusterCreate,
+  namespacesFileOf,
+  planFromPreflight,
+  preflightActs,
+  preflightClusterCreate,
+} from './create-preflight.js'
 import {ensureDnsZone, verifyPrivateZone} from './dns-zone.js'
 import {bootstrapNamespaces} from './namespaces.js'
 import {runLockedOperation, type OperationContext, type OperationSpec} from './operation.js'
-import {ensureStateBuckets} from './state-bucket.js'
+import {type BucketOutcome, ensureBucket} from './state-bucket.js'
+import {type StepAct, type StepResult, StepRun} from './step-run.js'
 import {validateUntilHealthy} from './validate-cluster.js'
 
 export interface CreatePorts {
@@ -38,19 +50,18 @@ export interface ApplyCreateOptions {
   consecutive?: number
   /** argv, for the audit record. */
   command: string[]
-}
-
-export interface StepOutcome {
-  id: string
-  outcome: string
+  /** Where plain progress lines go (default: standard output). */
+  write?: (line: string) => void
 }
 
 export interface CreateResult {
   cluster: string
   dryRun: false
-  kubeconfig: string | null
-  steps: StepOutcome[]
+  kubeconfig: string
+  /** Every plan step with what became of it, in plan order (also in the audit record). */
+  steps: StepRecord[]
   hardening: HardeningSummary
+  summary: RunSummary
 }
 
 /**
@@ -64,165 +75,155 @@ export async function previewClusterCreate(ports: Pick<CreatePorts, 'store' | 'd
 }
 
 /**
- * `cluster create --yes`: the plan's steps as listr2 tasks, each find → compare → act, so a re-run
- * after a failure at any step completes the job without redoing finished work. Every precondition
- * of every resource is checked before anything is created (create-preflight.ts); then the state
- * bucket is ensured before the lock is taken, because the lock lives in it (both are idempotent).
- * Holding the lock, the existing cluster is judged again, as another run may have changed it.
+ * `cluster create --yes`: the create plan, executed step for step by one runner (step-run.ts): the
+ * preflight's reads, the state bucket (the lock lives in it), the lock, then everything else under
+ * it, each step find → compare → act, so a re-run after a failure at any step completes the job
+ * without redoing finished work. Nothing is created before every precondition of every resource
+ * has been checked; holding the lock, the existing cluster is judged again, as another run may
+ * have changed it. The audit record stores the plan and each step's outcome under the step's id.
  */
 export async function applyClusterCreate(ports: CreatePorts, input: CreateClusterInput, options: ApplyCreateOptions): Promise<CreateResult> {
   const {config} = input
   const name = config.name
   const logFile = ports.workspace.runLogPath(name, 'create')
   const kopsPort = ports.kops.withStateStore(`s3://${config.stateStore.bucket}`, {logFile})
-  const spec: OperationSpec = {bucket: config.stateStore.bucket, cluster: name, operation: 'create', command: options.command}
-  let kopsVersion = ''
+  await checkNamespaceTeams(ports.files, input)
+  const {plan} = await planClusterCreate(ports, {...input, outputDir: undefined})
+  const run = new StepRun(plan, {display: options.display, clock: ports.clock, ...(options.write ? {write: options.write} : {})})
+  const spec: OperationSpec = {bucket: config.stateStore.bucket, cluster: name, operation: 'create', command: options.command, run}
+  const found: Partial<CreatePreflight> = {}
+  const started = ports.clock.now()
 
-  const prepare = async (signal: AbortSignal): Promise<void> => {
-    const preflight = await preflightClusterCreate(ports, kopsPort, input, signal)
-    kopsVersion = preflight.kops.kops.version
-    spec.plan = planFromPreflight(input, preflight)
-    signal.throwIfAborted()
-    await ensureStateBuckets(ports.store, config, {signal})
+  const prepare = async (signal: AbortSignal, identity: CallerIdentity): Promise<void> => {
+    await run.run(
+      {
+        'preflight:credentials': async () => identity.arn,
+        ...preflightActs(ports, kopsPort, input, found, signal),
+        'state-bucket:ensure': async () => {
+          // The preflight found what exists: the plan now says it (same steps, their live state).
+          run.refine(planFromPreflight(input, found as CreatePreflight))
+          return bucketResult(await ensureBucket(ports.store, desiredStateBucket(config), signal))
+        },
+      },
+      signal,
+    )
   }
 
-  return runLockedOperation(ports.operation, spec, async (signal) => {
-    const steps: StepOutcome[] = []
-    const record = (id: string, outcome: string): string => {
-      steps.push({id, outcome})
-      return `(${outcome})`
-    }
-    const decision = await decideClusterCreate(ports, input, {kopsVersion, stateBucketExists: true})
-    spec.overrides = decision.changes
-    const {rendered, hardening, expiresAt} = decision
-    const metadata = decision.record
-
+  const result = await runLockedOperation(ports.operation, spec, async (signal) => {
+    let decision = found.decision!
     const manifestPath = `rendered/${name}/kops.yaml`
     const kubeconfigPath = `kubeconfig/${name}`
+    const kubeconfig = ports.workspace.resolve(kubeconfigPath)
     const kops = {signal}
-    const tasks: TaskSpec[] = [
-      {
-        title: `DNS zone ${config.dns.zone} (${config.dns.type})`,
-        run: async () => {
-          const report = await ensureDnsZone(ports.dns, config, {delegate: input.delegate, timeoutMs: 10 * 60_000, signal})
-          return record('dns', report.action)
-        },
+    const skipped = (outcome: string): StepResult => ({status: 'skipped', outcome})
+    const acts: Record<string, StepAct> = {
+      'discovery-bucket:ensure': async () => bucketResult(await ensureBucket(ports.store, desiredDiscoveryBucket(config), signal)),
+      [config.dns.type === 'public' ? 'dns:ensure-public-zone' : 'dns:check-private-zone']: async () => {
+        const report = await ensureDnsZone(ports.dns, config, {delegate: input.delegate, timeoutMs: 10 * 60_000, signal})
+        return report.action === 'found' ? {status: 'unchanged', outcome: 'found'} : report.action
       },
-      {
-        title: 'kops spec: create or replace',
-        run: async (r) => {
-          await ports.workspace.writeFile(manifestPath, rendered.manifest)
-          const file = ports.workspace.resolve(manifestPath)
-          const stored = await kopsPort.getCluster(name, kops)
-          if (!stored) {
-            await kopsPort.createFromFile(file, {...kops, onOutput: r.output})
-            return record('kops:create-or-replace', 'created')
-          }
-          const igs = await kopsPort.getInstanceGroups(name, kops)
-          const drift = specDrift(rendered, stored, igs)
-          if (drift.length === 0) return record('kops:create-or-replace', 'unchanged')
-          r.output(`${drift.length} field(s) differ, e.g. ${drift[0]}`)
-          await kopsPort.replaceFromFile(file, {...kops, force: true, onOutput: r.output})
-          return record('kops:create-or-replace', 'replaced')
-        },
+      'render:kops-spec': async () => {
+        // Judged again under the lock: another run may have changed the cluster since the preflight.
+        decision = await decideClusterCreate(ports, input, {kopsVersion: found.kops!.kops.version, stateBucketExists: true})
+        spec.overrides = decision.changes
+        await ports.workspace.writeFile(manifestPath, decision.rendered.manifest)
+        return `written to ${manifestPath}`
       },
-      {
-        title: 'kopsmith state (owner, profile, expiry)',
-        run: async () => {
-          const fresh = {...metadataFromConfig({...config, expiresAt: expiresAt ?? null}, ports.clock.now()), ...(metadata ? {createdAt: metadata.createdAt} : {})}
-          if (metadata && JSON.stringify(metadata) === JSON.stringify(fresh)) return record('metadata', 'unchanged')
-          await writeClusterMetadata(ports.store, config.stateStore.bucket, fresh)
-          return record('metadata', metadata ? 'updated' : 'written')
-        },
+      'kops:create-or-replace': async (r) => {
+        const file = ports.workspace.resolve(manifestPath)
+        const stored = await kopsPort.getCluster(name, kops)
+        if (!stored) {
+          await kopsPort.createFromFile(file, {...kops, onOutput: r.output})
+          return 'created'
+        }
+        const drift = specDrift(decision.rendered, stored, await kopsPort.getInstanceGroups(name, kops))
+        if (drift.length === 0) return {status: 'unchanged', outcome: 'the stored spec matches'}
+        r.output(`${drift.length} field(s) differ, e.g. ${drift[0]}`)
+        await kopsPort.replaceFromFile(file, {...kops, force: true, onOutput: r.output})
+        return 'replaced'
       },
-      {
-        title: 'Encryption at rest: kops secret encryptionconfig',
-        run: async (r) => {
-          if (await kopsPort.hasEncryptionConfig(name, kops)) return record('kops:encryption-secret', 'exists, not rotated')
-          // Generated in memory and handed to kops on standard input: no file ever holds the key.
-          await kopsPort.createEncryptionConfigSecret(name, encryptionConfig(randomBytes(32).toString('base64')), {...kops, onOutput: r.output})
-          return record('kops:encryption-secret', 'created')
-        },
+      'metadata:write': async () => {
+        const metadata = decision.record
+        const fresh = {...metadataFromConfig({...config, expiresAt: decision.expiresAt ?? null}, ports.clock.now()), ...(metadata ? {createdAt: metadata.createdAt} : {})}
+        if (metadata && JSON.stringify(metadata) === JSON.stringify(fresh)) return {status: 'unchanged', outcome: 'the record matches'}
+        await writeClusterMetadata(ports.store, config.stateStore.bucket, fresh)
+        return metadata ? 'updated' : 'written'
       },
-      {
-        title: 'kops update cluster --yes',
-        run: async (r) => {
-          const result = await kopsPort.updateCluster(name, {...kops, yes: true, onOutput: r.output})
-          return record('kops:update-cluster', parseUpdateApplied(result.output))
-        },
+      'kops:encryption-secret': async (r) => {
+        if (await kopsPort.hasEncryptionConfig(name, kops)) return {status: 'unchanged', outcome: 'exists, not rotated'}
+        // Generated in memory and handed to kops on standard input: no file ever holds the key.
+        await kopsPort.createEncryptionConfigSecret(name, encryptionConfig(randomBytes(32).toString('base64')), {...kops, onOutput: r.output})
+        return 'created'
       },
-      {
-        title: 'Validate until healthy',
-        run: async (r) => {
-          const result = await validateUntilHealthy(kopsPort, ports.clock, {
-            name,
-            waitMs: options.waitMs,
-            intervalMs: options.intervalMs ?? 10_000,
-            count: options.consecutive ?? 2,
-            signal,
-            onAttempt: (a) => r.output(`attempt ${a.attempt}: ${a.healthy ? `healthy (${a.consecutive} in a row)` : (a.error ?? `${a.result.failures.length} failure(s): ${a.result.failures[0]?.message ?? ''}`)}`),
-          })
-          return record('validate', `healthy after ${result.attempts} attempt(s)`)
-        },
+      'kops:update-cluster': async (r) => {
+        const applied = parseUpdateApplied((await kopsPort.updateCluster(name, {...kops, yes: true, onOutput: r.output})).output)
+        return applied === 'no changes' ? {status: 'unchanged', outcome: applied} : applied
       },
-      {
-        title: `Export admin kubeconfig to ${ports.workspace.resolve(kubeconfigPath)}`,
-        run: async (r) => {
-          await kopsPort.exportKubeconfig(name, ports.workspace.resolve(kubeconfigPath), {...kops, onOutput: r.output})
-          await ports.workspace.setMode(kubeconfigPath, 0o600)
-          return record('kubeconfig', 'exported, mode 0600')
-        },
+      'validate:wait': async (r) => {
+        const validation = await validateUntilHealthy(kopsPort, ports.clock, {
+          name,
+          waitMs: options.waitMs,
+          intervalMs: options.intervalMs ?? 10_000,
+          count: options.consecutive ?? 2,
+          signal,
+          onAttempt: (a) => r.output(`attempt ${a.attempt}: ${a.healthy ? `healthy (${a.consecutive} in a row)` : (a.error ?? `${a.result.failures.length} failure(s): ${a.result.failures[0]?.message ?? ''}`)}`),
+        })
+        return `healthy after ${validation.attempts} attempt(s)`
+      },
+      'kubeconfig:export': async (r) => {
+        await kopsPort.exportKubeconfig(name, kubeconfig, {...kops, onOutput: r.output})
+        await ports.workspace.setMode(kubeconfigPath, 0o600)
+        return 'exported, mode 0600'
       },
       ...(input.writeKubeconfig === undefined
-        ? []
-        : [
-            {
-              title: `Write context ${name} into ${input.writeKubeconfig}`,
-              run: async (r: {output(line: string): void}) => {
-                // kops merges into an existing file (other contexts stay) and writes it 0600.
-                await kopsPort.exportKubeconfig(name, input.writeKubeconfig!, {...kops, onOutput: r.output})
-                return record('kubeconfig-user', `context ${name} written to ${input.writeKubeconfig}`)
-              },
+        ? {}
+        : {
+            'kubeconfig:write-user': async (r) => {
+              // kops merges into an existing file (other contexts stay) and writes it 0600.
+              await kopsPort.exportKubeconfig(name, input.writeKubeconfig!, {...kops, onOutput: r.output})
+              return `context ${name} written to ${input.writeKubeconfig}`
             },
-          ]),
-    ]
-    if (config.dns.type === 'private') {
-      tasks.push({
-        title: `Verify private zone ${config.dns.zone}`,
-        run: async () => {
-          const v = await verifyPrivateZone(ports.dns, config)
-          return record('dns:verify-private-zone', `associated with ${v.vpcs.map((x) => x.vpcId).join(', ')}`)
-        },
-      })
+          }),
+      ...(config.dns.type === 'private'
+        ? {'dns:verify-private-zone': async () => `associated with ${(await verifyPrivateZone(ports.dns, config)).vpcs.map((x) => x.vpcId).join(', ')}`}
+        : {}),
+      'addons:install': async (r) => {
+        if (input.skip.has('addons')) return skipped('--skip addons')
+        const installed = await installAddons(ports, {config, kubeconfig, force: false, prune: true, dryRun: false, timeoutMs: 10 * 60_000, signal, onProgress: (p) => r.output(describeProgress(p))})
+        return `${installed.applied} object(s) applied`
+      },
+      'namespaces:bootstrap': async (r) => {
+        const nsFile = namespacesFileOf(input)
+        if (!nsFile) return skipped(input.skip.has('namespaces') ? '--skip namespaces' : 'spec.namespaces.file is not set')
+        const bootstrapped = await bootstrapNamespaces(ports, {
+          file: nsFile, access: clusterAccessOf(input), kubeconfig, cluster: name, prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000, signal,
+          onProgress: (p) => r.output(describeProgress(p)),
+        })
+        return `${bootstrapped.namespaces.length} namespace(s)`
+      },
     }
-    if (!input.skip.has('addons')) {
-      tasks.push({
-        title: 'Addons',
-        run: async (r) => {
-          const result = await installAddons(ports, {
-            config, kubeconfig: ports.workspace.resolve(kubeconfigPath), force: false, prune: true, dryRun: false, timeoutMs: 10 * 60_000, signal,
-            onProgress: (p) => r.output(describeProgress(p)),
-          })
-          return record('addons', `${result.applied} object(s) applied${result.gatewayApi ? `; Gateway API ${result.gatewayApi.summary}` : ''}`)
-        },
-      })
-    }
-    const nsFile = namespacesFileOf(input)
-    if (nsFile) {
-      tasks.push({
-        title: `Namespaces from ${nsFile}`,
-        run: async (r) => {
-          const result = await bootstrapNamespaces(ports, {
-            file: nsFile, access: clusterAccessOf(input), kubeconfig: ports.workspace.resolve(kubeconfigPath), cluster: name, prune: false, force: false, dryRun: false, timeoutMs: 10 * 60_000, signal,
-            onProgress: (p) => r.output(describeProgress(p)),
-          })
-          return record('namespaces', `${result.namespaces.length} namespace(s)`)
-        },
-      })
-    }
-    await runTasks(tasks, options.display, signal)
-    return {cluster: name, dryRun: false as const, kubeconfig: ports.workspace.resolve(kubeconfigPath), steps, hardening}
+    await run.run(acts, signal)
+    return {kubeconfig, hardening: decision.hardening}
   }, {prepare})
+  return {
+    cluster: name,
+    dryRun: false as const,
+    kubeconfig: result.kubeconfig,
+    steps: run.records,
+    hardening: result.hardening,
+    summary: summariseRun(run.records, {
+      started,
+      ended: ports.clock.now(),
+      logFile,
+      auditRecord: spec.auditRecord,
+      use: [`export KUBECONFIG=${result.kubeconfig}`, 'kubectl get nodes'],
+      next: `kopsmith cluster validate -f ${input.file}`,
+    }),
+  }
+}
+
+function bucketResult(outcome: BucketOutcome): StepResult {
+  return outcome.action === 'unchanged' ? {status: 'unchanged', outcome: 'exists, hardened'} : outcome.action
 }
 
 function describeProgress(p: ApplyProgress): string {

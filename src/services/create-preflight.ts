@@ -1,5 +1,6 @@
 import {buildBucketStep, desiredDiscoveryBucket, desiredStateBucket} from '../core/aws/bucket.js'
-import {describeValue, type ExistingCluster, findGuardedChanges, type GuardedChange, guardedChangeRefusal, refusedChanges} from '../core/cluster-changes.js'
+import {describeValue, type ExistingCluster, findGuardedChanges, type GuardedChange, guardedChangeRefusal, refusedChanges, removedInstanceGroups} from '../core/cluster-changes.js'
+import {RefusedError} from '../core/errors.js'
 import {diffSpecs} from '../core/drift.js'
 import {auditContextFor, auditKopsSpec} from '../core/hardening/checks.js'
 import type {Plan, PlanStep} from '../core/plan.js'
@@ -13,6 +14,7 @@ import {checkDnsPreconditions} from './dns-zone.js'
 import {checkKopsSupports, type KopsPreflight} from './kops-preflight.js'
 import {type ClusterAccess, loadNamespaceSet} from './namespaces.js'
 import {renderClusterManifests} from './render-cluster.js'
+import type {StepAct} from './step-run.js'
 import {observeStateBuckets} from './state-bucket.js'
 
 export interface PreflightPorts {
@@ -48,21 +50,56 @@ export interface CreatePreflight {
  * outside eu-central-1), the DNS zone (a conflicting zone, a delegation that would fail), the
  * hardening baseline with the kops version in use, and the existing cluster's profile,
  * protection, control plane, etcd members, region, network and zones. Reads only; `signal`
- * stops kops and stops it between reads.
+ * stops kops and stops it between reads. The same finds are the real run's first steps
+ * (`preflightActs`), so the plan shown before confirming comes from exactly what the run checks.
  */
 export async function preflightClusterCreate(ports: PreflightPorts, kops: Kops, input: CreateClusterInput, signal?: AbortSignal): Promise<CreatePreflight> {
+  await checkNamespaceTeams(ports.files, input)
+  const found: Partial<CreatePreflight> = {}
+  const acts = preflightActs(ports, kops, input, found, signal)
+  for (const id of PREFLIGHT_STEPS) {
+    signal?.throwIfAborted()
+    await acts[id]!({output: () => {}})
+  }
+  return found as CreatePreflight
+}
+
+/** The plan's preflight steps, in order; each is a read, none creates anything. */
+export const PREFLIGHT_STEPS = ['preflight:kops-version', 'preflight:buckets', 'preflight:dns', 'preflight:existing-cluster'] as const
+
+/**
+ * The preflight's steps as acts of the create plan, filling `found` as they go. The existing
+ * cluster is judged last, with the kops version and the state bucket the steps before found.
+ */
+export function preflightActs(ports: PreflightPorts, kops: Kops, input: CreateClusterInput, found: Partial<CreatePreflight>, signal?: AbortSignal): Record<(typeof PREFLIGHT_STEPS)[number], StepAct> {
   const {config} = input
-  // A team group nobody can log in with is an invalid namespaces file (exit 3), found here too.
+  return {
+    'preflight:kops-version': async () => {
+      found.kops = await checkKopsSupports(kops, config.kubernetesVersion, signal)
+      return `kops ${found.kops.kops.version}`
+    },
+    'preflight:buckets': async () => {
+      found.buckets = await observeStateBuckets(ports.store, config)
+      const say = (name: string, b: BucketState | undefined) => `s3://${name} ${b ? `exists (${b.region})` : 'is new'}`
+      return `${say(config.stateStore.bucket, found.buckets.state)}, ${say(config.stateStore.discoveryBucket, found.buckets.discovery)}`
+    },
+    'preflight:dns': async () => {
+      await checkDnsPreconditions(ports.dns, config, {delegate: input.delegate})
+      return 'no conflict'
+    },
+    'preflight:existing-cluster': async () => {
+      found.decision = await decideClusterCreate(ports, input, {kopsVersion: found.kops!.kops.version, stateBucketExists: found.buckets!.state !== undefined})
+      const {existing, changes} = found.decision
+      if (!existing.spec && existing.metadata.state === 'missing') return 'no cluster of this name yet'
+      return changes.length === 0 ? 'no guarded change' : `allowed by --allow-change: ${[...new Set(changes.map((c) => c.change))].join(', ')}`
+    },
+  }
+}
+
+/** A team group nobody can log in with is an invalid namespaces file (exit 3), found before anything runs. */
+export async function checkNamespaceTeams(files: UserFiles, input: CreateClusterInput): Promise<void> {
   const nsFile = namespacesFileOf(input)
-  if (nsFile) await loadNamespaceSet(ports.files, nsFile, clusterAccessOf(input))
-  const kopsCheck = await checkKopsSupports(kops, config.kubernetesVersion, signal)
-  signal?.throwIfAborted()
-  const buckets = await observeStateBuckets(ports.store, config)
-  signal?.throwIfAborted()
-  await checkDnsPreconditions(ports.dns, config, {delegate: input.delegate})
-  signal?.throwIfAborted()
-  const decision = await decideClusterCreate(ports, input, {kopsVersion: kopsCheck.kops.version, stateBucketExists: buckets.state !== undefined})
-  return {kops: kopsCheck, buckets, decision}
+  if (nsFile) await loadNamespaceSet(files, nsFile, clusterAccessOf(input))
 }
 
 /** The namespaces file a create applies, named relative to the cluster file; none when skipped. */
@@ -96,6 +133,20 @@ export async function decideClusterCreate(ports: PreflightPorts, input: CreateCl
   const changes = findGuardedChanges(config, rendered, existing)
   const refused = refusedChanges(changes, input.allowChanges)
   if (refused.length > 0) throw guardedChangeRefusal(config.name, refused, `kopsmith cluster create -f ${input.file} --yes`)
+  const removed = removedInstanceGroups(rendered, existing)
+  if (removed.length > 0) {
+    throw new RefusedError(
+      `${config.name}: the cluster file drops instance group(s) the state store still holds: ${removed.join(', ')}. kops replace keeps them and kops update then refuses a control-plane group without an etcd member, which would leave the cluster half-changed; nothing was changed`,
+      {
+        suggestions: [
+          ...removed.map((ig) => `Remove it with kops first (it drains the group): kops delete instancegroup ${ig} --name ${config.name} --state s3://${config.stateStore.bucket} --yes`),
+          `Then run the same command again: kopsmith cluster create -f ${input.file} --yes${input.allowChanges.size ? ` --allow-change ${[...input.allowChanges].join(',')}` : ''}`,
+          'Or keep the group(s) in the cluster file',
+        ],
+        details: {removedInstanceGroups: removed},
+      },
+    )
+  }
   return {existing, record, changes, expiresAt, rendered, hardening}
 }
 
@@ -115,8 +166,9 @@ export function planFromPreflight(input: CreateClusterInput, preflight: CreatePr
   const {decision} = preflight
   const plan = createPlanOf(input, decision.hardening)
   plan.steps = plan.steps.map((s) => {
-    if (s.id === 'state-bucket:ensure') return buildBucketStep(desiredStateBucket(config), preflight.buckets.state)
-    if (s.id === 'discovery-bucket:ensure') return buildBucketStep(desiredDiscoveryBucket(config), preflight.buckets.discovery)
+    // Same id as the offline step (the run executes by id); the action says what S3 needs.
+    if (s.id === 'state-bucket:ensure') return {...buildBucketStep(desiredStateBucket(config), preflight.buckets.state), id: s.id}
+    if (s.id === 'discovery-bucket:ensure') return {...buildBucketStep(desiredDiscoveryBucket(config), preflight.buckets.discovery), id: s.id}
     if (s.id === 'preflight:existing-cluster') return existingClusterStep(s, decision)
     if (s.id === 'kops:create-or-replace') return kopsSpecStep(s, decision.rendered, decision.existing.spec as KopsSpec | undefined)
     return s

@@ -15,7 +15,7 @@ import {
   type TakeoverReason,
 } from '../core/aws/lock.js'
 import {ApiError, CliError, ExitCode, InterruptedError, isCliError, LockedError} from '../core/errors.js'
-import type {Plan} from '../core/plan.js'
+import type {Plan, StepRecord, StepStatus} from '../core/plan.js'
 import type {CallerIdentity, Clock, Identity, StateStore} from '../ports.js'
 import {migrateLegacyRecords, retireLegacyLock} from './state-migration.js'
 
@@ -46,6 +46,23 @@ export interface OperationSpec {
   overrides?: AuditRecord['overrides']
   /** Default 2 h; the lock is renewed at half its lifetime while the work runs. */
   lockTtlMs?: number
+  /**
+   * The run of the plan's steps (services/step-run.ts): its plan and step records go into the audit
+   * record, and the lock's own steps (`lock:acquire`, `lock:release`) are recorded in it here.
+   */
+  run?: PlanRun
+  /** Set once the audit record is written: where it is, `s3://BUCKET/KEY`. */
+  auditRecord?: string
+}
+
+/** What runLockedOperation needs of a StepRun. */
+export interface PlanRun {
+  readonly currentPlan: Plan
+  readonly records: StepRecord[]
+  readonly nextId: string | undefined
+  mark(id: string, status: StepStatus, outcome: string): void
+  /** The plan's last step, recorded whatever ran before it (the lock is released also after a failure). */
+  finish(id: string, status: StepStatus, outcome: string): void
 }
 
 interface HeldLock {
@@ -61,7 +78,7 @@ export interface OperationOptions {
    * whatever the lock needs first (the state bucket it lives in). Its failures are not audited —
    * nothing was changed — except an interrupt, which is recorded where the state bucket exists.
    */
-  prepare?: (signal: AbortSignal) => Promise<void>
+  prepare?: (signal: AbortSignal, identity: CallerIdentity) => Promise<void>
 }
 
 /**
@@ -100,7 +117,7 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
       controller.signal.throwIfAborted()
       // Every step of `prepare` honours the signal, so it settles soon after an interrupt, and
       // the record below sees whatever it created (the state bucket, first of all).
-      if (options.prepare) await options.prepare(controller.signal)
+      if (options.prepare) await options.prepare(controller.signal, identity)
       controller.signal.throwIfAborted()
     } catch (error) {
       if (!interrupted) throw error
@@ -110,7 +127,10 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
         cause: error,
         suggestions: ['Run the same command again: every step finds what exists and resumes where it stopped'],
       })
-      if (identity) await writeAuditRecord(ctx.store, spec.bucket, spec.cluster, auditOf(spec, identity, started, ctx.clock.now(), 'interrupted', ExitCode.Interrupted, final, undefined))
+      if (identity) {
+        const audit = await writeAuditRecord(ctx.store, spec.bucket, spec.cluster, auditOf(spec, identity, started, ctx.clock.now(), 'interrupted', ExitCode.Interrupted, final, undefined))
+        if (audit.ok) spec.auditRecord = `s3://${spec.bucket}/${audit.key}`
+      }
       throw final
     }
     const lock = await acquireLock(ctx, spec, identity, started, ttlMs)
@@ -121,6 +141,7 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
       await releaseLock(ctx, spec, lock)
       throw error
     }
+    if (spec.run?.nextId === 'lock:acquire') spec.run.mark('lock:acquire', 'done', lock.tookOverFrom ? `taken over from ${describeLockHolder(lock.tookOverFrom, ctx.clock.now())} (${lock.takeoverReason ?? "stale"})` : 'taken')
     const renewal = keepRenewed(ctx, spec, lock, ttlMs, controller)
 
     let outcome: AuditOutcome = 'success'
@@ -141,6 +162,7 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
     const release = await releaseLock(ctx, spec, lock)
     locked = !release.released
     if (!release.released) ctx.warn?.(release.problem)
+    if (spec.run?.currentPlan.steps.at(-1)?.id === 'lock:release') spec.run.finish('lock:release', release.released ? 'done' : 'failed', release.released ? 'released' : release.problem)
     const final = outcome === 'interrupted' ? interruptedError(spec, failure, release.released) : outcome === 'failure' ? failure : undefined
     const record = auditOf(spec, identity, started, ctx.clock.now(), outcome, final === undefined ? ExitCode.Ok : exitCodeOf(final), final, {
       ...(lock.tookOverFrom ? {tookOverFrom: lock.tookOverFrom, takeoverReason: lock.takeoverReason} : {}),
@@ -148,6 +170,7 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
       ...(release.released ? {} : {releaseProblem: release.problem}),
     })
     const audit = await writeAuditRecord(ctx.store, spec.bucket, spec.cluster, record)
+    if (audit.ok) spec.auditRecord = `s3://${spec.bucket}/${audit.key}`
     if (final !== undefined) {
       // The work's own error wins; an audit write failure on top of it is only reported.
       if (!audit.ok) ctx.warn?.(audit.problem)
@@ -166,7 +189,8 @@ function auditOf(spec: OperationSpec, identity: CallerIdentity, started: Date, e
     command: spec.command,
     operation: spec.operation,
     cluster: spec.cluster,
-    plan: spec.plan ?? null,
+    plan: spec.run?.currentPlan ?? spec.plan ?? null,
+    ...(spec.run ? {steps: spec.run.records} : {}),
     started,
     ended,
     outcome,

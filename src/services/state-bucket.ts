@@ -66,7 +66,8 @@ export async function ensureStateBuckets(store: StateStore, config: ClusterConfi
   return {buckets: [state, discovery]}
 }
 
-async function ensureBucket(store: StateStore, desired: DesiredBucket, signal: AbortSignal | undefined): Promise<BucketOutcome> {
+/** Find → compare → act for one bucket, settings read back and verified. */
+export async function ensureBucket(store: StateStore, desired: DesiredBucket, signal?: AbortSignal): Promise<BucketOutcome> {
   const observed = await store.describeBucket(desired.name)
   signal?.throwIfAborted()
   let action: BucketOutcome['action']

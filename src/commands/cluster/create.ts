@@ -9,6 +9,7 @@ import {awsProfileFlag, clusterFileFlag, dryRunFlag, durationFlag, kopsBinaryFla
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 import {planClusterCreate} from '../../services/create-cluster.js'
 import {formatPlan} from '../../ui/plan-printer.js'
+import {formatRunSummary} from '../../ui/run-summary.js'
 
 export default class ClusterCreate extends BaseCommand {
   static override description = `Create a hardened, private cluster from a cluster file
@@ -79,7 +80,9 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
       if (!(await (await deps.prompter()).confirm(`Create ${config.name} as planned?`, false))) throw new DeclinedError(`not creating ${config.name}: answered no; nothing was changed`)
     }
     const display = this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain'
-    return applyClusterCreate(ports, real, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})
+    const result = await applyClusterCreate(ports, real, {display, waitMs: flags.wait, command: ['cluster', 'create', ...this.argv]})
+    this.log(formatRunSummary(`Cluster ${config.name} is ready`, result.summary))
+    return result
   }
 }
 

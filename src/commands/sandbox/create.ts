@@ -77,10 +77,13 @@ Every answer is also a flag. Without a terminal (or with CI set, or --json) noth
     const [{loadClusterFile}, {applyClusterCreate}] = await Promise.all([import('../../services/load-cluster-file.js'), import('../../services/apply-cluster-create.js')])
     const {config} = await loadClusterFile(deps.files, file, {now: deps.clock.now()})
     const input = {config, file, skip: new Set<never>(), delegate: false, allowChanges: new Set<never>()}
-    return applyClusterCreate(
+    const result = await applyClusterCreate(
       await clusterCreatePorts(deps, (m) => this.addWarning(m)),
       input,
       {display: this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain', waitMs: 30 * 60_000, command: ['kopsmith', 'sandbox', 'create', ...this.argv]},
     )
+    const {formatRunSummary} = await import('../../ui/run-summary.js')
+    this.log(formatRunSummary(`Sandbox ${config.name} is ready`, result.summary))
+    return result
   }
 }

@@ -2,7 +2,7 @@ import {z} from 'zod'
 
 import type {CallerIdentity} from '../../ports.js'
 import {kopsmithRecordsPrefix} from '../naming.js'
-import type {Plan} from '../plan.js'
+import type {Plan, StepRecord} from '../plan.js'
 
 /** Default lifetime of a lock; a running operation renews it well before then. */
 export const DEFAULT_LOCK_TTL_MS = 2 * 60 * 60 * 1000
@@ -130,6 +130,8 @@ export interface AuditRecord {
   operation: string
   cluster: string
   plan: Plan | null
+  /** What became of each plan step, under the step's id (services/step-run.ts). */
+  steps?: StepRecord[]
   started: string
   ended: string
   outcome: AuditOutcome

@@ -118,3 +118,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
+
+/** klog's line header, `Lmmdd hh:mm:ss.uuuuuu threadid file:line] `: kops' progress and retry chatter. */
+const KLOG_LINE = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]\s]+\] /
+
+/**
+ * Lines kops prints for people who drive kops by hand, which are wrong or beside the point under
+ * kopsmith: kopsmith exports kubeconfigs into its own state directory (never "your kubectl
+ * context") and validates the cluster itself, so kops' own "Suggestions:" block does not apply.
+ */
+const FOREIGN_HINTS = [/^kOps has set your kubectl context to /, /^To deploy these resources, run: kops update cluster /, /^Suggestions:$/, /^ \* (validate cluster|list nodes|ssh to|the (admin|ubuntu) user is specific|read about installing addons):?/]
+
+/**
+ * Whether a kops output line is noise on kopsmith's progress display: klog progress, and hints meant
+ * for kops' own users. The run log keeps every line; only the display leaves these out.
+ */
+export function isKopsNoise(line: string): boolean {
+  const text = line.trimEnd()
+  return text === '' || KLOG_LINE.test(text) || FOREIGN_HINTS.some((re) => re.test(text))
+}

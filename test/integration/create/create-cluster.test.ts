@@ -20,7 +20,8 @@ import {FakeDns} from '../../fakes/fake-dns.js'
 import {FakeIdentity} from '../../fakes/fake-identity.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
 import {ROOT} from '../../helpers/cli.js'
-import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {type AuditRecord, auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {planExecutionMismatch} from '../../../src/core/plan.js'
 import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
 
 /**
@@ -134,7 +135,7 @@ describe('cluster create --yes against the kops stand-in', () => {
     await create(run)
     expect(readFileSync(userKubeconfig, 'utf8')).toBe(before)
     const result = await create(run, {}, config, {writeKubeconfig: userKubeconfig})
-    expect(result.steps.find((s) => s.id === 'kubeconfig-user')?.outcome).toBe(`context ${config.name} written to ${userKubeconfig}`)
+    expect(result.steps.find((s) => s.id === 'kubeconfig:write-user')).toMatchObject({status: 'done', outcome: `context ${config.name} written to ${userKubeconfig}`})
     const written = parse(readFileSync(userKubeconfig, 'utf8')) as {contexts: Array<{name: string}>; clusters: Array<{name: string; cluster: {server: string}}>}
     expect(written.contexts.map((c) => c.name).sort()).toEqual([config.name, 'staging'])
     expect(written.clusters.find((c) => c.name === config.name)?.cluster.server).toBe(`https://api.${config.name}`)
@@ -142,8 +143,31 @@ describe('cluster create --yes against the kops stand-in', () => {
 
   it('creates the cluster, exports a 0600 kubeconfig, releases the lock and writes one audit record', async () => {
     const result = await create(run)
-    expect(result.steps.map((s) => s.id)).toEqual(['dns', 'kops:create-or-replace', 'metadata', 'kops:encryption-secret', 'kops:update-cluster', 'validate', 'kubeconfig', 'dns:verify-private-zone'])
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ['preflight:credentials', 'done'],
+      ['preflight:kops-version', 'done'],
+      ['preflight:buckets', 'done'],
+      ['preflight:dns', 'done'],
+      ['preflight:existing-cluster', 'done'],
+      ['state-bucket:ensure', 'done'],
+      ['lock:acquire', 'done'],
+      ['discovery-bucket:ensure', 'done'],
+      ['dns:check-private-zone', 'unchanged'],
+      ['render:kops-spec', 'done'],
+      ['kops:create-or-replace', 'done'],
+      ['metadata:write', 'done'],
+      ['kops:encryption-secret', 'done'],
+      ['kops:update-cluster', 'done'],
+      ['validate:wait', 'done'],
+      ['kubeconfig:export', 'done'],
+      ['dns:verify-private-zone', 'done'],
+      ['addons:install', 'skipped'],
+      ['namespaces:bootstrap', 'skipped'],
+      ['lock:release', 'done'],
+    ])
     expect(result.steps.find((s) => s.id === 'kops:create-or-replace')?.outcome).toBe('created')
+    expect(result.summary).toMatchObject({outcome: 'success', steps: {total: 20, skipped: 2}, skipped: [{id: 'addons:install', reason: '--skip addons'}, {id: 'namespaces:bootstrap', reason: '--skip namespaces'}]})
+    expect(result.summary.auditRecord).toMatch(new RegExp(`^s3://${config.stateStore.bucket}/kopsmith/${config.name}/audit/.+-create-.+\\.json$`))
     const kubeconfig = join(run.workDir, 'state/kubeconfig', config.name)
     expect(statSync(kubeconfig).mode & 0o777).toBe(0o600)
     const log = calls(run)
@@ -153,8 +177,12 @@ describe('cluster create --yes against the kops stand-in', () => {
     expect(await run.store.getObject(config.stateStore.bucket, lockKey(config.name))).toBeUndefined()
     const audits = await run.store.listKeys(config.stateStore.bucket, auditPrefix(config.name))
     expect(audits).toHaveLength(1)
-    const record = JSON.parse((await run.store.getObject(config.stateStore.bucket, audits[0]!))!.body) as {outcome: string; operation: string}
+    const record = JSON.parse((await run.store.getObject(config.stateStore.bucket, audits[0]!))!.body) as AuditRecord
     expect(record).toMatchObject({outcome: 'success', operation: 'create'})
+    // What was shown is what ran: the stored plan and the stored step records, id for id, in order.
+    expect(record.steps!.map((s) => s.id)).toEqual(record.plan!.steps.map((s) => s.id))
+    expect(planExecutionMismatch(record.plan!, record.steps!, true)).toEqual([])
+    expect(record.steps!.map((s) => s.id)).toEqual(result.steps.map((s) => s.id))
   })
 
   it('a second run changes nothing: no create, no replace, no new secret', async () => {
@@ -162,8 +190,9 @@ describe('cluster create --yes against the kops stand-in', () => {
     const before = calls(run).length
     const again = await create(run)
     const second = calls(run).slice(before)
-    expect(again.steps.find((s) => s.id === 'kops:create-or-replace')?.outcome).toBe('unchanged')
-    expect(again.steps.find((s) => s.id === 'kops:encryption-secret')?.outcome).toBe('exists, not rotated')
+    expect(again.steps.find((s) => s.id === 'kops:create-or-replace')).toMatchObject({status: 'unchanged', outcome: 'the stored spec matches'})
+    expect(again.steps.find((s) => s.id === 'kops:encryption-secret')).toMatchObject({status: 'unchanged', outcome: 'exists, not rotated'})
+    expect(again.steps.find((s) => s.id === 'state-bucket:ensure')).toMatchObject({status: 'unchanged'})
     for (const command of ['create', 'replace', 'create-secret-encryptionconfig']) expect(count(second, command)).toBe(0)
   })
 

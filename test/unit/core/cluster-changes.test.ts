@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 
 import {describe, expect, it} from 'vitest'
 
-import {type ExistingCluster, findGuardedChanges, guardedChangeRefusal, refusedChanges} from '../../../src/core/cluster-changes.js'
+import {type ExistingCluster, findGuardedChanges, guardedChangeRefusal, refusedChanges, removedInstanceGroups} from '../../../src/core/cluster-changes.js'
 import type {ClusterConfig} from '../../../src/core/config/types.js'
 import {validateClusterFile} from '../../../src/core/config/validate.js'
 import {RefusedError} from '../../../src/core/errors.js'
@@ -72,6 +72,23 @@ describe('findGuardedChanges', () => {
     expect(changes).toContainEqual({change: 'protected', source: 'kopsmith record', field: 'protected', from: true, to: false})
     expect(changes).toContainEqual({change: 'etcd', source: 'kops spec', field: 'spec.etcdClusters[main].etcdMembers', from: ['a', 'b', 'c'], to: ['a']})
     expect(changes).toContainEqual({change: 'control-plane', source: 'kops spec', field: 'control-plane instance groups', from: ['control-plane-eu-central-1a', 'control-plane-eu-central-1b', 'control-plane-eu-central-1c'], to: ['control-plane-eu-central-1a']})
+  })
+})
+
+describe('removedInstanceGroups: groups kops replace would keep', () => {
+  it.each<[string, ClusterConfig, ExistingCluster, string[]]>([
+    ['the same file again', production(), existing(production()), []],
+    ['a new cluster', production(), {metadata: {state: 'missing'}, spec: undefined}, []],
+    ['a zone added: groups are only added', sandbox(twoZones), existing(sandbox()), []],
+    ['the production cluster as a one-zone sandbox', sandbox(), existing(production()), ['control-plane-eu-central-1b', 'control-plane-eu-central-1c']],
+  ])('%s', (_name, config, current, expected) => {
+    expect(removedInstanceGroups(render(config), current).filter((n) => n.startsWith('control-plane'))).toEqual(expected)
+  })
+
+  it('names node groups too: a group left out of the file is never silently kept', () => {
+    const withBatch: [string, string] = ['    - {name: general,', '    - {name: batch, instanceType: m7i.xlarge, minSize: 0, maxSize: 4, spot: true}\n    - {name: general,']
+    const removed = removedInstanceGroups(render(production()), existing(production(withBatch)))
+    expect(removed).toEqual(['nodes-batch'])
   })
 })
 
