@@ -16,11 +16,14 @@ import {
   type UpgradeHop,
 } from '../core/kops/upgrade-path.js'
 import {summariseValidation} from '../core/kops/validation.js'
-import {LABELS} from '../core/naming.js'
+import {LABELS, lockKey} from '../core/naming.js'
 import {evaluateWindow, parseMaintenanceWindow} from '../core/window.js'
-import type {Plan, PlanStep} from '../core/plan.js'
+import type {Plan, PlanStep, StepRecord} from '../core/plan.js'
+import {type RunSummary, summariseRun} from '../core/run-summary.js'
 import type {Clock, Kops, PackageFiles, Workspace} from '../ports.js'
-import {runLockedOperation, type OperationContext} from './operation.js'
+import type {TaskDisplay} from '../ui/tasks.js'
+import {runLockedOperation, type OperationContext, type OperationSpec} from './operation.js'
+import {type StepAct, StepRun} from './step-run.js'
 import {renderClusterManifests} from './render-cluster.js'
 import {validateUntilHealthy} from './validate-cluster.js'
 
@@ -58,9 +61,13 @@ export interface UpgradeInput {
   /** Asked (interactive, without --yes) after the plan is known; false cancels. */
   confirm?: (plan: Plan) => Promise<boolean>
   onProgress?: (event: UpgradeProgress) => void
+  /** How the steps show while they run (default: not at all). */
+  display?: TaskDisplay
+  /** Where plain progress lines go (default: standard output). */
+  write?: (line: string) => void
 }
 
-export type UpgradeProgress = {kind: 'step'; text: string} | {kind: 'output'; line: string} | {kind: 'log'; path: string}
+export type UpgradeProgress = {kind: 'output'; line: string} | {kind: 'log'; path: string}
 
 export type UpgradeStatus = 'up-to-date' | 'planned' | 'upgraded' | 'skipped' | 'cancelled'
 
@@ -92,6 +99,9 @@ export interface UpgradeResult {
   plan: Plan | null
   /** Addons re-applied for the new Kubernetes minor, once the hops are done. */
   addons?: string[]
+  /** An upgrade that ran: every plan step with what became of it (also in the audit record). */
+  steps?: StepRecord[]
+  summary?: RunSummary
 }
 
 const PRE_VALIDATION_MAX_WAIT_MS = 5 * 60_000
@@ -163,6 +173,8 @@ export async function upgradeCluster(ports: UpgradePorts, input: UpgradeInput): 
   if (ports.followAddons && observed.hops.length > 0) {
     plan.steps.push({id: 'upgrade:addons', title: 'Re-apply addons that follow the Kubernetes minor', action: 'run', reason: 'cluster-autoscaler must match the cluster\'s minor'})
   }
+  // The lock's own steps are shown as they will run, around the steps under it.
+  if (observed.hops.length > 0 || observed.pendingRollout) plan.steps = withLockSteps(plan.steps, config.stateStore.bucket, name)
   const base = {cluster: name, from: observed.current, to: target, kops: kopsVersion, method, window}
 
   if (observed.hops.length === 0 && !observed.pendingRollout) {
@@ -173,55 +185,96 @@ export async function upgradeCluster(ports: UpgradePorts, input: UpgradeInput): 
   if (!input.yes && !(await input.confirm?.(plan))) return {...base, status: 'cancelled', resumed: false, hops: pendingHops, plan}
 
   const context = await ports.operation()
-  return runLockedOperation(context, {bucket: config.stateStore.bucket, cluster: name, operation: 'upgrade', command: input.command, plan}, async (signal) => {
-    const step = (text: string): void => input.onProgress?.({kind: 'step', text})
+  // One runner executes the plan it showed: the lock's own steps around the hops, each step's
+  // outcome recorded under its id in the audit record (step-run.ts).
+  const run = new StepRun(plan, {display: input.display ?? 'silent', clock: ports.clock, ...(input.write ? {write: input.write} : {})})
+  const spec: OperationSpec = {bucket: config.stateStore.bucket, cluster: name, operation: 'upgrade', command: input.command, run}
+  const started = ports.clock.now()
+  const prepare = async (signal: AbortSignal): Promise<void> => {
+    const drift = plan.steps.find((s) => s.id === 'upgrade:drift')
+    if (drift) await run.run({'upgrade:drift': async () => ({status: 'skipped', outcome: `${drift.changes?.length ?? 0} field(s) left for cluster create`})}, signal)
+  }
+  const result = await runLockedOperation(context, spec, async (signal) => {
     const onOutput = (line: string): void => input.onProgress?.({kind: 'output', line})
     // Re-read under the lock: another run may have moved the cluster on since we planned.
     const now = await observe(kops, name, config, target, kopsVersion)
-    await refuseOlderKops(context, config.stateStore.bucket, name, kopsVersion)
-
-    step(`Validate ${name} before changing it`)
-    const before = await validateUntilHealthy(kops, ports.clock, {
-      name,
-      waitMs: Math.min(input.validate.waitMs, PRE_VALIDATION_MAX_WAIT_MS),
-      intervalMs: input.validate.intervalMs,
-      count: 1,
-      signal,
-    })
-    if (!before.healthy) {
-      throw new UnhealthyError(`refusing to upgrade ${name}: it is not healthy now (${summariseValidation(before.result)})`, {
-        suggestions: [`Fix the cluster first; see kopsmith cluster validate -f ${input.file}`],
-        details: {cluster: name, failures: before.result.failures, nodes: before.result.nodes},
+    if (now.current !== observed.current || now.pendingRollout !== observed.pendingRollout || now.hops.map((h) => h.to).join() !== observed.hops.map((h) => h.to).join()) {
+      throw new PreconditionError(`${name} moved on since this plan was made (now on ${now.current}${now.pendingRollout ? ', a rollout pending' : ''}); nothing was changed by this run`, {
+        suggestions: [`Run the same command again for a plan of what is there now: kopsmith cluster upgrade -f ${input.file}`],
       })
     }
+    await refuseOlderKops(context, config.stateStore.bucket, name, kopsVersion)
 
-    const afterHop = async (version: string): Promise<void> => {
-      step(`Validate ${name} on ${version}`)
-      await validateUntilHealthy(kops, ports.clock, {name, ...input.validate, signal})
+    const validateOn = (version: string): StepAct => async (r) => {
+      const validation = await validateUntilHealthy(kops, ports.clock, {name, ...input.validate, signal, onAttempt: (a) => r.output(`attempt ${a.attempt}: ${a.healthy ? 'healthy' : (a.error ?? `${a.result.failures.length} failure(s)`)}`)})
+      return `healthy on ${version} after ${validation.attempts} attempt(s)`
+    }
+    const rolling = (r: {output(line: string): void}) => ({signal, onOutput: r.output, step: r.output})
+    const hops: UpgradeHopResult[] = []
+    const acts: Record<string, StepAct> = {
+      'upgrade:validate-before': async () => {
+        const before = await validateUntilHealthy(kops, ports.clock, {name, waitMs: Math.min(input.validate.waitMs, PRE_VALIDATION_MAX_WAIT_MS), intervalMs: input.validate.intervalMs, count: 1, signal})
+        if (!before.healthy) {
+          throw new UnhealthyError(`refusing to upgrade ${name}: it is not healthy now (${summariseValidation(before.result)})`, {
+            suggestions: [`Fix the cluster first; see kopsmith cluster validate -f ${input.file}`],
+            details: {cluster: name, failures: before.result.failures, nodes: before.result.nodes},
+          })
+        }
+        return `healthy on ${now.current}`
+      },
     }
     if (now.pendingRollout) {
-      step(`Finish rolling out Kubernetes ${now.current} (an earlier run stopped mid-hop)`)
-      await rollOut(kops, name, rolloutActions(method, config.upgrade.drainTimeout), {signal, onOutput, step})
-      await afterHop(now.current)
+      acts[`upgrade:finish-${now.current}`] = async (r) => {
+        await rollOut(kops, name, rolloutActions(method, config.upgrade.drainTimeout), rolling(r))
+        return 'rolled out'
+      }
+      acts[`upgrade:validate-${now.current}`] = validateOn(now.current)
     }
-    const hops: UpgradeHopResult[] = []
     for (const hop of now.hops) {
-      step(`Kubernetes ${hop.from} → ${hop.to}: set the version in the stored spec`)
-      const stored = await kops.getCluster(name, {signal})
-      if (!stored) throw new PreconditionError(`cluster ${name} disappeared from s3://${config.stateStore.bucket} during the upgrade`)
-      const already = storedKubernetesVersion(stored) === hop.to
-      if (!already) await kops.replaceFromContent(YAML.stringify(setClusterVersion(stored, hop.to, config.upgrade.maxSurge)), {signal, onOutput})
-      await rollOut(kops, name, rolloutActions(method, config.upgrade.drainTimeout), {signal, onOutput, step})
-      await afterHop(hop.to)
-      hops.push({...hop, status: already ? 'already-set' : 'done'})
+      acts[`upgrade:hop-${hop.to}`] = async (r) => {
+        const stored = await kops.getCluster(name, {signal})
+        if (!stored) throw new PreconditionError(`cluster ${name} disappeared from s3://${config.stateStore.bucket} during the upgrade`)
+        const already = storedKubernetesVersion(stored) === hop.to
+        if (!already) await kops.replaceFromContent(YAML.stringify(setClusterVersion(stored, hop.to, config.upgrade.maxSurge)), {signal, onOutput})
+        await rollOut(kops, name, rolloutActions(method, config.upgrade.drainTimeout), rolling(r))
+        hops.push({...hop, status: already ? 'already-set' : 'done'})
+        return already ? `${hop.to} was set already; rolled out` : `set ${hop.to}; rolled out`
+      }
+      acts[`upgrade:validate-${hop.to}`] = validateOn(hop.to)
     }
     let addons: string[] | undefined
-    if (ports.followAddons && hops.length > 0) {
-      step('Re-apply addons that follow the Kubernetes minor')
-      addons = await ports.followAddons(target, signal)
+    if (plan.steps.some((s) => s.id === 'upgrade:addons')) {
+      acts['upgrade:addons'] = async () => {
+        addons = await ports.followAddons!(target, signal)
+        return addons.join(', ') || 'none'
+      }
     }
-    return {...base, from: now.current, status: 'upgraded' as const, resumed: now.pendingRollout, hops, plan, ...(addons ? {addons} : {})}
-  })
+    await run.run(acts, signal)
+    return {...base, from: now.current, status: 'upgraded' as const, resumed: now.pendingRollout, hops, plan: run.currentPlan, ...(addons ? {addons} : {})}
+  }, {prepare})
+  return {
+    ...result,
+    steps: run.records,
+    summary: summariseRun(run.records, {
+      started,
+      ended: ports.clock.now(),
+      ...(logFile ? {logFile} : {}),
+      auditRecord: spec.auditRecord,
+      next: `kopsmith cluster validate -f ${input.file}`,
+    }),
+  }
+}
+
+/** The lock's own steps, around what runs under it (a drift report comes before: it needs no lock). */
+function withLockSteps(steps: PlanStep[], bucket: string, cluster: string): PlanStep[] {
+  const before = steps.filter((s) => s.id === 'upgrade:drift')
+  const rest = steps.filter((s) => s.id !== 'upgrade:drift')
+  return [
+    ...before,
+    {id: 'lock:acquire', title: `Lock s3://${bucket}/${lockKey(cluster)}`, action: 'run', reason: 'one mutating run per cluster; a second one fails fast with exit 8'},
+    ...rest,
+    {id: 'lock:release', title: 'Release the lock and write the audit record', action: 'run', reason: 'also on failure and on Ctrl-C'},
+  ]
 }
 
 // ---------------------------------------------------------------- observe and plan

@@ -8,6 +8,7 @@ import {reapplyMinorFollowingAddons} from '../../services/addons.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
 import {upgradeCluster, type UpgradeResult} from '../../services/upgrade-cluster.js'
 import {formatPlan} from '../../ui/plan-printer.js'
+import {formatRunSummary} from '../../ui/run-summary.js'
 
 export default class ClusterUpgrade extends BaseCommand {
   static override description = `Upgrade Kubernetes one minor at a time, validating before and after each hop
@@ -67,10 +68,10 @@ Plans the path from the version in the state store to --to (default: the file's 
           return (await deps.prompter()).confirm(`Upgrade ${config.name} now?`, false)
         },
         onProgress: (e) => {
-          if (e.kind === 'step') this.log(`→ ${e.text}`)
-          else if (e.kind === 'log') this.log(`Run log (kops output): ${e.path}`)
+          if (e.kind === 'log') this.log(`Run log (kops output): ${e.path}`)
           else if (flags.verbose) this.log(`    ${e.line}`)
         },
+        display: this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain',
       },
     )
     if (result.status === 'cancelled') throw new DeclinedError(`not upgrading ${config.name}: answered no; nothing was changed`)
@@ -78,6 +79,7 @@ Plans the path from the version in the state store to --to (default: the file's 
       this.addWarning(`the cluster file says kubernetesVersion ${config.kubernetesVersion}, the target is ${result.to}: update the file, or \`cluster create\` will find the spec differs`)
     }
     this.log(summary(result))
+    if (result.summary) this.log(formatRunSummary(`Upgrade of ${config.name}`, result.summary))
     if (flags['dry-run'] && flags['detailed-exitcode'] && result.status === 'planned') this.resultExitCode = ExitCode.ChangesPending
     return result
   }

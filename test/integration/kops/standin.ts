@@ -137,11 +137,13 @@ export function cliWorkDir(prefix = 'kopsmith-cli-'): string {
   return dir
 }
 
-/** Replaces what changes between runs (bucket names, instants, temporary paths) with stable tokens. */
+/** Replaces what changes between runs (bucket names, instants, durations, temporary paths) with stable tokens. */
 export function normalise(value: unknown, tokens: Record<string, string> = {}): unknown {
   let text = JSON.stringify(value)
   for (const [from, to] of Object.entries(tokens)) text = text.split(from).join(to)
   text = text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<time>')
   text = text.replace(/\d{8}T\d{6}(\.\d+)?Z/g, '<stamp>')
+  text = text.replace(/"durationMs":\d+/g, '"durationMs":"<ms>"')
+  text = text.replace(/"slowest":\[[^\]]*\]/g, '"slowest":"<by duration>"')
   return JSON.parse(text)
 }

@@ -8,7 +8,8 @@ import {upgradeCluster, type UpgradeInput} from '../../../src/services/upgrade-c
 import {FakeKops} from '../../fakes/fake-kops.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
 import {FakeClock, MemoryWorkspace, operationContext, productionConfig} from './helpers.js'
-import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {type AuditRecord, auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {planExecutionMismatch} from '../../../src/core/plan.js'
 
 const BUCKET = 'acme-kops-state'
 const NAME = 'prod.k8s.acme.de'
@@ -65,13 +66,21 @@ describe('upgradeCluster', () => {
     expect(t.objects()).not.toContain(lockKey(NAME))
     expect(t.audits()).toHaveLength(1)
     expect(t.audits()[0]).toMatchObject({operation: 'upgrade', outcome: 'success', cluster: NAME})
-    expect((t.audits()[0]?.plan as {steps: Array<{id: string}>}).steps.map((s) => s.id)).toEqual([
+    const audit = t.audits()[0] as unknown as AuditRecord
+    expect(audit.plan!.steps.map((s) => s.id)).toEqual([
+      'lock:acquire',
       'upgrade:validate-before',
       'upgrade:hop-1.34.10',
       'upgrade:validate-1.34.10',
       'upgrade:hop-1.35.7',
       'upgrade:validate-1.35.7',
+      'lock:release',
     ])
+    // What was shown (the plan the result and the audit carry) is what ran, step for step.
+    expect(audit.steps!.map((s) => `${s.id} ${s.status}`)).toEqual(audit.plan!.steps.map((s) => `${s.id} done`))
+    expect(planExecutionMismatch(audit.plan!, audit.steps!, true)).toEqual([])
+    expect(result.plan!.steps.map((s) => s.id)).toEqual(audit.plan!.steps.map((s) => s.id))
+    expect(audit.steps!.find((s) => s.id === 'upgrade:hop-1.34.10')?.outcome).toBe('set 1.34.10; rolled out')
   })
 
   it('spells reconcile out with --drain-timeout when the file asks for a non-default one (control plane first)', async () => {
@@ -219,7 +228,7 @@ describe('upgradeCluster', () => {
     const result = await upgradeCluster(ports, t.input())
     expect(followed).toEqual(['1.35.7 after 1.35.7'])
     expect(result.addons).toEqual(['cluster-autoscaler'])
-    expect(result.plan?.steps.at(-1)).toMatchObject({id: 'upgrade:addons', action: 'run'})
+    expect(result.plan?.steps.at(-2)).toMatchObject({id: 'upgrade:addons', action: 'run'})
   })
 
   it('leaves addons alone in a dry run and when there is nothing to upgrade', async () => {
