@@ -1,16 +1,20 @@
-import {auditPrefix} from '../core/aws/lock.js'
+import {auditPrefix, lockKey} from '../core/aws/lock.js'
 import {RefusedError, UsageError} from '../core/errors.js'
 import {deletionProtection, type ProtectionVerdict} from '../core/kops/protection.js'
-import type {Plan} from '../core/plan.js'
+import type {Plan, StepRecord} from '../core/plan.js'
+import {type RunSummary, summariseRun} from '../core/run-summary.js'
 import {clusterMetadataKey} from '../core/sandbox/metadata.js'
-import type {Kops, KopsResource, StateStore, Workspace} from '../ports.js'
+import type {Clock, Kops, KopsResource, StateStore, Workspace} from '../ports.js'
+import type {TaskDisplay} from '../ui/tasks.js'
 import {readClusterMetadata} from './cluster-metadata.js'
-import {runLockedOperation, type OperationContext} from './operation.js'
+import {runLockedOperation, type OperationContext, type OperationSpec} from './operation.js'
+import {StepRun} from './step-run.js'
 
 export interface DeletePorts {
   /** Unbound kops; bound here to the cluster's state bucket and a run log. */
   kops: Kops
   workspace: Workspace
+  clock: Clock
   /** The S3 state store (lock, audit, kopsmith's metadata). */
   store: () => Promise<StateStore>
   operation: () => Promise<OperationContext>
@@ -30,8 +34,12 @@ export interface DeleteInput {
   interactive: boolean
   command: string[]
   /** Interactive typed confirmation; gets the preview, returns what the person typed. */
-  askName?: (name: string, resources: KopsResource[]) => Promise<string>
+  askName?: (name: string, resources: KopsResource[], plan: Plan) => Promise<string>
   onProgress?: (event: {kind: 'step'; text: string} | {kind: 'output'; line: string} | {kind: 'log'; path: string}) => void
+  /** How the steps show while they run (default: not at all). */
+  display?: TaskDisplay
+  /** Where plain progress lines go (default: standard output). */
+  write?: (line: string) => void
 }
 
 export interface DeleteResult {
@@ -44,6 +52,11 @@ export interface DeleteResult {
   kubeconfigRemoved: boolean
   /** The audit records stay in the bucket, here. */
   audit: string | null
+  /** What a confirmed deletion does (previewed or deleted). */
+  plan?: Plan
+  /** A deletion that ran: every plan step with what became of it (also in the audit record). */
+  steps?: StepRecord[]
+  summary?: RunSummary
 }
 
 /**
@@ -104,32 +117,66 @@ export async function deleteCluster(ports: DeletePorts, input: DeleteInput): Pro
 
   input.onProgress?.({kind: 'step', text: `kops delete cluster --name ${name} (preview)`})
   const preview = await kops.deleteCluster(name, {yes: false})
-  if (input.dryRun) return {...empty, status: 'previewed', resources: preview.resources, protection}
+  const plan = buildDeletePlan(name, bucket, preview.resources.length)
+  if (input.dryRun) return {...empty, status: 'previewed', resources: preview.resources, protection, plan}
 
   if (input.confirm === undefined) {
-    const typed = (await input.askName?.(name, preview.resources))?.trim()
+    const typed = (await input.askName?.(name, preview.resources, plan))?.trim()
     if (typed !== name) {
       throw new RefusedError(`you typed "${typed ?? ''}", not ${name}; nothing was deleted`, {suggestions: ['Run the command again and type the cluster name exactly']})
     }
   }
 
-  const plan: Plan = {
+  const run = new StepRun(plan, {display: input.display ?? 'silent', clock: ports.clock, ...(input.write ? {write: input.write} : {})})
+  const operation: OperationSpec = {bucket, cluster: name, operation: 'delete', command: input.command, run}
+  const started = ports.clock.now()
+  const context = await ports.operation()
+  let kubeconfigRemoved = false
+  await runLockedOperation(context, operation, async (signal) => {
+    const kubeconfig = `kubeconfig/${name}`
+    await run.run(
+      {
+        'kops:delete-cluster': async (r) => {
+          await kops.deleteCluster(name, {yes: true, signal, onOutput: (line) => (input.onProgress?.({kind: 'output', line}), r.output(line))})
+          return `${preview.resources.length} resource(s) and the kops state deleted`
+        },
+        'metadata:remove': async () => {
+          await store.deleteObject(bucket, clusterMetadataKey(name))
+          return 'removed'
+        },
+        'kubeconfig:remove': async () => {
+          kubeconfigRemoved = (await ports.workspace.readFile(kubeconfig)) !== undefined
+          await ports.workspace.remove(kubeconfig)
+          return kubeconfigRemoved ? 'removed' : {status: 'unchanged', outcome: 'there was none'}
+        },
+      },
+      signal,
+    )
+  })
+  return {
+    cluster: name,
+    status: 'deleted' as const,
+    resources: preview.resources,
+    protection,
+    kubeconfigRemoved,
+    audit: `s3://${bucket}/${auditPrefix(name)}`,
+    plan,
+    steps: run.records,
+    summary: summariseRun(run.records, {started, ended: ports.clock.now(), ...(logFile ? {logFile} : {}), auditRecord: operation.auditRecord}),
+  }
+}
+
+/** What `cluster delete --yes` does once confirmed, step by step, the lock around it. */
+export function buildDeletePlan(name: string, bucket: string, resources: number): Plan {
+  return {
     operation: 'delete',
     cluster: name,
     steps: [
-      {id: 'kops:delete-cluster', title: `kops delete cluster --name ${name} --yes`, action: 'delete', reason: `${preview.resources.length} cloud resource(s), then the kops state`},
+      {id: 'lock:acquire', title: `Lock s3://${bucket}/${lockKey(name)}`, action: 'run', reason: 'no other kopsmith run changes the cluster while it is deleted'},
+      {id: 'kops:delete-cluster', title: `kops delete cluster --name ${name} --yes`, action: 'delete', reason: `${resources} cloud resource(s), then the kops state`},
+      {id: 'metadata:remove', title: `Remove kopsmith's record s3://${bucket}/${clusterMetadataKey(name)}`, action: 'delete', reason: 'the cluster it describes is gone; the audit records stay'},
       {id: 'kubeconfig:remove', title: `Remove kubeconfig/${name} from kopsmith's state directory`, action: 'delete', reason: 'its admin credentials belong to a cluster that no longer exists'},
+      {id: 'lock:release', title: 'Release the lock and write the audit record', action: 'run', reason: 'also on failure and on Ctrl-C'},
     ],
   }
-  const context = await ports.operation()
-  return runLockedOperation(context, {bucket, cluster: name, operation: 'delete', command: input.command, plan}, async (signal) => {
-    const onOutput = (line: string): void => input.onProgress?.({kind: 'output', line})
-    input.onProgress?.({kind: 'step', text: `kops delete cluster --name ${name} --yes`})
-    await kops.deleteCluster(name, {yes: true, signal, onOutput})
-    await store.deleteObject(bucket, clusterMetadataKey(name))
-    const kubeconfig = `kubeconfig/${name}`
-    const kubeconfigRemoved = (await ports.workspace.readFile(kubeconfig)) !== undefined
-    await ports.workspace.remove(kubeconfig)
-    return {cluster: name, status: 'deleted' as const, resources: preview.resources, protection, kubeconfigRemoved, audit: `s3://${bucket}/${auditPrefix(name)}`}
-  })
 }

@@ -6,6 +6,8 @@ import {awsProfileFlag, CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, dryRunFlag, 
 import {deleteCluster, type DeleteResult} from '../../services/delete-cluster.js'
 import {resolveClusterTarget} from '../../services/cluster-target.js'
 import {formatResources} from '../../ui/kops-reports.js'
+import {formatPlan} from '../../ui/plan-printer.js'
+import {formatRunSummary} from '../../ui/run-summary.js'
 
 export default class ClusterDelete extends BaseCommand {
   static override description = `Delete a cluster and its cloud resources
@@ -36,7 +38,7 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
     const {config, ...named} = await resolveClusterTarget(deps.files, deps.clock.now(), {file: flags.file, name: flags.name, bucket: flags.state, verb: 'delete'})
     const target = {...named, ...(config ? {fileProtected: config.protected} : {})}
     const result = await deleteCluster(
-      {kops: await deps.kops(), workspace: deps.workspace, store: () => deps.stateStore(), operation: () => deps.operationContext({warn: (m) => this.addWarning(m)})},
+      {kops: await deps.kops(), workspace: deps.workspace, clock: deps.clock, store: () => deps.stateStore(), operation: () => deps.operationContext({warn: (m) => this.addWarning(m)})},
       {
         ...target,
         yes: flags.yes,
@@ -44,8 +46,8 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
         dryRun: flags['dry-run'],
         interactive: this.interactive,
         command: ['kopsmith', 'cluster', 'delete', ...this.argv],
-        askName: async (name, resources) => {
-          this.log(formatResources(resources))
+        askName: async (name, resources, plan) => {
+          this.log(`${formatResources(resources)}\n\n${formatPlan(plan)}`)
           return (await deps.prompter()).input(`Type the cluster name (${name}) to delete it and everything above`)
         },
         onProgress: (e) => {
@@ -53,11 +55,12 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
           else if (e.kind === 'log') this.log(`Run log (kops output): ${e.path}`)
           else if (flags.verbose) this.log(`    ${e.line}`)
         },
+        display: this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain',
       },
     )
     if (result.status === 'absent') this.log(`${result.cluster} is not in s3://${target.bucket}; nothing to delete`)
-    if (result.status === 'previewed') this.log(`${formatResources(result.resources)}\n\nDry run: nothing was deleted.`)
-    if (result.status === 'deleted') this.log(`Deleted ${result.cluster}${result.kubeconfigRemoved ? ' and its kubeconfig' : ''}; audit records kept in ${result.audit}`)
+    if (result.status === 'previewed') this.log(`${formatResources(result.resources)}\n\n${result.plan ? `${formatPlan(result.plan)}\n\n` : ''}Dry run: nothing was deleted.`)
+    if (result.status === 'deleted' && result.summary) this.log(formatRunSummary(`Deleted ${result.cluster}${result.kubeconfigRemoved ? ' and its kubeconfig' : ''} (audit records kept in ${result.audit})`, result.summary))
     return result
   }
 }

@@ -47,7 +47,7 @@ Exit codes: 0 every intended reap succeeded (or nothing to reap, or --dry-run); 
     const deps = createDeps({interactive: this.interactive, awsProfile: flags.profile, kopsBinary: flags.kops, kopsTimeouts: flags['kops-timeout']})
     const summary = await reapClusters(
       {
-        delete: {kops: await deps.kops(), workspace: deps.workspace, store: () => deps.stateStore(), operation: () => deps.operationContext({warn: (m) => this.addWarning(m)})},
+        delete: {kops: await deps.kops(), workspace: deps.workspace, clock: deps.clock, store: () => deps.stateStore(), operation: () => deps.operationContext({warn: (m) => this.addWarning(m)})},
         prompter: await deps.prompter(),
         log: (line) => this.log(line),
         warn: (message) => this.addWarning(message),

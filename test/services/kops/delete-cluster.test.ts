@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {type AuditRecord, auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import {planExecutionMismatch} from '../../../src/core/plan.js'
 import type {CliError} from '../../../src/core/errors.js'
 import {KopsError, RefusedError, UsageError} from '../../../src/core/errors.js'
 import {clusterMetadataKey, legacyClusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
@@ -28,7 +29,7 @@ function setup(options: {metadata?: string | null; labels?: Record<string, strin
   const clock = new FakeClock()
   const workspace = new MemoryWorkspace()
   void workspace.writeFile(`kubeconfig/${NAME}`, 'apiVersion: v1\nkind: Config\n', 0o600)
-  const ports = {kops, workspace, store: async () => store, operation: async () => operationContext(store, clock)}
+  const ports = {kops, workspace, clock, store: async () => store, operation: async () => operationContext(store, clock)}
   const input = (over: Partial<DeleteInput> = {}): DeleteInput => ({
     name: NAME,
     bucket: BUCKET,
@@ -55,9 +56,15 @@ describe('deleteCluster', () => {
     const left = t.keys()
     expect(left.filter((k) => !k.startsWith(auditPrefix(NAME)))).toEqual([])
     expect(left).toContain(AUDIT)
-    const audits = left.filter((k) => k !== AUDIT).map((k) => JSON.parse(t.store.object(BUCKET, k)?.body ?? '{}') as Record<string, unknown>)
+    const audits = left.filter((k) => k !== AUDIT).map((k) => JSON.parse(t.store.object(BUCKET, k)?.body ?? '{}') as AuditRecord)
     expect(audits).toMatchObject([{operation: 'delete', outcome: 'success'}])
     expect(await t.workspace.readFile(`kubeconfig/${NAME}`)).toBeUndefined()
+    // The plan the confirmation showed is the plan that ran, step for step, in the audit record.
+    const [audit] = audits
+    expect(audit!.plan!.steps.map((s) => s.id)).toEqual(['lock:acquire', 'kops:delete-cluster', 'metadata:remove', 'kubeconfig:remove', 'lock:release'])
+    expect(audit!.steps!.map((s) => `${s.id} ${s.status}`)).toEqual(audit!.plan!.steps.map((s) => `${s.id} done`))
+    expect(planExecutionMismatch(audit!.plan!, audit!.steps!, true)).toEqual([])
+    expect(result.plan!.steps.map((s) => s.id)).toEqual(audit!.plan!.steps.map((s) => s.id))
   })
 
   it("moves an older version's records out of kops' folder first, so kops removes the folder without refusing", async () => {

@@ -26,7 +26,7 @@ function setup(prompter = new FakePrompter(false)) {
   const run = (input: Partial<ReapInput> = {}) =>
     reapClusters(
       {
-        delete: {kops, workspace: new MemoryWorkspace(), store: async () => store, operation: async () => operationContext(store, clock)},
+        delete: {kops, workspace: new MemoryWorkspace(), clock, store: async () => store, operation: async () => operationContext(store, clock)},
         prompter,
         log: (l) => logs.push(l),
         warn: (w) => warnings.push(w),
