@@ -47,68 +47,6 @@ const keys = (bucket: string, prefix: string) => listKeys(moto.url, bucket, pref
 const body = (bucket: string, key: string) => readObject(moto.url, bucket, key)
 const s3 = () => s3Client(moto.url)
 
-describe('cluster create --yes in a CI log (no TTY): what a person reading the job output sees', () => {
-  const STAMP = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`
-
-  it('one timestamped line as each plan step starts and ends, in plan order, then the summary', {timeout: 240_000}, async () => {
-    const name = 'plain.sandbox.k8s.acme.de'
-    const t = await cluster(name)
-    const r = await t.create({}, 'plain')
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
-    const lines = r.stdout.split('\n')
-    const steps = lines.filter((l) => new RegExp(`^${STAMP} (start|done |fail |stop ) \\[`).test(l))
-    // Every step of the plan ends once, in order; each one the runner executes also starts once.
-    const ended = steps.filter((l) => / done {2}/.test(l)).map((l) => /\] ([a-z-]+:[a-z-]+):/.exec(l)?.[1])
-    expect(ended).toEqual([
-      'preflight:credentials', 'preflight:kops-version', 'preflight:buckets', 'preflight:dns', 'preflight:existing-cluster', 'state-bucket:ensure',
-      'lock:acquire', 'discovery-bucket:ensure', 'dns:ensure-public-zone', 'render:kops-spec', 'kops:create-or-replace', 'metadata:write',
-      'kops:encryption-secret', 'kops:update-cluster', 'validate:wait', 'kubeconfig:export', 'addons:install', 'namespaces:bootstrap', 'lock:release',
-    ])
-    expect(steps.filter((l) => / start /.test(l))).toHaveLength(ended.length - 2) // the lock's own two steps are recorded, not run
-    expect(steps[0]).toMatch(new RegExp(`^${STAMP} start \\[1/19\\] preflight:credentials: Check AWS credentials$`))
-    expect(steps.find((l) => l.includes('done  [11/19] kops:create-or-replace'))).toMatch(/\(created\) \(\d+(\.\d)?m?s\)$/)
-    expect(steps.find((l) => l.includes('done  [17/19] addons:install'))).toMatch(/\(skipped: --skip addons\)/)
-    // kops' klog chatter and its hints for kops users never reach the display.
-    expect(r.stdout).not.toMatch(/^\S*\s+I\d{4} /m)
-    expect(r.stdout).not.toContain('kOps has set your kubectl context')
-    expect(r.stdout).not.toContain('Suggestions:')
-    const summary = r.stdout.slice(r.stdout.indexOf(`Cluster ${name} is ready in `))
-    expect(summary).toMatch(new RegExp(`^Cluster ${name} is ready in \\S+: 19 steps, \\d+ done, \\d+ already in place, 2 skipped$`, 'm'))
-    expect(summary).toContain('  skipped:  addons:install (--skip addons)')
-    expect(summary).toContain(`  log:      ${join(t.dir, 'state/logs', name)}/`)
-    expect(summary).toMatch(new RegExp(`  audit:    s3://${t.bucket}/kopsmith/${name}/audit/\\S+-create-\\S+\\.json`))
-    expect(summary).toContain(`  export KUBECONFIG=${join(t.dir, 'state/kubeconfig', name)}`)
-    expect(summary).toContain('  kubectl get nodes')
-    expect(summary).toContain('Next: kopsmith cluster validate -f cluster.yaml')
-    expect(r.stderr).toBe('')
-  })
-
-  it('a kops failure: the step fails, kops\' error is shown once with the log path, no klog noise, exit 5', {timeout: 240_000}, async () => {
-    const name = 'failing.sandbox.k8s.acme.de'
-    const t = await cluster(name)
-    const r = await t.create({KOPS_STANDIN_FAIL_AT: 'update-cluster'}, 'plain')
-    expect(r.exitCode, r.stdout + r.stderr).toBe(5)
-    const all = r.stdout + r.stderr
-    const kopsError = 'error running tasks: deadline exceeded executing task AutoscalingGroup/nodes'
-    expect(all.split(kopsError)).toHaveLength(2) // exactly once
-    expect(r.stdout).toMatch(new RegExp(`^${STAMP} fail  \\[14/19\\] kops:update-cluster: kops update cluster --yes \\(\\S+\\)$`, 'm'))
-    expect(r.stdout).not.toMatch(/ done {2}\[15\/19\]/)
-    expect(r.stderr).toMatch(new RegExp(`^Error: kops update cluster failed: ${kopsError}`))
-    expect(r.stderr).toContain(`  full log: ${join(t.dir, 'state/logs', name)}/`)
-    expect(all.split('full log:')).toHaveLength(2)
-    expect(all).not.toMatch(/I0822 10:00/)
-    expect(r.stdout).not.toContain('is ready in')
-    // The audit record has the plan and what became of each step: the failed one, the ones never run.
-    const [key] = await keys(t.bucket, auditPrefix(name))
-    const record = JSON.parse(await body(t.bucket, key!)) as AuditRecord
-    expect(record.outcome).toBe('failure')
-    expect(record.steps!.map((s) => s.id)).toEqual(record.plan!.steps.map((s) => s.id))
-    expect(record.steps!.find((s) => s.id === 'kops:update-cluster')).toMatchObject({status: 'failed', outcome: expect.stringContaining(kopsError)})
-    expect(record.steps!.find((s) => s.id === 'validate:wait')).toMatchObject({status: 'not-run'})
-    expect(record.steps!.find((s) => s.id === 'lock:release')).toMatchObject({status: 'done', outcome: 'released'})
-  })
-})
-
 describe('cluster create --yes (moto + kops stand-in)', () => {
   it('builds the cluster: hardened bucket, delegated zone, kops spec and secret, validated, kubeconfig 0600, lock released, audited', {timeout: 240_000}, async () => {
     const name = 'e2e.sandbox.k8s.acme.de'
@@ -194,6 +132,68 @@ describe('cluster create --yes (moto + kops stand-in)', () => {
         return text.includes(key!) || text.includes('kind: EncryptionConfiguration')
       })
     expect(holding).toEqual([])
+  })
+})
+
+describe('cluster create --yes in a CI log (no TTY): what a person reading the job output sees', () => {
+  const STAMP = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`
+
+  it('one timestamped line as each plan step starts and ends, in plan order, then the summary', {timeout: 240_000}, async () => {
+    const name = 'plain.sandbox.k8s.acme.de'
+    const t = await cluster(name)
+    const r = await t.create({}, 'plain')
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+    const lines = r.stdout.split('\n')
+    const steps = lines.filter((l) => new RegExp(`^${STAMP} (start|done |fail |stop ) \\[`).test(l))
+    // Every step of the plan ends once, in order; each one the runner executes also starts once.
+    const ended = steps.filter((l) => / done {2}/.test(l)).map((l) => /\] ([a-z-]+:[a-z-]+):/.exec(l)?.[1])
+    expect(ended).toEqual([
+      'preflight:credentials', 'preflight:kops-version', 'preflight:buckets', 'preflight:dns', 'preflight:existing-cluster', 'state-bucket:ensure',
+      'lock:acquire', 'discovery-bucket:ensure', 'dns:ensure-public-zone', 'render:kops-spec', 'kops:create-or-replace', 'metadata:write',
+      'kops:encryption-secret', 'kops:update-cluster', 'validate:wait', 'kubeconfig:export', 'addons:install', 'namespaces:bootstrap', 'lock:release',
+    ])
+    expect(steps.filter((l) => / start /.test(l))).toHaveLength(ended.length - 2) // the lock's own two steps are recorded, not run
+    expect(steps[0]).toMatch(new RegExp(`^${STAMP} start \\[1/19\\] preflight:credentials: Check AWS credentials$`))
+    expect(steps.find((l) => l.includes('done  [11/19] kops:create-or-replace'))).toMatch(/\(created\) \(\d+(\.\d)?m?s\)$/)
+    expect(steps.find((l) => l.includes('done  [17/19] addons:install'))).toMatch(/\(skipped: --skip addons\)/)
+    // kops' klog chatter and its hints for kops users never reach the display.
+    expect(r.stdout).not.toMatch(/^\S*\s+I\d{4} /m)
+    expect(r.stdout).not.toContain('kOps has set your kubectl context')
+    expect(r.stdout).not.toContain('Suggestions:')
+    const summary = r.stdout.slice(r.stdout.indexOf(`Cluster ${name} is ready in `))
+    expect(summary).toMatch(new RegExp(`^Cluster ${name} is ready in \\S+: 19 steps, \\d+ done, \\d+ already in place, 2 skipped$`, 'm'))
+    expect(summary).toContain('  skipped:  addons:install (--skip addons)')
+    expect(summary).toContain(`  log:      ${join(t.dir, 'state/logs', name)}/`)
+    expect(summary).toMatch(new RegExp(`  audit:    s3://${t.bucket}/kopsmith/${name}/audit/\\S+-create-\\S+\\.json`))
+    expect(summary).toContain(`  export KUBECONFIG=${join(t.dir, 'state/kubeconfig', name)}`)
+    expect(summary).toContain('  kubectl get nodes')
+    expect(summary).toContain('Next: kopsmith cluster validate -f cluster.yaml')
+    expect(r.stderr).toBe('')
+  })
+
+  it('a kops failure: the step fails, kops\' error is shown once with the log path, no klog noise, exit 5', {timeout: 240_000}, async () => {
+    const name = 'failing.sandbox.k8s.acme.de'
+    const t = await cluster(name)
+    const r = await t.create({KOPS_STANDIN_FAIL_AT: 'update-cluster'}, 'plain')
+    expect(r.exitCode, r.stdout + r.stderr).toBe(5)
+    const all = r.stdout + r.stderr
+    const kopsError = 'error running tasks: deadline exceeded executing task AutoscalingGroup/nodes'
+    expect(all.split(kopsError)).toHaveLength(2) // exactly once
+    expect(r.stdout).toMatch(new RegExp(`^${STAMP} fail  \\[14/19\\] kops:update-cluster: kops update cluster --yes \\(\\S+\\)$`, 'm'))
+    expect(r.stdout).not.toMatch(/ done {2}\[15\/19\]/)
+    expect(r.stderr).toMatch(new RegExp(`^Error: kops update cluster failed: ${kopsError}`))
+    expect(r.stderr).toContain(`  full log: ${join(t.dir, 'state/logs', name)}/`)
+    expect(all.split('full log:')).toHaveLength(2)
+    expect(all).not.toMatch(/I0822 10:00/)
+    expect(r.stdout).not.toContain('is ready in')
+    // The audit record has the plan and what became of each step: the failed one, the ones never run.
+    const [key] = await keys(t.bucket, auditPrefix(name))
+    const record = JSON.parse(await body(t.bucket, key!)) as AuditRecord
+    expect(record.outcome).toBe('failure')
+    expect(record.steps!.map((s) => s.id)).toEqual(record.plan!.steps.map((s) => s.id))
+    expect(record.steps!.find((s) => s.id === 'kops:update-cluster')).toMatchObject({status: 'failed', outcome: expect.stringContaining(kopsError)})
+    expect(record.steps!.find((s) => s.id === 'validate:wait')).toMatchObject({status: 'not-run'})
+    expect(record.steps!.find((s) => s.id === 'lock:release')).toMatchObject({status: 'done', outcome: 'released'})
   })
 })
 
