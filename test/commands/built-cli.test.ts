@@ -33,6 +33,7 @@ describe('the built CLI', () => {
     const r = spawnSync(process.execPath, ['--import', hook, RUN, 'cluster', 'create', '-f', 'examples/production.yaml', '--dry-run'], {cwd: ROOT, encoding: 'utf8', env: ENV})
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toContain('Plan: create prod.k8s.acme.de')
+    expect(r.stdout).toContain('Dry run, offline: nothing in AWS or kops was read or changed.')
     const loaded = r.stderr.split('\n').filter((l) => l.startsWith('LOADED '))
     expect(loaded.some((l) => l.includes('cluster-file.precompiled.js'))).toBe(true)
     expect(loaded.filter((l) => /node_modules\/(zod|@aws-sdk|@kubernetes|listr2|execa|@inquirer)\//.test(l))).toEqual([])

@@ -64,6 +64,7 @@ preflight → state bucket → DNS zone → render kops spec → kops create/rep
       const result = await planClusterCreate(deps, input)
       this.log(formatPlan(result.plan))
       if (result.files.length > 0) this.log(`\nWrote ${result.files.length} file(s) to ${flags['output-dir']}: ${result.files.join(', ')}`)
+      this.log('\nDry run, offline: nothing in AWS or kops was read or changed. A real run checks every step against what exists first and shows this plan with what it found before it asks.')
       return result
     }
     if (!flags.yes && !this.interactive) {
