@@ -3,6 +3,7 @@ import {describeValue, type ExistingCluster, findGuardedChanges, type GuardedCha
 import {RefusedError} from '../core/errors.js'
 import {diffSpecs} from '../core/drift.js'
 import {auditContextFor, auditKopsSpec} from '../core/hardening/checks.js'
+import {summariseUpdatePreview} from '../core/kops/kops-output.js'
 import type {Plan, PlanStep} from '../core/plan.js'
 import type {RenderedSpec} from '../core/render/kops-spec.js'
 import {sandboxExpiresAt} from '../core/render/expiry.js'
@@ -42,6 +43,8 @@ export interface CreatePreflight {
   kops: KopsPreflight
   buckets: {state: BucketState | undefined; discovery: BucketState | undefined}
   decision: ClusterDecision
+  /** kops' own preview (`kops update cluster` without --yes) of the spec stored now; a new cluster has none. */
+  updatePreview?: {create: string[]; modify: string[]; prunable: string[]; changesPending: boolean}
 }
 
 /**
@@ -91,6 +94,11 @@ export function preflightActs(ports: PreflightPorts, kops: Kops, input: CreateCl
       found.decision = await decideClusterCreate(ports, input, {kopsVersion: found.kops!.kops.version, stateBucketExists: found.buckets!.state !== undefined})
       const {existing, changes} = found.decision
       if (!existing.spec && existing.metadata.state === 'missing') return 'no cluster of this name yet'
+      if (existing.spec) {
+        // kops' own word on what `update` would change in the cloud, for the plan (reads only).
+        const preview = await kops.updateCluster(config.name, {yes: false, ...(signal ? {signal} : {})})
+        found.updatePreview = {...summariseUpdatePreview(preview.output), changesPending: preview.changesPending}
+      }
       return changes.length === 0 ? 'no guarded change' : `allowed by --allow-change: ${[...new Set(changes.map((c) => c.change))].join(', ')}`
     },
   }
@@ -171,9 +179,21 @@ export function planFromPreflight(input: CreateClusterInput, preflight: CreatePr
     if (s.id === 'discovery-bucket:ensure') return {...buildBucketStep(desiredDiscoveryBucket(config), preflight.buckets.discovery), id: s.id}
     if (s.id === 'preflight:existing-cluster') return existingClusterStep(s, decision)
     if (s.id === 'kops:create-or-replace') return kopsSpecStep(s, decision.rendered, decision.existing.spec as KopsSpec | undefined)
+    if (s.id === 'kops:update-cluster' && preflight.updatePreview) return updateStep(s, preflight.updatePreview)
     return s
   })
   return plan
+}
+
+function updateStep(step: PlanStep, preview: NonNullable<CreatePreflight['updatePreview']>): PlanStep {
+  const listed = [...preview.create.map((r) => `create ${r}`), ...preview.modify.map((r) => `modify ${r}`)]
+  if (!preview.changesPending) return {...step, action: 'noop', reason: 'kops update cluster (dry run, the spec stored now): no changes need to be applied'}
+  return {
+    ...step,
+    action: 'update',
+    reason: `kops update cluster (dry run, the spec stored now): ${preview.create.length} resource(s) to create, ${preview.modify.length} to modify${preview.prunable.length ? `, ${preview.prunable.length} only --prune would delete (kopsmith never prunes here)` : ''}; a replace above comes first`,
+    ...(listed.length ? {changes: listed.slice(0, 20).map((field) => ({field}))} : {}),
+  }
 }
 
 function existingClusterStep(step: PlanStep, decision: ClusterDecision): PlanStep {

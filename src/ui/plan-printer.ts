@@ -16,7 +16,7 @@ export function formatPlan(plan: Plan, options: {title?: string} = {}): string {
     lines.push(`  ${String(i + 1).padStart(2)}. ${SYMBOL[s.action]} ${s.title}`)
     lines.push(`        ${s.reason}`)
     for (const c of s.changes ?? []) {
-      lines.push(`        ${c.field}: ${show(c.from)} → ${show(c.to)}`)
+      lines.push(c.from === undefined && c.to === undefined ? `        ${c.field}` : `        ${c.field}: ${show(c.from)} → ${show(c.to)}`)
     }
   })
   lines.push('', '  + create/ensure   ~ update   - delete   > run   ? check   = nothing to do')

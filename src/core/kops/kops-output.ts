@@ -61,6 +61,23 @@ export function parseUpdateDryRun(output: string): {changesPending: boolean} {
   return {changesPending: /^Will (create|modify|delete) resources:/m.test(output)}
 }
 
+/**
+ * The resources a `kops update cluster` dry run lists (kops-contract.md), per block: "Will create
+ * resources:", "Will modify resources:", and the items only `--prune` would delete.
+ */
+export function summariseUpdatePreview(output: string): {create: string[]; modify: string[]; prunable: string[]} {
+  const blocks = {create: [] as string[], modify: [] as string[], prunable: [] as string[]}
+  let current: string[] | undefined
+  for (const line of output.split('\n')) {
+    if (/^Will create resources:/.test(line)) current = blocks.create
+    else if (/^Will modify resources:/.test(line)) current = blocks.modify
+    else if (/^Items will be deleted only when the --prune flag is specified:/.test(line)) current = blocks.prunable
+    else if (/^\s+\S/.test(line) && current) current.push(line.trim().split(/\s+/)[0]!)
+    else if (line.trim() === '' || !/^\s/.test(line)) current = undefined
+  }
+  return blocks
+}
+
 /** What `kops update cluster --yes` says it did (kops-contract.md): a first start, applied changes, or none. */
 export function parseUpdateApplied(output: string): 'cluster starting' | 'applied' | 'no changes' {
   if (/Cluster is starting/.test(output)) return 'cluster starting'

@@ -22,8 +22,11 @@ const ports = {packageFiles: new FsPackageFiles(), files: new FsUserFiles(), clo
 const input: CreateClusterInput = {config, file: 'examples/production.yaml', skip: new Set<never>(), delegate: false, allowChanges: new Set()}
 
 /** The plan shown before an interactive run's confirmation: the run's own preflight, reading S3. */
-function preview(store: FakeStateStore, over: Partial<typeof input> = {}) {
-  return previewClusterCreate({...ports, store, dns: new FakeDns(), kops: new FakeKops(), identity: new FakeIdentity()}, {...input, ...over})
+async function preview(store: FakeStateStore, over: Partial<typeof input> = {}, kops = new FakeKops()) {
+  // kops sees the cluster the state store holds (its dry run of update runs against it).
+  const stored = (await store.describeBucket(config.stateStore.bucket)) && (await store.getObject(config.stateStore.bucket, `${config.name}/config`))
+  if (stored && !kops.stored(config.name)) kops.withCluster(config.name, {kubernetesVersion: config.kubernetesVersion})
+  return previewClusterCreate({...ports, store, dns: new FakeDns(), kops, identity: new FakeIdentity()}, {...input, ...over})
 }
 
 async function storeWith(edit: (cluster: {spec: Record<string, unknown>}) => void): Promise<FakeStateStore> {
@@ -66,9 +69,18 @@ describe('the create plan against the stored spec', () => {
     expect(plan.steps.find((s) => s.id === 'preflight:existing-cluster')).toMatchObject({action: 'check', reason: 'no cluster of this name yet: nothing to compare'})
   })
 
-  it('a stored spec equal to the rendered one: nothing to do', async () => {
+  it('a stored spec equal to the rendered one: nothing to do, and kops\' own dry run of update says so too', async () => {
     const plan = await preview(await storeWith(() => {}))
     expect(kopsStep(plan)).toMatchObject({action: 'noop'})
+    expect(plan.steps.find((s) => s.id === 'kops:update-cluster')).toMatchObject({action: 'noop', reason: expect.stringContaining('no changes need to be applied')})
+  })
+
+  it('with changes kops has not rolled out, the plan carries kops\' own dry run of update', async () => {
+    const kops = new FakeKops()
+    kops.withCluster(config.name, {kubernetesVersion: config.kubernetesVersion}).withPendingRollout(config.name, {update: true})
+    const plan = await preview(await storeWith(() => {}), {}, kops)
+    expect(plan.steps.find((s) => s.id === 'kops:update-cluster')).toMatchObject({action: 'update', reason: expect.stringContaining('kops update cluster (dry run, the spec stored now)')})
+    expect(kops.calls.filter((c) => c.method === 'updateCluster').map((c) => [c.name, c.options?.yes])).toEqual([[config.name, false]])
   })
 
   it('a drifted stored spec: replace, with each changed field from live to desired', async () => {

@@ -8,6 +8,7 @@ import {
   parseUpdateApplied,
   parseUpdateDryRun,
   parseValidationJson,
+  summariseUpdatePreview,
   tailLines,
 } from '../../../../src/core/kops/kops-output.js'
 
@@ -130,5 +131,30 @@ describe('parseUpdateApplied', () => {
     ['No changes need to be applied\n', 'no changes'],
   ])('reads %j as %s', (output, expected) => {
     expect(parseUpdateApplied(output)).toBe(expected)
+  })
+})
+
+describe('summariseUpdatePreview', () => {
+  it('lists what a dry run of kops update would create, modify, and leave for --prune', () => {
+    const output = [
+      'I0822 10:00:00.000000   4242 executor.go:111] Tasks: 0 done / 84 total; 46 can run',
+      'Will create resources:',
+      '  AutoscalingGroup/nodes-b.prod.k8s.acme.de',
+      '  LaunchTemplate/nodes-b.prod.k8s.acme.de',
+      '',
+      'Will modify resources:',
+      '  LaunchTemplate/nodes-general.prod.k8s.acme.de',
+      '',
+      'Items will be deleted only when the --prune flag is specified:',
+      '  AutoscalingGroup/old.prod.k8s.acme.de',
+      '',
+      'Must specify --yes to apply changes',
+    ].join('\n')
+    expect(summariseUpdatePreview(output)).toEqual({
+      create: ['AutoscalingGroup/nodes-b.prod.k8s.acme.de', 'LaunchTemplate/nodes-b.prod.k8s.acme.de'],
+      modify: ['LaunchTemplate/nodes-general.prod.k8s.acme.de'],
+      prunable: ['AutoscalingGroup/old.prod.k8s.acme.de'],
+    })
+    expect(summariseUpdatePreview('No changes need to be applied\n')).toEqual({create: [], modify: [], prunable: []})
   })
 })
