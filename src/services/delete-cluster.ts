@@ -35,7 +35,8 @@ export interface DeleteInput {
   command: string[]
   /** Interactive typed confirmation; gets the preview, returns what the person typed. */
   askName?: (name: string, resources: KopsResource[], plan: Plan) => Promise<string>
-  onProgress?: (event: {kind: 'step'; text: string} | {kind: 'output'; line: string} | {kind: 'log'; path: string}) => void
+  /** The preview step and the run log's path; kops' output goes to the step display (`display`). */
+  onProgress?: (event: {kind: 'step'; text: string} | {kind: 'log'; path: string}) => void
   /** How the steps show while they run (default: not at all). */
   display?: TaskDisplay
   /** Where plain progress lines go (default: standard output). */
@@ -137,7 +138,7 @@ export async function deleteCluster(ports: DeletePorts, input: DeleteInput): Pro
     await run.run(
       {
         'kops:delete-cluster': async (r) => {
-          await kops.deleteCluster(name, {yes: true, signal, onOutput: (line) => (input.onProgress?.({kind: 'output', line}), r.output(line))})
+          await kops.deleteCluster(name, {yes: true, signal, onOutput: r.output})
           return `${preview.resources.length} resource(s) and the kops state deleted`
         },
         'metadata:remove': async () => {

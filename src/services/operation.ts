@@ -141,7 +141,7 @@ export async function runLockedOperation<T>(ctx: OperationContext, spec: Operati
       await releaseLock(ctx, spec, lock)
       throw error
     }
-    if (spec.run?.nextId === 'lock:acquire') spec.run.mark('lock:acquire', 'done', lock.tookOverFrom ? `taken over from ${describeLockHolder(lock.tookOverFrom, ctx.clock.now())} (${lock.takeoverReason ?? "stale"})` : 'taken')
+    if (spec.run?.nextId === 'lock:acquire') spec.run.mark('lock:acquire', 'done', lock.tookOverFrom ? `taken over from ${describeLockHolder(lock.tookOverFrom, ctx.clock.now())} (${lock.takeoverReason ?? 'stale'})` : 'taken')
     const renewal = keepRenewed(ctx, spec, lock, ttlMs, controller)
 
     let outcome: AuditOutcome = 'success'

@@ -2,7 +2,7 @@ import {CliError, isCliError} from '../core/errors.js'
 import {isKopsNoise} from '../core/kops/kops-output.js'
 import type {Plan, PlanStep, StepRecord, StepStatus} from '../core/plan.js'
 import type {Clock} from '../ports.js'
-import {runTasks, type TaskDisplay, type TaskReporter} from '../ui/tasks.js'
+import {runTasks, showStepDone, type TaskDisplay, type TaskReporter} from '../ui/tasks.js'
 
 /**
  * What one step does when it runs: a short outcome ("created", "exists, not rotated"), or the
@@ -101,10 +101,10 @@ export class StepRun {
   /** A step the caller performed itself (the lock): it must be the next one. */
   mark(id: string, status: StepStatus, outcome: string): void {
     this.end(this.begin(id), status, outcome)
-    if (this.options.display === 'plain' || this.options.display === 'tty') {
-      const write = this.options.write ?? ((line: string) => process.stdout.write(`${line}\n`))
-      write(`${this.options.clock.now().toISOString()} done  [${this.next}/${this.plan.steps.length}] ${id}: ${this.records[this.next - 1]!.title} (${outcome})`)
-    }
+    showStepDone(this.options.display, `[${this.next}/${this.plan.steps.length}] ${id}: ${this.records[this.next - 1]!.title}`, outcome, {
+      now: () => this.options.clock.now(),
+      ...(this.options.write ? {write: this.options.write} : {}),
+    })
   }
 
   /** The plan's last step, recorded whatever ran before it (e.g. the lock, released also after a failure). */

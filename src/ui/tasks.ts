@@ -29,9 +29,20 @@ export interface RunTasksOptions {
   position?: {first: number; total: number}
 }
 
+const stdoutLine = (line: string): void => void process.stdout.write(`${line}\n`)
+
+/**
+ * A step the caller performed itself (taking or releasing the lock), shown as the one line a
+ * finished step gets, wherever progress is shown at all.
+ */
+export function showStepDone(display: TaskDisplay, label: string, outcome: string, options: Pick<RunTasksOptions, 'now' | 'write'> = {}): void {
+  if (display === 'silent') return
+  ;(options.write ?? stdoutLine)(`${(options.now ?? (() => new Date()))().toISOString()} done  ${label} (${outcome})`)
+}
+
 export async function runTasks(tasks: TaskSpec[], display: TaskDisplay, options: RunTasksOptions = {}): Promise<void> {
   if (display === 'tty') return runListr(tasks, options.signal)
-  const write = display === 'silent' ? () => {} : (options.write ?? ((line: string) => process.stdout.write(`${line}\n`)))
+  const write = display === 'silent' ? () => {} : (options.write ?? stdoutLine)
   const now = options.now ?? (() => new Date())
   const total = options.position?.total ?? tasks.length
   let index = options.position?.first ?? 1

@@ -52,8 +52,7 @@ Shows what kops would delete, refuses protected clusters (exit 9), and asks you 
         },
         onProgress: (e) => {
           if (e.kind === 'step') this.log(`→ ${e.text}`)
-          else if (e.kind === 'log') this.log(`Run log (kops output): ${e.path}`)
-          else if (flags.verbose) this.log(`    ${e.line}`)
+          else this.log(`Run log (kops output): ${e.path}`)
         },
         display: this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain',
       },
