@@ -12,7 +12,7 @@ import {formatRunSummary} from '../../ui/run-summary.js'
 export default class ClusterDelete extends BaseCommand {
   static override description = `Delete a cluster and its cloud resources
 
-Shows what kops would delete, refuses protected clusters (exit 9), and asks you to type the cluster name; a non-interactive run needs --yes --confirm NAME (exit 2 without it, 9 when NAME differs). Holds the cluster lock while kops deletes. Removes the admin kubeconfig kopsmith exported; the audit records stay in the state bucket.`
+Shows what kops would delete, refuses protected clusters (exit 9), and asks you to type the cluster name; a non-interactive run needs --yes --confirm NAME (exit 2 without it, 9 when NAME differs). Shows the plan it runs; holds the cluster lock while kops deletes. Removes kopsmith's record (metadata.json) and the admin kubeconfig kopsmith exported; the audit records stay in the state bucket.`
 
   static override examples = [
     '<%= config.bin %> cluster delete -f clusters/alice-sandbox.yaml --dry-run',
