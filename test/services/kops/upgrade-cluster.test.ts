@@ -83,6 +83,19 @@ describe('upgradeCluster', () => {
     expect(audit.steps!.find((s) => s.id === 'upgrade:hop-1.34.10')?.outcome).toBe('set 1.34.10; rolled out')
   })
 
+  it('a cluster that moved on between the plan and the lock is not upgraded along the old plan: exit 4, nothing changed, audited as a failure', async () => {
+    const t = setup()
+    // Another run finishes the first hop after this one planned, before it takes the lock.
+    const ports = {...t.ports, operation: async () => (t.kops.withCluster(NAME, {kubernetesVersion: '1.34.10', maxSurge: 1}), t.ports.operation())}
+    const error = await upgradeCluster(ports, t.input()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(PreconditionError)
+    expect((error as CliError).exitCode).toBe(4)
+    expect((error as CliError).message).toBe(`${NAME} moved on since this plan was made (now on 1.34.10); nothing was changed by this run`)
+    expect(t.changes()).toEqual([])
+    expect(t.audits()).toMatchObject([{operation: 'upgrade', outcome: 'failure'}])
+    expect(t.objects()).not.toContain(lockKey(NAME))
+  })
+
   it('spells reconcile out with --drain-timeout when the file asks for a non-default one (control plane first)', async () => {
     const t = setup({stored: '1.34.10', drainTimeout: '30m'})
     const result = await upgradeCluster(t.ports, t.input())
