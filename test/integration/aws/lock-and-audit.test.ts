@@ -43,14 +43,16 @@ async function audits(bucket: string, cluster: string): Promise<AuditRecord[]> {
 const CLUSTER = 'prod.k8s.acme.de'
 
 describe('cluster lock and audit trail against S3 (moto)', () => {
-  it('lets exactly one of two concurrent operations in; the other fails fast with exit 8 naming the holder', async () => {
+  it('lets exactly one of two concurrent operations in; the other fails fast with exit 8 naming the holder', {timeout: 150_000}, async () => {
     for (let round = 0; round < 5; round++) {
       const bucket = await lockBucket()
       const spec = (operation: string) => ({bucket, cluster: CLUSTER, operation, command: ['cluster', operation, '-f', 'prod.yaml']})
       // The winner keeps working until the other run has settled, so the two always overlap
-      // (if both got in, each waits for the other and the 5 s bound ends it with two winners).
+      // (if both got in, each waits for the other and the 20 s bound ends it with two winners).
+      // The bound is wide: under a loaded CI the loser's first STS and S3 calls can take seconds,
+      // and a winner that gave up waiting earlier would release before the loser even asked.
       const runs: Array<Promise<string>> = []
-      const untilOtherSettled = (other: number) => Promise.race([runs[other]!.catch(() => undefined), abortableSleep(5000, new AbortController().signal)])
+      const untilOtherSettled = (other: number) => Promise.race([runs[other]!.catch(() => undefined), abortableSleep(20_000, new AbortController().signal)])
       runs.push(runLockedOperation(context('host-a'), spec('upgrade'), async () => untilOtherSettled(1).then(() => 'a')))
       runs.push(runLockedOperation(context('host-b'), spec('create'), async () => untilOtherSettled(0).then(() => 'b')))
       const results = await Promise.allSettled(runs)
@@ -106,7 +108,7 @@ describe('cluster lock and audit trail against S3 (moto)', () => {
       await store.putObject(bucket, lockKey(CLUSTER), JSON.stringify(stale))
       const spec = {bucket, cluster: CLUSTER, operation: 'upgrade', command: ['cluster', 'upgrade']}
       const runs: Array<Promise<unknown>> = []
-      const untilOtherSettled = (other: number) => Promise.race([runs[other]!.catch(() => undefined), abortableSleep(5000, new AbortController().signal)])
+      const untilOtherSettled = (other: number) => Promise.race([runs[other]!.catch(() => undefined), abortableSleep(20_000, new AbortController().signal)])
       runs.push(runLockedOperation(context('taker-1'), spec, () => untilOtherSettled(1)))
       runs.push(runLockedOperation(context('taker-2'), spec, () => untilOtherSettled(0)))
       const results = await Promise.allSettled(runs)
