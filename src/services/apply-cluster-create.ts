@@ -9,17 +9,19 @@ import type {CallerIdentity, Clock, Dns, Identity, Kops, Kube, KubeTarget, Packa
 import type {TaskDisplay} from '../ui/tasks.js'
 import {installAddons} from './addons.js'
 import type {ApplyProgress} from './apply-manifests.js'
-import {metadataFromConfig, writeClusterMetadata} from './cluster-metadata.js'
+import {writeClusterMetadata} from './cluster-metadata.js'
 import {type CreateClusterInput, type HardeningSummary, planClusterCreate} from './create-cluster.js'
 import {
   checkNamespaceTeams,
   clusterAccessOf,
   type CreatePreflight,
   decideClusterCreate,
+  freshClusterRecord,
   namespacesFileOf,
   planFromPreflight,
   preflightActs,
   preflightClusterCreate,
+  recordMatches,
 } from './create-preflight.js'
 import {ensureDnsZone, verifyPrivateZone} from './dns-zone.js'
 import {bootstrapNamespaces} from './namespaces.js'
@@ -71,7 +73,7 @@ export interface CreateResult {
 export async function previewClusterCreate(ports: Pick<CreatePorts, 'store' | 'dns' | 'kops' | 'packageFiles' | 'files' | 'clock' | 'identity'>, input: CreateClusterInput): Promise<Plan> {
   await ports.identity.whoAmI()
   const kops = ports.kops.withStateStore(`s3://${input.config.stateStore.bucket}`)
-  return planFromPreflight(input, await preflightClusterCreate(ports, kops, input))
+  return planFromPreflight(input, await preflightClusterCreate(ports, kops, input), ports.clock.now())
 }
 
 /**
@@ -101,7 +103,7 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         ...preflightActs(ports, kopsPort, input, found, signal),
         'state-bucket:ensure': async () => {
           // The preflight found what exists: the plan now says it (same steps, their live state).
-          run.refine(planFromPreflight(input, found as CreatePreflight))
+          run.refine(planFromPreflight(input, found as CreatePreflight, ports.clock.now()))
           return bucketResult(await ensureBucket(ports.store, desiredStateBucket(config), signal))
         },
       },
@@ -143,11 +145,9 @@ export async function applyClusterCreate(ports: CreatePorts, input: CreateCluste
         return 'replaced'
       },
       'metadata:write': async () => {
-        const metadata = decision.record
-        const fresh = {...metadataFromConfig({...config, expiresAt: decision.expiresAt ?? null}, ports.clock.now()), ...(metadata ? {createdAt: metadata.createdAt} : {})}
-        if (metadata && JSON.stringify(metadata) === JSON.stringify(fresh)) return {status: 'unchanged', outcome: 'the record matches'}
-        await writeClusterMetadata(ports.store, config.stateStore.bucket, fresh)
-        return metadata ? 'updated' : 'written'
+        if (recordMatches(input, decision, ports.clock.now())) return {status: 'unchanged', outcome: 'the record matches'}
+        await writeClusterMetadata(ports.store, config.stateStore.bucket, freshClusterRecord(input, decision, ports.clock.now()))
+        return decision.record ? 'updated' : 'written'
       },
       'kops:encryption-secret': async (r) => {
         if (await kopsPort.hasEncryptionConfig(name, kops)) return {status: 'unchanged', outcome: 'exists, not rotated'}

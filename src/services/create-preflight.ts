@@ -9,9 +9,9 @@ import type {RenderedSpec} from '../core/render/kops-spec.js'
 import {sandboxExpiresAt} from '../core/render/expiry.js'
 import type {BucketState, Clock, Dns, Kops, PackageFiles, StateStore, UserFiles} from '../ports.js'
 import {findStoredSpec, type KopsSpec} from './audit-cluster.js'
-import {type ClusterMetadata, readClusterMetadata} from './cluster-metadata.js'
+import {type ClusterMetadata, metadataFromConfig, readClusterMetadata} from './cluster-metadata.js'
 import {type CreateClusterInput, createPlanOf, hardeningRefusal, type HardeningSummary, summariseHardening} from './create-cluster.js'
-import {checkDnsPreconditions} from './dns-zone.js'
+import {checkDnsPreconditions, type DnsFound} from './dns-zone.js'
 import {checkKopsSupports, type KopsPreflight} from './kops-preflight.js'
 import {type ClusterAccess, loadNamespaceSet} from './namespaces.js'
 import {renderClusterManifests} from './render-cluster.js'
@@ -43,6 +43,10 @@ export interface CreatePreflight {
   kops: KopsPreflight
   buckets: {state: BucketState | undefined; discovery: BucketState | undefined}
   decision: ClusterDecision
+  /** The hosted zone and its delegation, as Route53 has them now. */
+  dns: DnsFound
+  /** Whether kops holds the cluster's encryptionconfig secret (an existing cluster only; never read). */
+  encryptionSecret?: boolean
   /** kops' own preview (`kops update cluster` without --yes) of the spec stored now; a new cluster has none. */
   updatePreview?: {create: string[]; modify: string[]; prunable: string[]; changesPending: boolean}
 }
@@ -87,8 +91,8 @@ export function preflightActs(ports: PreflightPorts, kops: Kops, input: CreateCl
       return `${say(config.stateStore.bucket, found.buckets.state)}, ${say(config.stateStore.discoveryBucket, found.buckets.discovery)}`
     },
     'preflight:dns': async () => {
-      await checkDnsPreconditions(ports.dns, config, {delegate: input.delegate})
-      return 'no conflict'
+      found.dns = await checkDnsPreconditions(ports.dns, config, {delegate: input.delegate})
+      return describeDnsFound(found.dns)
     },
     'preflight:existing-cluster': async () => {
       found.decision = await decideClusterCreate(ports, input, {kopsVersion: found.kops!.kops.version, stateBucketExists: found.buckets!.state !== undefined})
@@ -98,6 +102,7 @@ export function preflightActs(ports: PreflightPorts, kops: Kops, input: CreateCl
         // kops' own word on what `update` would change in the cloud, for the plan (reads only).
         const preview = await kops.updateCluster(config.name, {yes: false, ...(signal ? {signal} : {})})
         found.updatePreview = {...summariseUpdatePreview(preview.output), changesPending: preview.changesPending}
+        found.encryptionSecret = await kops.hasEncryptionConfig(config.name, signal ? {signal} : {})
       }
       return changes.length === 0 ? 'no guarded change' : `allowed by --allow-change: ${[...new Set(changes.map((c) => c.change))].join(', ')}`
     },
@@ -169,7 +174,7 @@ async function readExistingCluster(store: StateStore, config: CreateClusterInput
  * The plan of a real run, from what the preflight found: both buckets' steps as S3 has them, the
  * changes --allow-change lets through, and the kops spec's field-level drift.
  */
-export function planFromPreflight(input: CreateClusterInput, preflight: CreatePreflight): Plan {
+export function planFromPreflight(input: CreateClusterInput, preflight: CreatePreflight, now: Date): Plan {
   const {config} = input
   const {decision} = preflight
   const plan = createPlanOf(input, decision.hardening)
@@ -180,9 +185,51 @@ export function planFromPreflight(input: CreateClusterInput, preflight: CreatePr
     if (s.id === 'preflight:existing-cluster') return existingClusterStep(s, decision)
     if (s.id === 'kops:create-or-replace') return kopsSpecStep(s, decision.rendered, decision.existing.spec as KopsSpec | undefined)
     if (s.id === 'kops:update-cluster' && preflight.updatePreview) return updateStep(s, preflight.updatePreview)
+    if (s.id === 'dns:ensure-public-zone' || s.id === 'dns:check-private-zone') return dnsStep(s, preflight.dns)
+    if (s.id === 'kops:encryption-secret' && preflight.encryptionSecret) return {...s, action: 'noop', reason: 'kops holds it already (kops get secrets); a re-run never rotates it'}
+    if (s.id === 'metadata:write' && recordMatches(input, decision, now)) return {...s, action: 'noop', reason: "kopsmith's record already says this"}
     return s
   })
   return plan
+}
+
+function describeDnsFound(found: DnsFound): string {
+  const zone = found.zone ? `zone ${found.zone.id}` : 'no zone yet'
+  switch (found.delegation) {
+    case 'in-sync':
+      return `${zone}; ${found.parent!.name} delegates to it`
+    case 'missing':
+    case 'other':
+      return `${zone}; ${found.parent!.name} ${found.delegation === 'missing' ? 'has no NS record for it' : 'delegates elsewhere'}: --delegate upserts it`
+    case 'unknown':
+      return `${zone}; the parent zone is not in this account`
+    case 'not-applicable':
+      return zone
+  }
+}
+
+/** The DNS step as Route53 has it now: `=` for a zone that exists and is delegated already. */
+function dnsStep(step: PlanStep, found: DnsFound): PlanStep {
+  if (step.id === 'dns:check-private-zone') {
+    return found.zone
+      ? {...step, title: `${step.title} (${found.zone.id})`, reason: 'exists; kops associates it with the cluster VPC during update, verified afterwards'}
+      : {...step, reason: 'absent; kops creates it with the cluster VPC during update (a private zone needs a VPC), verified afterwards'}
+  }
+  if (!found.zone) return {...step, title: `Create public hosted zone ${step.title.replace(/^Ensure public hosted zone /, '')}`, action: 'create', reason: `absent; created with an idempotent caller reference${found.delegation === 'unknown' ? '; the parent zone is not in this account: delegate it there' : ', then delegated with --delegate'}`}
+  const zone = {...step, title: `Public hosted zone ${step.title.replace(/^Ensure public hosted zone /, '')} (${found.zone.id})`}
+  if (found.delegation === 'in-sync') return {...zone, action: 'noop', reason: `exists; ${found.parent!.name} delegates to it`}
+  if (found.delegation === 'unknown') return {...zone, action: 'noop', reason: 'exists; the parent zone is not in this account, so its delegation cannot be checked here'}
+  return {...zone, action: 'update', reason: `exists; the NS record in ${found.parent!.name} ${found.delegation === 'missing' ? 'is missing' : 'points elsewhere'}: upserted with --delegate, then wait for INSYNC`}
+}
+
+/** The record a create writes: the file's owner, profile, protection and expiry; the first creation time stays. */
+export function freshClusterRecord(input: CreateClusterInput, decision: ClusterDecision, now: Date): ClusterMetadata {
+  return {...metadataFromConfig({...input.config, expiresAt: decision.expiresAt ?? null}, now), ...(decision.record ? {createdAt: decision.record.createdAt} : {})}
+}
+
+/** kopsmith's record already holds what the run would write. */
+export function recordMatches(input: CreateClusterInput, decision: ClusterDecision, now: Date): boolean {
+  return decision.record !== undefined && JSON.stringify(decision.record) === JSON.stringify(freshClusterRecord(input, decision, now))
 }
 
 function updateStep(step: PlanStep, preview: NonNullable<CreatePreflight['updatePreview']>): PlanStep {

@@ -130,25 +130,33 @@ export async function ensureDnsZone(dns: Dns, config: ClusterConfig, options: En
   return {...base, delegation: 'upserted', parentZone: parent.zone, warnings: []}
 }
 
+/** What the DNS preflight found: the zone, and for a public zone whether its parent delegates to it. */
+export interface DnsFound {
+  zone: HostedZone | undefined
+  delegation: 'in-sync' | 'missing' | 'other' | 'unknown' | 'not-applicable'
+  /** The parent zone in this account, when there is exactly one. */
+  parent?: HostedZone
+}
+
 /**
  * What `ensureDnsZone` would refuse, found before anything is created: a conflicting zone of the
  * same name, or a public zone whose parent (in this account) does not delegate to it while
  * `--delegate` is not given — a zone that does not exist yet cannot be delegated to either.
+ * Returns what it found, for the plan shown before the question.
  */
-export async function checkDnsPreconditions(dns: Dns, config: ClusterConfig, options: DnsOptions): Promise<void> {
+export async function checkDnsPreconditions(dns: Dns, config: ClusterConfig, options: DnsOptions): Promise<DnsFound> {
   const name = normalizeDnsName(config.dns.zone)
   const match = selectZone(name, await dns.findZones(name), config.dns.type)
   if (match.status === 'conflict') throw conflictError(name, match)
-  if (config.dns.type === 'private' || options.delegate) return
+  const zone = match.status === 'found' ? match.zone : undefined
+  if (config.dns.type === 'private') return {zone, delegation: 'not-applicable'}
   const parent = await findParentZone(dns, name)
-  if (parent.status !== 'found') return
+  if (parent.status !== 'found') return {zone, delegation: 'unknown'}
   const current = await dns.getNsRecord(parent.zone.id, name)
-  if (match.status === 'found') {
-    const nameServers = await dns.zoneNameServers(match.zone.id)
-    if (!hasSameNameServers(current, nameServers)) throw notDelegatedError(name, parent.zone, current, {zoneId: match.zone.id, nameServers})
-    return
-  }
-  throw notDelegatedError(name, parent.zone, current, undefined)
+  const nameServers = zone ? await dns.zoneNameServers(zone.id) : undefined
+  const delegation = nameServers && hasSameNameServers(current, nameServers) ? 'in-sync' : current ? 'other' : 'missing'
+  if (delegation !== 'in-sync' && !options.delegate) throw notDelegatedError(name, parent.zone, current, zone && nameServers ? {zoneId: zone.id, nameServers} : undefined)
+  return {zone, delegation, parent: parent.zone}
 }
 
 export interface PrivateZoneVerification {

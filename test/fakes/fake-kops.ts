@@ -35,6 +35,8 @@ interface FakeCluster {
   needsRoll: Set<'control-plane' | 'node'>
   /** Cloud resources exist (the delete preview lists them). */
   resources: KopsResource[]
+  /** kops holds the encryptionconfig secret (`kops get secrets encryptionconfig`). */
+  encryptionSecret: boolean
 }
 
 /**
@@ -59,7 +61,7 @@ export class FakeKops implements Kops {
     this.state = shared?.state ?? {clusters: new Map(), health: 'H', healthIndex: 0, failures: new Map()}
   }
 
-  withCluster(name: string, options: {kubernetesVersion: string; cloudLabels?: Record<string, string>; maxSurge?: number}): this {
+  withCluster(name: string, options: {kubernetesVersion: string; cloudLabels?: Record<string, string>; maxSurge?: number; encryptionSecret?: boolean}): this {
     this.state.clusters.set(name, {
       object: {
         apiVersion: 'kops.k8s.io/v1alpha2',
@@ -74,6 +76,7 @@ export class FakeKops implements Kops {
         {type: 'instance', name: `nodes.${name}`, id: 'i-0aaaaaaaaaaaaaaaa'},
         {type: 'vpc', name, id: 'vpc-0bbbbbbbb'},
       ],
+      encryptionSecret: options.encryptionSecret ?? true,
     })
     return this
   }
@@ -169,13 +172,15 @@ export class FakeKops implements Kops {
 
   async hasEncryptionConfig(name: string): Promise<boolean> {
     this.record('hasEncryptionConfig', name)
-    return true
+    // kops reads the cluster first: `get secrets` of a cluster it does not hold fails.
+    return this.cluster(name).encryptionSecret
   }
 
   async createEncryptionConfigSecret(name: string, content: string): Promise<void> {
     // kops parses it as YAML (a map) before storing it; an empty or non-YAML body is a bug of ours.
     if (!/^kind: EncryptionConfiguration$/m.test(content)) throw new Error(`FakeKops: createEncryptionConfigSecret got no EncryptionConfiguration for ${name}`)
     this.record('createEncryptionConfigSecret', name)
+    this.cluster(name).encryptionSecret = true
   }
 
   async updateCluster(name: string, options: UpdateClusterOptions): Promise<{changesPending: boolean; output: string}> {

@@ -10,6 +10,7 @@ import {toYaml} from '../../../src/core/render/kops-spec.js'
 import {RefusedError} from '../../../src/core/errors.js'
 import {previewClusterCreate} from '../../../src/services/apply-cluster-create.js'
 import {type CreateClusterInput, planClusterCreate} from '../../../src/services/create-cluster.js'
+import {metadataFromConfig, writeClusterMetadata} from '../../../src/services/cluster-metadata.js'
 import {renderClusterManifests} from '../../../src/services/render-cluster.js'
 import {FakeDns} from '../../fakes/fake-dns.js'
 import {FakeIdentity} from '../../fakes/fake-identity.js'
@@ -22,11 +23,11 @@ const ports = {packageFiles: new FsPackageFiles(), files: new FsUserFiles(), clo
 const input: CreateClusterInput = {config, file: 'examples/production.yaml', skip: new Set<never>(), delegate: false, allowChanges: new Set()}
 
 /** The plan shown before an interactive run's confirmation: the run's own preflight, reading S3. */
-async function preview(store: FakeStateStore, over: Partial<typeof input> = {}, kops = new FakeKops()) {
+async function preview(store: FakeStateStore, over: Partial<typeof input> = {}, kops = new FakeKops(), dns = new FakeDns()) {
   // kops sees the cluster the state store holds (its dry run of update runs against it).
   const stored = (await store.describeBucket(config.stateStore.bucket)) && (await store.getObject(config.stateStore.bucket, `${config.name}/config`))
   if (stored && !kops.stored(config.name)) kops.withCluster(config.name, {kubernetesVersion: config.kubernetesVersion})
-  return previewClusterCreate({...ports, store, dns: new FakeDns(), kops, identity: new FakeIdentity()}, {...input, ...over})
+  return previewClusterCreate({...ports, store, dns, kops, identity: new FakeIdentity()}, {...input, ...over})
 }
 
 async function storeWith(edit: (cluster: {spec: Record<string, unknown>}) => void): Promise<FakeStateStore> {
@@ -128,5 +129,49 @@ describe('the create plan against the existing cluster', () => {
   it('the dry run states the rule and what --allow-change names, reading nothing', async () => {
     const {plan} = await planClusterCreate(ports, {...input, allowChanges: new Set(['profile', 'protected'] as const)})
     expect(plan.steps.find((s) => s.id === 'preflight:existing-cluster')).toMatchObject({action: 'check', reason: expect.stringContaining('allowed by --allow-change: profile, protected')})
+  })
+})
+
+describe('the live plan marks what is there already (=) before asking', () => {
+  const publicInput = {...input, config: {...config, dns: {zone: config.dns.zone, type: 'public' as const}}}
+  const step = (plan: {steps: Array<{id: string}>}, id: string) => plan.steps.find((s) => s.id === id)
+
+  it('a public zone that exists and is delegated: =, with its id; absent: create', async () => {
+    const dns = new FakeDns().withZone('acme.de').withZone(config.dns.zone, {id: 'Z0CLUSTER'})
+    await dns.withNsRecord('acme.de', config.dns.zone, await dns.zoneNameServers('Z0CLUSTER'))
+    const plan = await preview(new FakeStateStore(), publicInput, new FakeKops(), dns)
+    expect(step(plan, 'dns:ensure-public-zone')).toMatchObject({action: 'noop', title: `Public hosted zone ${config.dns.zone} (Z0CLUSTER)`, reason: 'exists; acme.de delegates to it'})
+    const fresh = await preview(new FakeStateStore(), {...publicInput, delegate: true}, new FakeKops(), new FakeDns().withZone('acme.de'))
+    expect(step(fresh, 'dns:ensure-public-zone')).toMatchObject({action: 'create', title: `Create public hosted zone ${config.dns.zone}`})
+  })
+
+  it('a zone whose parent delegates elsewhere: refused before the question without --delegate; an update of the NS record with it', async () => {
+    const dns = new FakeDns().withZone('acme.de').withZone(config.dns.zone, {id: 'Z0CLUSTER'}).withNsRecord('acme.de', config.dns.zone, ['ns-1.elsewhere.example.'])
+    await expect(preview(new FakeStateStore(), publicInput, new FakeKops(), dns)).rejects.toThrow(/is not delegated from its parent zone acme\.de/)
+    const plan = await preview(new FakeStateStore(), {...publicInput, delegate: true}, new FakeKops(), dns)
+    expect(step(plan, 'dns:ensure-public-zone')).toMatchObject({action: 'update', reason: expect.stringContaining('points elsewhere: upserted with --delegate')})
+  })
+
+  it('a private zone that exists shows its id', async () => {
+    const plan = await preview(new FakeStateStore(), {}, new FakeKops(), new FakeDns().withZone(config.dns.zone, {private: true, id: 'Z0PRIVATE'}))
+    expect(step(plan, 'dns:check-private-zone')?.title).toBe(`Check private hosted zone ${config.dns.zone} (Z0PRIVATE)`)
+  })
+
+  it('the encryption secret: = when kops holds it, create when the existing cluster has none, create for a new cluster', async () => {
+    const held = new FakeKops().withCluster(config.name, {kubernetesVersion: config.kubernetesVersion})
+    expect(step(await preview(await storeWith(() => {}), {}, held), 'kops:encryption-secret')).toMatchObject({action: 'noop', reason: expect.stringContaining('kops holds it already')})
+    expect(held.methods()).toContain('hasEncryptionConfig')
+    const none = new FakeKops().withCluster(config.name, {kubernetesVersion: config.kubernetesVersion, encryptionSecret: false})
+    expect(step(await preview(await storeWith(() => {}), {}, none), 'kops:encryption-secret')).toMatchObject({action: 'create'})
+    const fresh = new FakeKops()
+    expect(step(await preview(new FakeStateStore(), {}, fresh), 'kops:encryption-secret')).toMatchObject({action: 'create'})
+    expect(fresh.methods()).not.toContain('hasEncryptionConfig')
+  })
+
+  it("kopsmith's record: = when it says what the file says, run when the owner changed", async () => {
+    const store = await storeWith(() => {})
+    await writeClusterMetadata(store, config.stateStore.bucket, metadataFromConfig(config, new Date('2026-01-01T00:00:00Z')))
+    expect(step(await preview(store), 'metadata:write')).toMatchObject({action: 'noop'})
+    expect(step(await preview(store, {config: {...config, owner: 'someone-else@acme.de'}}), 'metadata:write')).toMatchObject({action: 'run'})
   })
 })
