@@ -1,4 +1,8 @@
-import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml'
+import {createRequire} from 'node:module'
+
+import * as jsYaml from 'js-yaml'
+import type * as Yaml from 'yaml'
+import type {Document, LineCounter, Node} from 'yaml'
 import type {z} from 'zod'
 
 import {InvalidFileError, type FileIssue} from './errors.js'
@@ -9,8 +13,58 @@ type Segment = string | number
 export interface YamlDocument {
   /** Plain JavaScript value of the document (mappings become objects). */
   data: unknown
-  doc: Document
-  lines: LineCounter
+  /** The document with its positions, parsed when first asked for (an error message needs it). */
+  readonly doc: Document
+  readonly lines: LineCounter
+}
+
+/**
+ * `yaml` (eemeli/yaml) is the reference reader: it keeps every node's position, so each problem is
+ * reported at its line:column, and it caps aliases. It is also ten times slower than js-yaml — 150 ms
+ * for a namespaces file of 100 namespaces, more than a converged re-run spends talking to the API —
+ * so files are read with js-yaml first, under the same YAML 1.2 core schema, and `yaml` is loaded
+ * (lazily, synchronously) only for a file js-yaml refuses or that uses anchors, and for positions.
+ */
+const require = createRequire(import.meta.url)
+/** The `yaml` library, loaded on first use (synchronously: its callers are synchronous). */
+export const yamlLib = (): typeof Yaml => require('yaml') as typeof Yaml
+
+/**
+ * The YAML 1.2 core schema exactly as `yaml` resolves it (its schema/core/int.js and float.js).
+ * js-yaml's own int type also reads `0b…` and signed `-0x…`/`+0o…`, and its float type misses
+ * `-.5`; both are replaced, while its null and bool types already match.
+ * test/unit/core/yaml-file.test.ts compares both readers scalar by scalar and file by file.
+ */
+const CORE_INT = new jsYaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/.test(data),
+  construct: (data: string) => (data.startsWith('0o') ? parseInt(data.slice(2), 8) : data.startsWith('0x') ? parseInt(data.slice(2), 16) : parseInt(data, 10)),
+  predicate: (value: unknown) => typeof value === 'number' && Number.isInteger(value),
+})
+const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/
+const CORE_FLOAT = new jsYaml.Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: (data: string | null) =>
+    data !== null && (FLOAT_SPECIAL.test(data) || /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(data) || /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(data)),
+  construct: (data: string) =>
+    FLOAT_SPECIAL.test(data) ? (data.slice(-3).toLowerCase() === 'nan' ? NaN : data.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY) : parseFloat(data),
+  predicate: (value: unknown) => typeof value === 'number',
+})
+// js-yaml exports its types at run time; @types/js-yaml does not declare them.
+const {types} = jsYaml as unknown as {types: Record<'null' | 'bool', jsYaml.Type>}
+const CORE_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({implicit: [types.null, types.bool, CORE_INT, CORE_FLOAT]})
+
+/** The data of a plain file (no anchors), read fast; undefined when the reference reader must decide. */
+export function readYamlFast(text: string): unknown {
+  // Aliases are shared references in js-yaml: an alias bomb would not blow up here but in whatever
+  // walks the data next. `yaml` counts them (maxAliasCount), so any file with anchors goes there.
+  if (/[&*]/.test(text)) return undefined
+  try {
+    const data = jsYaml.load(text, {schema: CORE_SCHEMA, json: false})
+    return data === null || data === undefined ? undefined : data
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -18,11 +72,19 @@ export interface YamlDocument {
  * naming the field path and the line:column where it sits (or where its parent sits, for a
  * missing field). Shared by the cluster file and the namespaces file.
  */
-export function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S): {value: z.output<S>; doc: Document; lines: LineCounter} {
-  const {data, doc, lines} = readYamlDocument(text, file)
-  const parsed = schema.safeParse(data)
-  if (!parsed.success) throw new InvalidFileError(file, schemaIssues(parsed.error, schema, doc, lines))
-  return {value: parsed.data, doc, lines}
+export function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S): {value: z.output<S>} & Pick<YamlDocument, 'doc' | 'lines'> {
+  const yaml = readYamlDocument(text, file)
+  const parsed = schema.safeParse(yaml.data)
+  if (!parsed.success) throw new InvalidFileError(file, schemaIssues(parsed.error, schema, yaml.doc, yaml.lines))
+  return {
+    value: parsed.data,
+    get doc() {
+      return yaml.doc
+    },
+    get lines() {
+      return yaml.lines
+    },
+  }
 }
 
 /**
@@ -30,6 +92,24 @@ export function parseYamlFile<S extends z.ZodType>(text: string, file: string, s
  * InvalidFileError (exit 3) with the position of each problem.
  */
 export function readYamlDocument(text: string, file: string): YamlDocument {
+  const fast = readYamlFast(text)
+  if (fast === undefined) return readWithPositions(text, file)
+  let positions: YamlDocument | undefined
+  const withPositions = (): YamlDocument => (positions ??= readWithPositions(text, file))
+  return {
+    data: fast,
+    get doc() {
+      return withPositions().doc
+    },
+    get lines() {
+      return withPositions().lines
+    },
+  }
+}
+
+/** The reference reader: positions, alias limits, and the error messages a user sees. */
+function readWithPositions(text: string, file: string): YamlDocument {
+  const {LineCounter, parseDocument} = yamlLib()
   const lines = new LineCounter()
   // YAML 1.2 core schema (the library default), so `no`, `on` or `1:30` stay strings instead of
   // silently becoming booleans or numbers; a wrong type is then reported, not guessed.
@@ -80,6 +160,7 @@ export function positionOf(doc: Document, lines: LineCounter, path: readonly Seg
 }
 
 function nodeAt(doc: Document, path: readonly Segment[]): Node | undefined {
+  const {isMap, isPair, isScalar, isSeq} = yamlLib()
   if (path.length === 0) return doc.contents ?? undefined
   const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true)
   const last = path[path.length - 1]
@@ -147,7 +228,7 @@ const TYPE_WORDS: Record<string, string> = {
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null'
-  if (Array.isArray(value) || isSeq(value)) return 'a list'
+  if (Array.isArray(value) || yamlLib().isSeq(value)) return 'a list'
   if (typeof value === 'object') return 'a mapping'
   return `${typeof value} ${JSON.stringify(value)}`
 }

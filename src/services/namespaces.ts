@@ -69,11 +69,12 @@ export interface BootstrapNamespacesResult {
 export async function loadNamespaceSet(files: UserFiles, path: string, access?: ClusterAccess): Promise<NamespaceSet> {
   const text = await files.read(path)
   if (text === undefined) throw new UsageError(`namespaces file ${path} does not exist`, {suggestions: ['Pass the path of a NamespaceSet file with -f (see examples/namespaces.yaml)']})
-  const {value: set, doc, lines} = parseYamlFile(text, path, namespaceSetSchema)
+  const parsed = parseYamlFile(text, path, namespaceSetSchema)
+  const set = parsed.value
   if (access) {
     const problems = teamAccessProblems(set, access.authentication, access.cluster)
     if (problems.length > 0) {
-      const issues = problems.map((p) => ({path: `namespaces[${p.index}].team`, message: p.message, ...positionOf(doc, lines, ['namespaces', p.index, 'team'])}))
+      const issues = problems.map((p) => ({path: `namespaces[${p.index}].team`, message: p.message, ...positionOf(parsed.doc, parsed.lines, ['namespaces', p.index, 'team'])}))
       throw new InvalidFileError(path, issues, {suggestions: teamAccessSuggestions(problems, access.authentication, access.clusterFile)})
     }
   }

@@ -2,11 +2,10 @@ import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {delimiter, resolve} from 'node:path'
 
-import {LineCounter, parseDocument} from 'yaml'
-
 import {InvalidFileError, PreconditionError} from '../../core/errors.js'
 import {decodeUtf8, MAX_INPUT_FILE_BYTES, tooLargeError} from '../../core/input-file.js'
 import {mergeKubeconfigs, type KubeconfigFile, type MergedKubeconfig} from '../../core/kube/kubeconfig.js'
+import {readYamlFast, yamlLib} from '../../core/yaml-file.js'
 import {readBounded} from '../fs-user-files.js'
 
 /** Where the kubeconfig comes from, in kubectl's order of precedence. */
@@ -82,6 +81,10 @@ function missing(path: string): PreconditionError {
  * a token or a key, so only the position and the kind of error are kept.
  */
 export function parseKubeconfig(text: string, path: string): Record<string, unknown> {
+  const fast = readYamlFast(text)
+  if (fast !== undefined) return kubeconfigData(fast, path)
+  // What js-yaml leaves to the reference reader (anchors, duplicate keys, errors, an empty file).
+  const {LineCounter, parseDocument} = yamlLib()
   const lines = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false, uniqueKeys: false})
   const [first] = doc.errors
@@ -95,6 +98,10 @@ export function parseKubeconfig(text: string, path: string): Record<string, unkn
   } catch {
     throw new InvalidFileError(path, [{path: '', message: 'YAML that cannot be read as data (too many aliases?)'}])
   }
+  return kubeconfigData(data, path)
+}
+
+function kubeconfigData(data: unknown, path: string): Record<string, unknown> {
   if (data === null || data === undefined) return {}
   if (typeof data !== 'object' || Array.isArray(data)) throw new InvalidFileError(path, [{path: '', message: 'expected a kubeconfig (a YAML mapping with clusters, users and contexts)'}])
   return data as Record<string, unknown>

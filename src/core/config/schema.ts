@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 import {BUCKET_NAME, DNS_1123_SUBDOMAIN} from '../naming.js'
-import {IPV4_CIDR} from '../net/exposure.js'
+import {cidrSchema} from './cidr-schema.js'
 import {GERMAN_REGIONS, HARDENING_IDS, type HardeningId} from './constants.js'
 
 /**
@@ -32,9 +32,6 @@ const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/
 // An IAM role in the aws partition (eu-central-1). Role paths are checked in check.ts, with a reason.
 const IAM_ROLE_ARN = /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/
 
-export const cidrSchema = z
-  .string()
-  .regex(IPV4_CIDR, {message: 'expected an IPv4 CIDR such as 10.0.0.0/8'})
 
 const cidrList = z.array(cidrSchema)
 

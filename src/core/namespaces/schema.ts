@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 import {ADDON_IDENTITIES} from '../addons/identities.js'
-import {cidrSchema} from '../config/schema.js'
+import {cidrSchema} from '../config/cidr-schema.js'
 
 /**
  * The namespaces file (`apiVersion: kopsmith/v1alpha1`, `kind: NamespaceSet`, DESIGN.md). Strict

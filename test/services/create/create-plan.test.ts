@@ -6,6 +6,7 @@ import {describe, expect, it} from 'vitest'
 import {FsPackageFiles} from '../../../src/adapters/package-files.js'
 import {FsUserFiles} from '../../../src/adapters/fs-user-files.js'
 import {validateClusterFile} from '../../../src/core/config/validate.js'
+import type {Plan} from '../../../src/core/plan.js'
 import {toYaml} from '../../../src/core/render/kops-spec.js'
 import {RefusedError} from '../../../src/core/errors.js'
 import {previewClusterCreate} from '../../../src/services/apply-cluster-create.js'
@@ -134,7 +135,7 @@ describe('the create plan against the existing cluster', () => {
 
 describe('the live plan marks what is there already (=) before asking', () => {
   const publicInput = {...input, config: {...config, dns: {zone: config.dns.zone, type: 'public' as const}}}
-  const step = (plan: {steps: Array<{id: string}>}, id: string) => plan.steps.find((s) => s.id === id)
+  const step = (plan: Plan, id: string) => plan.steps.find((s) => s.id === id)
 
   it('a public zone that exists and is delegated: =, with its id; absent: create', async () => {
     const dns = new FakeDns().withZone('acme.de').withZone(config.dns.zone, {id: 'Z0CLUSTER'})
