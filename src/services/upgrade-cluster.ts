@@ -365,7 +365,7 @@ function buildUpgradePlan(name: string, o: Observed, method: RolloutMethod, conf
     if (i === 0 && o.storedMaxSurge !== config.upgrade.maxSurge) changes.push({field: 'spec.rollingUpdate.maxSurge', from: o.storedMaxSurge, to: config.upgrade.maxSurge})
     // A new version changes every group's launch template, so kops marks every instance NeedsUpdate.
     const rolls = describeRoll(o.rollout.groups, (g) => g.target)
-    if (rolls) changes.push({field: `${rolls}, ${describeSurge(config.upgrade.maxSurge)}`})
+    if (rolls) changes.push({field: rolls}, {field: describeSurge(config.upgrade.maxSurge)})
     steps.push({id: `upgrade:hop-${hop.to}`, title: `Kubernetes ${hop.from} → ${hop.to}`, action: 'update', reason: `one minor at a time; ${how}`, changes})
     steps.push({id: `upgrade:validate-${hop.to}`, title: `Validate on ${hop.to}`, action: 'check', reason: 'every hop must leave the cluster healthy'})
   })

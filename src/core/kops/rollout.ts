@@ -84,15 +84,17 @@ export function describeRoll(groups: readonly RolloutGroup[], count: (g: Rollout
 }
 
 /**
- * How many instances kops replaces at once for a cluster-wide `spec.rollingUpdate.maxSurge`
- * (kops-contract.md, rolling-update mechanics): control-plane groups ignore surge and go one at a
- * time; with no surge, maxUnavailable defaults to 1, so an instance is drained before its
- * replacement starts.
+ * How kops replaces instances for a cluster-wide `spec.rollingUpdate.maxSurge` (kops-contract.md,
+ * rolling-update mechanics; pkg/instancegroups): control-plane instances cannot surge (they
+ * register through their own apiserver and etcd), so they go one at a time, drained first; with no
+ * surge maxUnavailable defaults to 1, so nodes go the same way; with surge the first node goes
+ * alone, the rest up to maxSurge at a time, each replacement started before the old one drains.
  */
 export function describeSurge(maxSurge: number): string {
-  if (maxSurge <= 0) return 'one at a time, each drained before its replacement starts (maxSurge 0)'
-  if (maxSurge === 1) return 'one at a time, each replacement started first (maxSurge 1)'
-  return `the control plane one at a time, nodes up to ${maxSurge} at a time after the first (maxSurge ${maxSurge})`
+  if (maxSurge <= 0) return 'one instance at a time, each drained before its replacement starts (maxSurge 0)'
+  const cp = 'control-plane instances cannot surge and are drained first'
+  if (maxSurge === 1) return `one instance at a time: a node's replacement starts before it is drained (maxSurge 1); ${cp}`
+  return `nodes up to ${maxSurge} at a time after a first one alone, replacements started before draining (maxSurge ${maxSurge}); ${cp}, one at a time`
 }
 
 function instances(n: number): string {

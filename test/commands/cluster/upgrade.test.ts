@@ -112,7 +112,8 @@ describe('kopsmith cluster upgrade (moto + kops stand-in)', () => {
     expect(result.rollout?.groups.map((g) => [g.name, g.status, String(g.needUpdate), String(g.target), String(g.nodes)])).toEqual(rows.map((r) => [r[0], r[1], r[2], r[5], r[7]]))
     expect(result.rollout?.groups.map((g) => g.role)).toEqual(['control-plane', 'control-plane', 'control-plane', 'node'])
     expect(result.rollout?.instances).toBe(rows.reduce((n, r) => n + Number(r[5]), 0))
-    const rolls = 'rolls control-plane-eu-central-1a (1 instance), control-plane-eu-central-1b (1), control-plane-eu-central-1c (1), nodes-general (3): 6 instances, one at a time, each replacement started first (maxSurge 1)'
+    const rolls = 'rolls control-plane-eu-central-1a (1 instance), control-plane-eu-central-1b (1), control-plane-eu-central-1c (1), nodes-general (3): 6 instances'
+    const surge = "one instance at a time: a node's replacement starts before it is drained (maxSurge 1); control-plane instances cannot surge and are drained first"
     expect(result.plan?.steps.find((s) => s.id === 'upgrade:hop-1.35.7')?.changes).toContainEqual({field: rolls})
 
     const human = await t.upgrade(['--dry-run'])
@@ -120,11 +121,12 @@ describe('kopsmith cluster upgrade (moto + kops stand-in)', () => {
     const lines = human.stdout.split('\n')
     const hop = lines.findIndex((l) => /^ +\d+\. ~ Kubernetes 1\.34\.10 → 1\.35\.7$/.test(l))
     expect(hop, human.stdout).toBeGreaterThan(-1)
-    expect(lines.slice(hop + 1, hop + 5)).toEqual([
+    expect(lines.slice(hop + 1, hop + 6)).toEqual([
       '        one minor at a time; kops reconcile cluster --yes (control plane, then nodes)',
       '        spec.kubernetesVersion: 1.34.10 → 1.35.7',
       '        spec.rollingUpdate.maxSurge: (unset) → 1',
       `        ${rolls}`,
+      `        ${surge}`,
     ])
     expect(t.calls().some((c) => c.argv.includes('--yes') || c.command === 'replace')).toBe(false)
   })

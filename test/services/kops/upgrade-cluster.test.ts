@@ -180,9 +180,10 @@ describe('upgradeCluster', () => {
       {name: 'control-plane-eu-central-1a', role: 'control-plane', size: 1},
     ])
     const result = await upgradeCluster(t.ports, t.input({dryRun: true, yes: false}))
-    const rolls = 'rolls control-plane-eu-central-1a (1 instance), bastions (1), nodes-eu-central-1a (3), nodes-eu-central-1b (3): 8 instances, one at a time, each replacement started first (maxSurge 1)'
+    const rolls = 'rolls control-plane-eu-central-1a (1 instance), bastions (1), nodes-eu-central-1a (3), nodes-eu-central-1b (3): 8 instances'
+    const surge = "one instance at a time: a node's replacement starts before it is drained (maxSurge 1); control-plane instances cannot surge and are drained first"
     for (const id of ['upgrade:hop-1.34.10', 'upgrade:hop-1.35.7']) {
-      expect(result.plan?.steps.find((s) => s.id === id)?.changes?.at(-1)).toEqual({field: rolls})
+      expect(result.plan?.steps.find((s) => s.id === id)?.changes?.slice(-2)).toEqual([{field: rolls}, {field: surge}])
     }
     expect(result.rollout).toEqual({
       groups: [
@@ -212,7 +213,7 @@ describe('upgradeCluster', () => {
     expect(finish?.reason).toMatch(/^kops marks 5 instance\(s\) NeedsUpdate \(an earlier run stopped mid-hop\); /)
     expect(finish?.changes).toEqual([{field: 'rolls nodes-eu-central-1a (3 instances), nodes-eu-central-1b (2): 5 instances'}])
     // The hop after it rolls every group again, the control plane included.
-    expect(result.plan?.steps.find((s) => s.id === 'upgrade:hop-1.35.7')?.changes?.at(-1)?.field).toMatch(/^rolls control-plane-eu-central-1a \(1 instance\), nodes-eu-central-1a \(3\), nodes-eu-central-1b \(2\): 6 instances, /)
+    expect(result.plan?.steps.find((s) => s.id === 'upgrade:hop-1.35.7')?.changes?.at(-2)).toEqual({field: 'rolls control-plane-eu-central-1a (1 instance), nodes-eu-central-1a (3), nodes-eu-central-1b (2): 6 instances'})
     // Step ids are what the runner executes by: unchanged.
     expect(result.plan?.steps.map((s) => s.id)).toEqual(['lock:acquire', 'upgrade:validate-before', 'upgrade:finish-1.34.10', 'upgrade:validate-1.34.10', 'upgrade:hop-1.35.7', 'upgrade:validate-1.35.7', 'lock:release'])
   })

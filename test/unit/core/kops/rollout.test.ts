@@ -94,9 +94,9 @@ describe('describeRoll', () => {
 
 describe('describeSurge', () => {
   it.each([
-    [0, 'one at a time, each drained before its replacement starts (maxSurge 0)'],
-    [1, 'one at a time, each replacement started first (maxSurge 1)'],
-    [3, 'the control plane one at a time, nodes up to 3 at a time after the first (maxSurge 3)'],
+    [0, 'one instance at a time, each drained before its replacement starts (maxSurge 0)'],
+    [1, "one instance at a time: a node's replacement starts before it is drained (maxSurge 1); control-plane instances cannot surge and are drained first"],
+    [3, 'nodes up to 3 at a time after a first one alone, replacements started before draining (maxSurge 3); control-plane instances cannot surge and are drained first, one at a time'],
   ])('maxSurge %i', (surge, text) => {
     expect(describeSurge(surge)).toBe(text)
   })
