@@ -196,12 +196,29 @@ export interface Kops {
   /** One `kops validate cluster -o json` attempt, never with `--wait`. Unhealthy is a result, not an error. */
   validateCluster(name: string, options?: KopsRunOptions): Promise<{healthy: boolean; result: KopsValidation}>
   exportKubeconfig(name: string, kubeconfigPath: string, options?: KopsRunOptions): Promise<void>
-  /** Without `yes`: the preview table; `needsUpdate` lists the groups kops would roll. */
-  rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string; needsUpdate: string[]}>
+  /** Without `yes`: the preview table's rows in `groups`; `needsUpdate` lists the groups kops would roll. */
+  rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string; needsUpdate: string[]; groups: RollingUpdateGroup[]}>
   /** kops ≥ 1.31 only. */
   reconcileCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string}>
   /** Without `yes`: the preview of cloud resources kops would delete. */
   deleteCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string; resources: KopsResource[]}>
+}
+
+/** One row of `kops rolling-update cluster`'s preview table (`NAME STATUS NEEDUPDATE READY MIN TARGET MAX NODES`). */
+export interface RollingUpdateGroup {
+  name: string
+  /** `Ready`, or `NeedsUpdate` when at least one instance runs an outdated launch template. */
+  status: string
+  /** Instances kops would replace now. */
+  needUpdate: number
+  /** Instances already on the group's current spec. */
+  ready: number
+  min: number
+  /** The group's desired size: the instances it runs. */
+  target: number
+  max: number
+  /** Of its instances, those registered as Kubernetes nodes; null when kops leaves the column out (`--cloudonly`). */
+  nodes: number | null
 }
 
 /** One row of `kops delete cluster`'s preview table. */

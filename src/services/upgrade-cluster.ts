@@ -15,6 +15,7 @@ import {
   storedKubernetesVersion,
   type UpgradeHop,
 } from '../core/kops/upgrade-path.js'
+import {describeRoll, describeSurge, previewRollout, type RolloutPreview} from '../core/kops/rollout.js'
 import {summariseValidation} from '../core/kops/validation.js'
 import {LABELS, lockKey} from '../core/naming.js'
 import {evaluateWindow, parseMaintenanceWindow} from '../core/window.js'
@@ -97,6 +98,11 @@ export interface UpgradeResult {
   hops: UpgradeHopResult[]
   window: WindowReport | null
   plan: Plan | null
+  /**
+   * kops' own rolling-update preview when the plan was made, per instance group in roll order: what
+   * each hop replaces (every instance) and what kops marks NeedsUpdate now. Null when skipped.
+   */
+  rollout: RolloutPreview | null
   /** Addons re-applied for the new Kubernetes minor, once the hops are done. */
   addons?: string[]
   /** An upgrade that ran: every plan step with what became of it (also in the audit record). */
@@ -148,6 +154,7 @@ export async function upgradeCluster(ports: UpgradePorts, input: UpgradeInput): 
       hops: [],
       window,
       plan: null,
+      rollout: null,
     }
   }
 
@@ -175,7 +182,7 @@ export async function upgradeCluster(ports: UpgradePorts, input: UpgradeInput): 
   }
   // The lock's own steps are shown as they will run, around the steps under it.
   if (observed.hops.length > 0 || observed.pendingRollout) plan.steps = withLockSteps(plan.steps, config.stateStore.bucket, name)
-  const base = {cluster: name, from: observed.current, to: target, kops: kopsVersion, method, window}
+  const base = {cluster: name, from: observed.current, to: target, kops: kopsVersion, method, window, rollout: observed.rollout}
 
   if (observed.hops.length === 0 && !observed.pendingRollout) {
     return {...base, status: 'up-to-date', resumed: false, hops: [], plan}
@@ -296,6 +303,8 @@ interface Observed {
   pendingRollout: boolean
   updatePending: boolean
   groupsNeedingUpdate: string[]
+  /** kops' rolling-update preview with each group's role, in roll order. */
+  rollout: RolloutPreview
   storedMaxSurge: unknown
 }
 
@@ -317,6 +326,8 @@ async function observe(kops: Kops, name: string, config: ClusterConfig, target: 
   }
   const update = await kops.updateCluster(name, {yes: false})
   const rolling = await kops.rollingUpdate(name, {yes: false})
+  // The preview names groups but not their roles, which decide the order they roll in.
+  const instanceGroups = await kops.getInstanceGroups(name)
   const spec = stored.spec as Record<string, unknown> | undefined
   const storedMaxSurge = (spec?.rollingUpdate as Record<string, unknown> | undefined)?.maxSurge
   return {
@@ -325,6 +336,7 @@ async function observe(kops: Kops, name: string, config: ClusterConfig, target: 
     pendingRollout: update.changesPending || rolling.needsUpdate.length > 0,
     updatePending: update.changesPending,
     groupsNeedingUpdate: rolling.needsUpdate,
+    rollout: previewRollout(rolling.groups, instanceGroups),
     storedMaxSurge,
   }
 }
@@ -333,13 +345,27 @@ function buildUpgradePlan(name: string, o: Observed, method: RolloutMethod, conf
   const how = describeMethod(method, config.upgrade.drainTimeout)
   const steps: PlanStep[] = [{id: 'upgrade:validate-before', title: `Validate ${name}`, action: 'check', reason: 'an unhealthy cluster is never upgraded'}]
   if (o.pendingRollout) {
-    const what = [o.updatePending ? 'kops update has pending changes' : '', o.groupsNeedingUpdate.length ? `instance groups need rolling: ${o.groupsNeedingUpdate.join(', ')}` : '']
-    steps.push({id: `upgrade:finish-${o.current}`, title: `Finish rolling out Kubernetes ${o.current}`, action: 'run', reason: `${what.filter(Boolean).join('; ')} (an earlier run stopped mid-hop); ${how}`})
+    // What kops marks NeedsUpdate now; a pending `kops update` may mark more once it has run.
+    const needing = describeRoll(o.rollout.groups, (g) => g.needUpdate)
+    const what = [
+      o.updatePending ? 'kops update has pending changes' : '',
+      needing ? `kops marks ${o.rollout.needUpdate} instance(s) NeedsUpdate` : o.groupsNeedingUpdate.length ? `instance groups need rolling: ${o.groupsNeedingUpdate.join(', ')}` : '',
+    ]
+    steps.push({
+      id: `upgrade:finish-${o.current}`,
+      title: `Finish rolling out Kubernetes ${o.current}`,
+      action: 'run',
+      reason: `${what.filter(Boolean).join('; ')} (an earlier run stopped mid-hop); ${how}`,
+      ...(needing ? {changes: [{field: needing}]} : {}),
+    })
     steps.push({id: `upgrade:validate-${o.current}`, title: `Validate on ${o.current}`, action: 'check', reason: 'healthy before the next hop'})
   }
   o.hops.forEach((hop, i) => {
     const changes: NonNullable<PlanStep['changes']> = [{field: 'spec.kubernetesVersion', from: hop.from, to: hop.to}]
     if (i === 0 && o.storedMaxSurge !== config.upgrade.maxSurge) changes.push({field: 'spec.rollingUpdate.maxSurge', from: o.storedMaxSurge, to: config.upgrade.maxSurge})
+    // A new version changes every group's launch template, so kops marks every instance NeedsUpdate.
+    const rolls = describeRoll(o.rollout.groups, (g) => g.target)
+    if (rolls) changes.push({field: rolls}, {field: describeSurge(config.upgrade.maxSurge)})
     steps.push({id: `upgrade:hop-${hop.to}`, title: `Kubernetes ${hop.from} → ${hop.to}`, action: 'update', reason: `one minor at a time; ${how}`, changes})
     steps.push({id: `upgrade:validate-${hop.to}`, title: `Validate on ${hop.to}`, action: 'check', reason: 'every hop must leave the cluster healthy'})
   })

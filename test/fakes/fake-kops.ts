@@ -1,10 +1,12 @@
 import {KopsError} from '../../src/core/errors.js'
 import type {
+  InstanceGroupRole,
   Kops,
   KopsResource,
   KopsRunOptions,
   KopsValidation,
   KopsVersion,
+  RollingUpdateGroup,
   RollingUpdateOptions,
   UpdateClusterOptions,
   StateStore,
@@ -37,7 +39,19 @@ interface FakeCluster {
   resources: KopsResource[]
   /** kops holds the encryptionconfig secret (`kops get secrets encryptionconfig`). */
   encryptionSecret: boolean
+  /** Stored instance groups with their instance counts; none unless seeded. */
+  groups: FakeGroup[]
 }
+
+export interface FakeGroup {
+  name: string
+  role: InstanceGroupRole
+  /** Instances the group runs (kops' TARGET). */
+  size: number
+}
+
+/** v1alpha2's spelling of each role, as `kops get ig -o json` shows it. */
+const STORED_ROLE: Record<InstanceGroupRole, string> = {'control-plane': 'Master', apiserver: 'APIServer', node: 'Node', bastion: 'Bastion'}
 
 /**
  * The Kops port in memory, with the behaviour the services rely on: a stored Cluster object per
@@ -71,6 +85,7 @@ export class FakeKops implements Kops {
       },
       updatePending: new Set(),
       needsRoll: new Set(),
+      groups: this.state.clusters.get(name)?.groups ?? [],
       resources: [
         {type: 'autoscaling-group', name: `nodes.${name}`, id: `nodes.${name}`},
         {type: 'instance', name: `nodes.${name}`, id: 'i-0aaaaaaaaaaaaaaaa'},
@@ -78,6 +93,16 @@ export class FakeKops implements Kops {
       ],
       encryptionSecret: options.encryptionSecret ?? true,
     })
+    return this
+  }
+
+  /**
+   * Instance groups for `get ig` and the rolling-update preview's rows. A pending roll of the
+   * control plane marks every instance of its control-plane and apiserver groups NeedsUpdate; of
+   * the nodes, every instance of node and bastion groups. Bastions register no node (NODES 0).
+   */
+  withInstanceGroups(name: string, groups: FakeGroup[]): this {
+    this.cluster(name).groups = groups
     return this
   }
 
@@ -149,7 +174,12 @@ export class FakeKops implements Kops {
 
   async getInstanceGroups(name: string): Promise<Array<Record<string, unknown>>> {
     this.record('getInstanceGroups', name)
-    return []
+    return (this.state.clusters.get(name)?.groups ?? []).map((g) => ({
+      apiVersion: 'kops.k8s.io/v1alpha2',
+      kind: 'InstanceGroup',
+      metadata: {name: g.name, labels: {'kops.k8s.io/cluster': name}},
+      spec: {role: STORED_ROLE[g.role], minSize: g.size, maxSize: g.size},
+    }))
   }
 
   async createFromFile(): Promise<void> {
@@ -221,15 +251,23 @@ export class FakeKops implements Kops {
     this.record('exportKubeconfig', name)
   }
 
-  async rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string; needsUpdate: string[]}> {
+  async rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string; needsUpdate: string[]; groups: RollingUpdateGroup[]}> {
     this.record('rollingUpdate', name, {yes: options.yes, roles: options.instanceGroupRoles, drainTimeout: options.drainTimeout})
     const c = this.cluster(name)
     const roles = options.instanceGroupRoles
     const inScope = (r: 'control-plane' | 'node') => !roles || roles.includes(r)
     const pending = [...c.needsRoll].filter(inScope)
-    if (!options.yes) return {output: pending.length ? 'Must specify --yes to rolling-update.' : 'No rolling-update required.', needsUpdate: pending.map((r) => `${r}-group`)}
+    if (!options.yes) {
+      const output = pending.length ? 'Must specify --yes to rolling-update.' : 'No rolling-update required.'
+      // Without seeded groups, one stand-in group per role that needs rolling.
+      if (c.groups.length === 0) return {output, needsUpdate: pending.map((r) => `${r}-group`), groups: pending.map((r) => previewRow(`${r}-group`, 1, 1, 1))}
+      const rows = c.groups
+        .filter((g) => !roles || roles.includes(g.role))
+        .map((g) => previewRow(g.name, g.size, c.needsRoll.has(g.role === 'control-plane' || g.role === 'apiserver' ? 'control-plane' : 'node') ? g.size : 0, g.role === 'bastion' ? 0 : g.size))
+      return {output, needsUpdate: rows.filter((r) => r.needUpdate > 0).map((r) => r.name), groups: rows}
+    }
     for (const r of pending) c.needsRoll.delete(r)
-    return {output: 'Rolling update completed', needsUpdate: []}
+    return {output: 'Rolling update completed', needsUpdate: [], groups: []}
   }
 
   async reconcileCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string}> {
@@ -279,4 +317,8 @@ export class FakeKops implements Kops {
       throw failure
     }
   }
+}
+
+function previewRow(name: string, size: number, needUpdate: number, nodes: number): RollingUpdateGroup {
+  return {name, status: needUpdate > 0 ? 'NeedsUpdate' : 'Ready', needUpdate, ready: size - needUpdate, min: size, target: size, max: size, nodes}
 }

@@ -15,6 +15,7 @@ import type {
   KopsRunOptions,
   KopsValidation,
   KopsVersion,
+  RollingUpdateGroup,
   RollingUpdateOptions,
   UpdateClusterOptions,
 } from '../../ports.js'
@@ -172,14 +173,14 @@ export class ExecaKops implements Kops {
     await this.run(['export', 'kubeconfig', '--name', name, '--admin', '--kubeconfig', kubeconfigPath], options)
   }
 
-  async rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string; needsUpdate: string[]}> {
+  async rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string; needsUpdate: string[]; groups: RollingUpdateGroup[]}> {
     const argv = ['rolling-update', 'cluster', '--name', name]
     if (options.yes) argv.push('--yes')
     if (options.instanceGroupRoles?.length) argv.push('--instance-group-roles', options.instanceGroupRoles.join(','))
     if (options.drainTimeout) argv.push('--drain-timeout', options.drainTimeout)
     if (options.validationTimeout) argv.push('--validation-timeout', options.validationTimeout)
     const r = await this.run(argv, options)
-    return {output: r.stdout + r.stderr, needsUpdate: options.yes ? [] : parseRollingUpdatePreview(r.stdout).needsUpdate}
+    return {output: r.stdout + r.stderr, ...(options.yes ? {needsUpdate: [], groups: []} : parseRollingUpdatePreview(r.stdout))}
   }
 
   async reconcileCluster(name: string, options: KopsRunOptions & {yes: boolean}): Promise<{output: string}> {

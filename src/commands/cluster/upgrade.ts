@@ -13,7 +13,7 @@ import {formatRunSummary} from '../../ui/run-summary.js'
 export default class ClusterUpgrade extends BaseCommand {
   static override description = `Upgrade Kubernetes one minor at a time, validating before and after each hop
 
-Plans the path from the version in the state store to --to (default: the file's kubernetesVersion), intermediate hops on kops' stable-channel patches, never skipping a minor. Under the cluster lock, per hop: set the version, kops reconcile (or update + rolling-update, control plane first), validate. A re-run resumes mid-path; a cluster that moved on between the plan and the lock is not touched (exit 4: run again for a fresh plan). Non-interactive runs (scheduled jobs) act only inside spec.upgrade.window unless --ignore-window: outside it they exit 0 with status "skipped". --dry-run --detailed-exitcode exits 20 when an upgrade is due.`
+Plans the path from the version in the state store to --to (default: the file's kubernetesVersion), intermediate hops on kops' stable-channel patches, never skipping a minor. Under the cluster lock, per hop: set the version, kops reconcile (or update + rolling-update, control plane first), validate. The plan names per hop the instance groups that roll, in order, with their instances (from kops' rolling-update preview; --json: result.rollout). A re-run resumes mid-path; a cluster that moved on between the plan and the lock is not touched (exit 4: run again for a fresh plan). Non-interactive runs (scheduled jobs) act only inside spec.upgrade.window unless --ignore-window: outside it they exit 0 with status "skipped". --dry-run --detailed-exitcode exits 20 when an upgrade is due.`
 
   static override examples = [
     '<%= config.bin %> cluster upgrade -f clusters/prod.yaml --dry-run',

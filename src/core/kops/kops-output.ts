@@ -1,4 +1,4 @@
-import type {KopsResource, KopsValidation, KopsValidationFailure, KopsValidationNode, KopsVersion} from '../../ports.js'
+import type {KopsResource, KopsValidation, KopsValidationFailure, KopsValidationNode, KopsVersion, RollingUpdateGroup} from '../../ports.js'
 import {minorOf} from './versions.js'
 
 /**
@@ -106,14 +106,31 @@ export function parseKopsTable(output: string, firstHeader: string): Array<Recor
 }
 
 /**
- * `kops rolling-update cluster` preview: the table `NAME STATUS NEEDUPDATE READY MIN TARGET MAX NODES`.
- * A group needs rolling when its STATUS is not `Ready` or NEEDUPDATE is above zero.
+ * `kops rolling-update cluster` preview: the table `NAME STATUS NEEDUPDATE READY MIN TARGET MAX NODES`
+ * (cmd/kops/rolling-update_cluster.go; NODES counts the group's instances that joined as nodes and
+ * is left out with `--cloudonly`). A group needs rolling when its STATUS is not `Ready` or
+ * NEEDUPDATE is above zero.
  */
-export function parseRollingUpdatePreview(output: string): {groups: Array<{name: string; status: string; needUpdate: number}>; needsUpdate: string[]} {
+export function parseRollingUpdatePreview(output: string): {groups: RollingUpdateGroup[]; needsUpdate: string[]} {
   const groups = parseKopsTable(output, 'NAME')
     .filter((r) => r.STATUS !== undefined)
-    .map((r) => ({name: r.NAME ?? '', status: r.STATUS ?? '', needUpdate: Number(r.NEEDUPDATE ?? 0) || 0}))
+    .map((r) => ({
+      name: r.NAME ?? '',
+      status: r.STATUS ?? '',
+      needUpdate: count(r.NEEDUPDATE) ?? 0,
+      ready: count(r.READY) ?? 0,
+      min: count(r.MIN) ?? 0,
+      target: count(r.TARGET) ?? 0,
+      max: count(r.MAX) ?? 0,
+      nodes: count(r.NODES),
+    }))
   return {groups, needsUpdate: groups.filter((g) => g.status !== 'Ready' || g.needUpdate > 0).map((g) => g.name)}
+}
+
+/** A table cell holding a count; null when the column is absent or the cell is not a number. */
+function count(cell: string | undefined): number | null {
+  if (cell === undefined || !/^\d+$/.test(cell)) return null
+  return Number(cell)
 }
 
 /** `kops delete cluster` preview: the table of cloud resources (header order varies between releases). */

@@ -8,6 +8,7 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import {S3StateStore} from '../../../src/adapters/aws/s3-state-store.js'
 import type {AwsClients} from '../../../src/adapters/aws/clients.js'
 import {auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
+import type {UpgradeResult} from '../../../src/services/upgrade-cluster.js'
 import {runCli} from '../../helpers/cli.js'
 import {motoClients, motoEnv, uniqueBucket} from '../../helpers/moto.js'
 import {cliWorkDir, clusterFile, normalise, readCallLog, seedCluster, STANDIN} from '../../integration/kops/standin.js'
@@ -30,17 +31,25 @@ beforeAll(async () => {
 })
 
 /** A running cluster at `stored` (seeded through the stand-in) and a cluster file asking for `wanted`. */
-function cluster(name: string, stored: string, wanted: string, options: {window?: string | null; kopsForSeed?: string} = {}) {
-  seedCluster(`s3://${bucket}`, {name, kubernetesVersion: stored, zones: ZONES}, {...motoEnv(), ...(options.kopsForSeed ? {KOPS_STANDIN_VERSION: options.kopsForSeed} : {})})
+function cluster(name: string, stored: string, wanted: string, options: {window?: string | null; kopsForSeed?: string; nodes?: number} = {}) {
+  seedCluster(`s3://${bucket}`, {name, kubernetesVersion: stored, zones: ZONES, ...(options.nodes ? {nodes: options.nodes} : {})}, {...motoEnv(), ...(options.kopsForSeed ? {KOPS_STANDIN_VERSION: options.kopsForSeed} : {})})
   const dir = cliWorkDir('kopsmith-upgrade-')
   writeFileSync(join(dir, 'cluster.yaml'), clusterFile({name, bucket, kubernetesVersion: wanted, window: options.window === undefined ? ALWAYS : options.window}))
   const callLog = join(dir, 'calls.jsonl')
   const upgrade = (args: string[], env: Record<string, string> = {}) =>
     runCli(['cluster', 'upgrade', '-f', 'cluster.yaml', ...args], {cwd: dir, env: {...motoEnv(), KOPSMITH_KOPS: STANDIN, KOPS_STANDIN_LOG: callLog, CI: '1', ...env}, timeoutMs: 180_000})
   const calls = () => readCallLog(callLog)
-  const storedVersion = () =>
-    (JSON.parse(execFileSync(STANDIN, ['get', 'cluster', name, '-o', 'json'], {env: {...process.env, ...motoEnv(), KOPS_STATE_STORE: `s3://${bucket}`, KOPS_STANDIN_LOG: ''}}).toString()) as {spec: {kubernetesVersion: string}}).spec.kubernetesVersion
-  return {dir, upgrade, calls, storedVersion}
+  /** The stand-in itself, on the same store, outside kopsmith (and its call log). */
+  const kops = (...args: string[]) => execFileSync(STANDIN, args, {env: {...process.env, ...motoEnv(), KOPS_STATE_STORE: `s3://${bucket}`, KOPS_STANDIN_LOG: ''}, stdio: 'pipe'}).toString()
+  const storedVersion = () => (JSON.parse(kops('get', 'cluster', name, '-o', 'json')) as {spec: {kubernetesVersion: string}}).spec.kubernetesVersion
+  /** The rows of the stand-in's own rolling-update preview: NAME, STATUS, NEEDUPDATE, READY, MIN, TARGET, MAX, NODES. */
+  const previewRows = () =>
+    kops('rolling-update', 'cluster', '--name', name)
+      .split('\n\n')[0]!
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\t+/))
+  return {dir, upgrade, calls, kops, storedVersion, previewRows}
 }
 
 describe('kopsmith cluster upgrade (moto + kops stand-in)', () => {
@@ -90,6 +99,55 @@ describe('kopsmith cluster upgrade (moto + kops stand-in)', () => {
     const human = await current.upgrade(['--dry-run', '--detailed-exitcode'])
     expect(human.exitCode).toBe(0)
     expect(human.stdout).toContain('current.k8s.acme.de is on Kubernetes 1.35.7: nothing to upgrade')
+  })
+
+  it("--dry-run shows per hop the groups and instances kops' rolling-update preview lists, in the order they roll (--json: rollout)", {timeout: 120_000}, async () => {
+    const t = cluster('preview.k8s.acme.de', '1.34.10', '1.35.7', {nodes: 3})
+    const rows = t.previewRows()
+    expect(rows.map((r) => r[0])).toEqual(['control-plane-eu-central-1a', 'control-plane-eu-central-1b', 'control-plane-eu-central-1c', 'nodes-general'])
+
+    const json = await t.upgrade(['--dry-run', '--json'])
+    expect(json.exitCode, json.stderr).toBe(0)
+    const result = (json.json as {result: UpgradeResult}).result
+    expect(result.rollout?.groups.map((g) => [g.name, g.status, String(g.needUpdate), String(g.target), String(g.nodes)])).toEqual(rows.map((r) => [r[0], r[1], r[2], r[5], r[7]]))
+    expect(result.rollout?.groups.map((g) => g.role)).toEqual(['control-plane', 'control-plane', 'control-plane', 'node'])
+    expect(result.rollout?.instances).toBe(rows.reduce((n, r) => n + Number(r[5]), 0))
+    const rolls = 'rolls control-plane-eu-central-1a (1 instance), control-plane-eu-central-1b (1), control-plane-eu-central-1c (1), nodes-general (3): 6 instances'
+    const surge = "one instance at a time: a node's replacement starts before it is drained (maxSurge 1); control-plane instances cannot surge and are drained first"
+    expect(result.plan?.steps.find((s) => s.id === 'upgrade:hop-1.35.7')?.changes).toContainEqual({field: rolls})
+
+    const human = await t.upgrade(['--dry-run'])
+    expect(human.exitCode, human.stderr).toBe(0)
+    const lines = human.stdout.split('\n')
+    const hop = lines.findIndex((l) => /^ +\d+\. ~ Kubernetes 1\.34\.10 → 1\.35\.7$/.test(l))
+    expect(hop, human.stdout).toBeGreaterThan(-1)
+    expect(lines.slice(hop + 1, hop + 6)).toEqual([
+      '        one minor at a time; kops reconcile cluster --yes (control plane, then nodes)',
+      '        spec.kubernetesVersion: 1.34.10 → 1.35.7',
+      '        spec.rollingUpdate.maxSurge: (unset) → 1',
+      `        ${rolls}`,
+      `        ${surge}`,
+    ])
+    expect(t.calls().some((c) => c.argv.includes('--yes') || c.command === 'replace')).toBe(false)
+  })
+
+  it('--dry-run of an interrupted rollout names only the groups kops marks NeedsUpdate, with their counts', {timeout: 120_000}, async () => {
+    const t = cluster('pending.k8s.acme.de', '1.34.10', '1.35.7', {nodes: 3})
+    // An earlier run set 1.35.7, updated everything and rolled the control plane, then stopped.
+    t.kops('upgrade', 'cluster', '--name', 'pending.k8s.acme.de', '--yes')
+    t.kops('update', 'cluster', '--name', 'pending.k8s.acme.de', '--yes', '--create-kube-config=false')
+    t.kops('rolling-update', 'cluster', '--name', 'pending.k8s.acme.de', '--yes', '--instance-group-roles', 'control-plane')
+    const rows = t.previewRows()
+    expect(rows.filter((r) => r[1] === 'NeedsUpdate').map((r) => [r[0], r[2]])).toEqual([['nodes-general', '3']])
+
+    const r = await t.upgrade(['--dry-run', '--json'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    const result = (r.json as {result: UpgradeResult}).result
+    expect(result).toMatchObject({status: 'planned', from: '1.35.7', resumed: true, hops: [], rollout: {needUpdate: 3, instances: 6}})
+    const finish = result.plan?.steps.find((s) => s.id === 'upgrade:finish-1.35.7')
+    expect(finish?.reason).toMatch(/^kops marks 3 instance\(s\) NeedsUpdate \(an earlier run stopped mid-hop\)/)
+    expect(finish?.changes).toEqual([{field: 'rolls nodes-general (3 instances): 3 instances'}])
+    expect(t.storedVersion()).toBe('1.35.7')
   })
 
   it('refuses a target beyond the kops binary (exit 4), naming the range it supports', {timeout: 120_000}, async () => {

@@ -142,7 +142,12 @@ describe('ExecaKops against the kops stand-in', () => {
     await k.replaceFromContent(YAML.stringify({...stored, spec: {...(stored?.spec as object), kubernetesVersion: '1.35.7'}}))
     expect((await k.updateCluster(NAME, {yes: false})).changesPending).toBe(true)
     await k.updateCluster(NAME, {yes: true, instanceGroupRoles: ['control-plane', 'apiserver']})
-    expect((await k.rollingUpdate(NAME, {yes: false})).needsUpdate).toEqual(['control-plane-eu-central-1a'])
+    const rolling = await k.rollingUpdate(NAME, {yes: false})
+    expect(rolling.needsUpdate).toEqual(['control-plane-eu-central-1a'])
+    expect(rolling.groups).toEqual([
+      {name: 'control-plane-eu-central-1a', status: 'NeedsUpdate', needUpdate: 1, ready: 0, min: 1, target: 1, max: 1, nodes: 1},
+      {name: 'nodes-general', status: 'Ready', needUpdate: 0, ready: 2, min: 2, target: 2, max: 3, nodes: 2},
+    ])
     const preview = await k.deleteCluster(NAME, {yes: false})
     expect(preview.resources.map((r) => r.type)).toEqual(expect.arrayContaining(['vpc', 'instance', 'autoscaling-group']))
     expect(callLines(callLog).slice(-4)).toEqual([

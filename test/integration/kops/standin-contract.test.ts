@@ -153,7 +153,7 @@ describe('kops stand-in contract', () => {
     secret()
     kops(['update', 'cluster', '--name', NAME, '--yes'])
     expect(kops(['reconcile', 'cluster', '--name', NAME, '--yes'], {KOPS_STANDIN_VERSION: '1.30.4'}).stderr).toContain('unknown command "reconcile" for "kops"')
-    expect(kops(['upgrade', 'cluster', '--name', NAME, '--yes']).stdout).toContain('1.34.10 \t1.35.7')
+    expect(kops(['upgrade', 'cluster', '--name', NAME, '--yes']).stdout).toContain('1.34.10\t1.35.7')
     const r = kops(['reconcile', 'cluster', '--name', NAME, '--yes'])
     expect(r.code).toBe(0)
     const phases = r.stdout.split('\n').filter((l) => /^(Updating|Waiting|Performing|Pruning)/.test(l))
@@ -168,6 +168,40 @@ describe('kops stand-in contract', () => {
     const drained = r.stderr.split('\n').filter((l) => l.includes('Stopping instance')).map((l) => /in group "([^.]+)/.exec(l)?.[1])
     expect(drained).toEqual(['control-plane-eu-central-1a', 'nodes-general', 'nodes-general'])
     expect(kops(['rolling-update', 'cluster', '--name', NAME]).stdout).toContain('No rolling-update required.')
+  })
+
+  // cmd/kops/rolling-update_cluster.go renders through util/pkg/tables: rows sorted by name,
+  // text/tabwriter padding with tabs only (tab stops of 8, padding 1), the last column unpadded.
+  it('rolling-update without --yes prints the preview table as kops pads it, and exits 0', () => {
+    create()
+    secret()
+    kops(['update', 'cluster', '--name', NAME, '--yes'])
+    const ready = kops(['rolling-update', 'cluster', '--name', NAME])
+    expect(ready.code).toBe(0)
+    expect(ready.stdout).toBe(
+      [
+        'NAME\t\t\t\tSTATUS\tNEEDUPDATE\tREADY\tMIN\tTARGET\tMAX\tNODES',
+        'control-plane-eu-central-1a\tReady\t0\t\t1\t1\t1\t1\t1',
+        'nodes-general\t\t\tReady\t0\t\t2\t2\t2\t3\t2',
+        '',
+        'No rolling-update required.',
+        '',
+      ].join('\n'),
+    )
+    kops(['upgrade', 'cluster', '--name', NAME, '--yes'])
+    kops(['update', 'cluster', '--name', NAME, '--yes', '--instance-group-roles', 'control-plane'])
+    const due = kops(['rolling-update', 'cluster', '--name', NAME])
+    expect(due.code).toBe(0)
+    expect(due.stdout).toBe(
+      [
+        'NAME\t\t\t\tSTATUS\t\tNEEDUPDATE\tREADY\tMIN\tTARGET\tMAX\tNODES',
+        'control-plane-eu-central-1a\tNeedsUpdate\t1\t\t0\t1\t1\t1\t1',
+        'nodes-general\t\t\tReady\t\t0\t\t2\t2\t2\t3\t2',
+        '',
+        'Must specify --yes to rolling-update.',
+        '',
+      ].join('\n'),
+    )
   })
 
   it('delete needs --name, previews without --yes, and refuses to remove state with unknown files beside it', () => {

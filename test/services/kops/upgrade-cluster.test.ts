@@ -166,9 +166,56 @@ describe('upgradeCluster', () => {
     const result = await upgradeCluster(t.ports, t.input({dryRun: true, yes: false}))
     expect(result).toMatchObject({status: 'planned', from: '1.33.13', to: '1.35.7', hops: [{to: '1.34.10', status: 'pending'}, {to: '1.35.7', status: 'pending'}]})
     expect(t.changes()).toEqual([])
-    expect(t.kops.methods()).toEqual(['version', 'getCluster', 'updateCluster', 'rollingUpdate'])
+    expect(t.kops.methods()).toEqual(['version', 'getCluster', 'updateCluster', 'rollingUpdate', 'getInstanceGroups'])
     expect(t.audits()).toEqual([])
     expect(result.plan?.steps.find((s) => s.id === 'upgrade:hop-1.34.10')?.changes).toEqual([{field: 'spec.kubernetesVersion', from: '1.33.13', to: '1.34.10'}])
+  })
+
+  it("names, per hop, every instance group kops' preview lists, in the order they roll, with their instances", async () => {
+    const t = setup()
+    t.kops.withInstanceGroups(NAME, [
+      {name: 'nodes-eu-central-1b', role: 'node', size: 3},
+      {name: 'bastions', role: 'bastion', size: 1},
+      {name: 'nodes-eu-central-1a', role: 'node', size: 3},
+      {name: 'control-plane-eu-central-1a', role: 'control-plane', size: 1},
+    ])
+    const result = await upgradeCluster(t.ports, t.input({dryRun: true, yes: false}))
+    const rolls = 'rolls control-plane-eu-central-1a (1 instance), bastions (1), nodes-eu-central-1a (3), nodes-eu-central-1b (3): 8 instances'
+    const surge = "one instance at a time: a node's replacement starts before it is drained (maxSurge 1); control-plane instances cannot surge and are drained first"
+    for (const id of ['upgrade:hop-1.34.10', 'upgrade:hop-1.35.7']) {
+      expect(result.plan?.steps.find((s) => s.id === id)?.changes?.slice(-2)).toEqual([{field: rolls}, {field: surge}])
+    }
+    expect(result.rollout).toEqual({
+      groups: [
+        {name: 'control-plane-eu-central-1a', role: 'control-plane', status: 'Ready', needUpdate: 0, target: 1, nodes: 1},
+        {name: 'bastions', role: 'bastion', status: 'Ready', needUpdate: 0, target: 1, nodes: 0},
+        {name: 'nodes-eu-central-1a', role: 'node', status: 'Ready', needUpdate: 0, target: 3, nodes: 3},
+        {name: 'nodes-eu-central-1b', role: 'node', status: 'Ready', needUpdate: 0, target: 3, nodes: 3},
+      ],
+      instances: 8,
+      needUpdate: 0,
+    })
+    expect(t.changes()).toEqual([])
+  })
+
+  it('finishing an interrupted rollout names only the groups kops marks NeedsUpdate, with their counts', async () => {
+    const t = setup({stored: '1.34.10'})
+    t.kops
+      .withInstanceGroups(NAME, [
+        {name: 'control-plane-eu-central-1a', role: 'control-plane', size: 1},
+        {name: 'nodes-eu-central-1a', role: 'node', size: 3},
+        {name: 'nodes-eu-central-1b', role: 'node', size: 2},
+      ])
+      .withPendingRollout(NAME, {roll: ['node']})
+    const result = await upgradeCluster(t.ports, t.input({dryRun: true, yes: false}))
+    expect(result).toMatchObject({status: 'planned', resumed: true, rollout: {instances: 6, needUpdate: 5}})
+    const finish = result.plan?.steps.find((s) => s.id === 'upgrade:finish-1.34.10')
+    expect(finish?.reason).toMatch(/^kops marks 5 instance\(s\) NeedsUpdate \(an earlier run stopped mid-hop\); /)
+    expect(finish?.changes).toEqual([{field: 'rolls nodes-eu-central-1a (3 instances), nodes-eu-central-1b (2): 5 instances'}])
+    // The hop after it rolls every group again, the control plane included.
+    expect(result.plan?.steps.find((s) => s.id === 'upgrade:hop-1.35.7')?.changes?.at(-2)).toEqual({field: 'rolls control-plane-eu-central-1a (1 instance), nodes-eu-central-1a (3), nodes-eu-central-1b (2): 6 instances'})
+    // Step ids are what the runner executes by: unchanged.
+    expect(result.plan?.steps.map((s) => s.id)).toEqual(['lock:acquire', 'upgrade:validate-before', 'upgrade:finish-1.34.10', 'upgrade:validate-1.34.10', 'upgrade:hop-1.35.7', 'upgrade:validate-1.35.7', 'lock:release'])
   })
 
   it('needs --yes in a non-interactive run (exit 2) and asks a person otherwise', async () => {

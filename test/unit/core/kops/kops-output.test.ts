@@ -82,13 +82,45 @@ describe('parseRollingUpdatePreview', () => {
     const r = parseRollingUpdatePreview(output)
     expect(r.needsUpdate).toEqual(['nodes-general'])
     expect(r.groups).toEqual([
-      {name: 'control-plane-eu-central-1a', status: 'Ready', needUpdate: 0},
-      {name: 'nodes-general', status: 'NeedsUpdate', needUpdate: 2},
+      {name: 'control-plane-eu-central-1a', status: 'Ready', needUpdate: 0, ready: 1, min: 1, target: 1, max: 1, nodes: 1},
+      {name: 'nodes-general', status: 'NeedsUpdate', needUpdate: 2, ready: 1, min: 3, target: 3, max: 12, nodes: 3},
     ])
+  })
+
+  // As kops writes it (util/pkg/tables/format.go): text/tabwriter with tab stops of 8, padding 1 and
+  // tabs as the padding character, rows sorted by name; the last column is not padded.
+  it('reads the table as kops pads it, with tabs only', () => {
+    const output = [
+      'NAME\t\t\t\tSTATUS\t\tNEEDUPDATE\tREADY\tMIN\tTARGET\tMAX\tNODES',
+      'bastions\t\t\tReady\t\t0\t\t1\t1\t1\t1\t0',
+      'control-plane-eu-central-1a\tReady\t\t0\t\t1\t1\t1\t1\t1',
+      'nodes-eu-central-1a\t\tNeedsUpdate\t3\t\t0\t3\t3\t6\t3',
+      'nodes-eu-central-1b\t\tNeedsUpdate\t2\t\t1\t3\t4\t6\t2',
+      '',
+      'Must specify --yes to rolling-update.',
+      '',
+    ].join('\n')
+    const r = parseRollingUpdatePreview(output)
+    expect(r.needsUpdate).toEqual(['nodes-eu-central-1a', 'nodes-eu-central-1b'])
+    expect(r.groups.map((g) => [g.name, g.status, g.needUpdate, g.ready, g.min, g.target, g.max, g.nodes])).toEqual([
+      ['bastions', 'Ready', 0, 1, 1, 1, 1, 0],
+      ['control-plane-eu-central-1a', 'Ready', 0, 1, 1, 1, 1, 1],
+      ['nodes-eu-central-1a', 'NeedsUpdate', 3, 0, 3, 3, 6, 3],
+      ['nodes-eu-central-1b', 'NeedsUpdate', 2, 1, 3, 4, 6, 2],
+    ])
+  })
+
+  it('has no node count when kops leaves the NODES column out (--cloudonly)', () => {
+    const output = 'NAME\t\t\tSTATUS\tNEEDUPDATE\tREADY\tMIN\tTARGET\tMAX\nnodes-general\t\tReady\t0\t\t3\t3\t3\t12\n\nNo rolling-update required.\n'
+    expect(parseRollingUpdatePreview(output).groups).toEqual([{name: 'nodes-general', status: 'Ready', needUpdate: 0, ready: 3, min: 3, target: 3, max: 12, nodes: null}])
   })
 
   it('finds nothing to roll when every group is Ready', () => {
     expect(parseRollingUpdatePreview('NAME STATUS NEEDUPDATE READY MIN TARGET MAX NODES\nnodes Ready 0 3 3 3 3 3\n\nNo rolling-update required.\n').needsUpdate).toEqual([])
+  })
+
+  it('reads no groups from output without the table', () => {
+    expect(parseRollingUpdatePreview('Error: cannot load kubecfg settings for "x": context "x" does not exist\n')).toEqual({groups: [], needsUpdate: []})
   })
 })
 
