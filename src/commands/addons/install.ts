@@ -12,9 +12,9 @@ import {formatRunSummary} from '../../ui/run-summary.js'
 export default class AddonsInstall extends BaseCommand {
   static override description = `Install or update the cluster addons (Traefik, cluster-autoscaler, Fluent Bit)
 
-Server-side apply (field manager kopsmith) in phases — namespaces, CRDs (until Established), RBAC, config, workloads, webhooks — then waits for the rollouts. --prune deletes objects of our addons that are no longer rendered, including addons switched off in the cluster file.
+Runs a plan, one step per stage: the Gateway API decision (addons:gateway-api), server-side apply (field manager kopsmith) phase by phase — namespaces, CRDs (until Established), RBAC, config, workloads — the rollout wait (addons:rollout), webhooks, then with --prune the deletion of objects of our addons that are no longer rendered, including addons switched off in the cluster file (addons:prune). --dry-run prints the plan; without --yes an interactive run shows it and asks (a non-interactive one exits 2). Without a TTY each step prints a timestamped line when it starts and when it ends; a finished run ends with a summary. Ctrl-C stops the running step before its next request: exit 130, the step recorded interrupted; a re-run sends only what is missing.
 
-The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstream releases it. Each of its objects is installed when missing and upgraded when the cluster's gateway.networking.k8s.io/bundle-version is older; a newer or experimental-channel release is kept and reported. --dry-run reads the cluster and reports what it would do; --dry-run --output-dir only renders, without a cluster.`
+The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstream releases it. Each of its objects is installed when missing and upgraded when the cluster's gateway.networking.k8s.io/bundle-version is older; a newer or experimental-channel release is kept and reported. --dry-run reads the cluster and reports what each step would do; --dry-run --output-dir only renders, without a cluster.`
 
   static override examples = [
     '<%= config.bin %> addons install -f clusters/prod.yaml --dry-run --output-dir out/addons',
