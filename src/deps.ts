@@ -3,12 +3,13 @@ import {isAbsolute, join, resolve} from 'node:path'
 
 import {FsUserFiles} from './adapters/fs-user-files.js'
 import {FsWorkspace} from './adapters/fs-workspace.js'
+import {onInterrupt} from './adapters/interrupts.js'
 import {FsPackageFiles} from './adapters/package-files.js'
 import {SystemClock} from './adapters/system-clock.js'
 import type {KopsTimeouts} from './core/kops/timeouts.js'
 import type {OperationContext} from './services/operation.js'
 import type {CreatePorts} from './services/apply-cluster-create.js'
-import type {Clock, Dns, GitConfig, Identity, Kops, Kube, KubeTarget, PackageFiles, Prompter, StateStore, UserFiles, Workspace} from './ports.js'
+import type {Clock, Dns, GitConfig, Identity, Interrupts, Kops, Kube, KubeTarget, PackageFiles, Prompter, StateStore, UserFiles, Workspace} from './ports.js'
 
 /**
  * The composition root. Every adapter is created on first use and only through a dynamic import,
@@ -40,6 +41,8 @@ export interface Deps {
   operationContext(options?: {warn?(message: string): void}): Promise<OperationContext>
   gitConfig(): Promise<GitConfig>
   readonly clock: Clock
+  /** Ctrl-C for runs that hold no lock (addons, namespaces); locked runs get theirs from operationContext. */
+  readonly interrupts: Interrupts
   readonly workspace: Workspace
   readonly packageFiles: PackageFiles
   readonly files: UserFiles
@@ -95,6 +98,7 @@ export function createDeps(options: DepsOptions): Deps {
       }
     },
     clock,
+    interrupts: {onInterrupt: (handler, {stopping} = {}) => onInterrupt({handler, ...(stopping ? {stopping} : {})})},
     workspace,
     packageFiles: new FsPackageFiles(),
     files: new FsUserFiles(),

@@ -319,6 +319,15 @@ export interface GitConfig {
   userEmail(): Promise<string | undefined>
 }
 
+/** How Ctrl-C, SIGTERM and SIGHUP reach a run that holds no lock (adapters/interrupts.ts). */
+export interface Interrupts {
+  /**
+   * Calls `handler` on the first signal while registered, instead of exiting at once; returns the
+   * unregister function. `stopping`: what the first signal tells the user happens now.
+   */
+  onInterrupt(handler: () => void, options?: {stopping?: string}): () => void
+}
+
 export interface Clock {
   now(): Date
   sleep(ms: number, signal?: AbortSignal): Promise<void>

@@ -20,6 +20,8 @@ export interface InterruptRegistration {
   handler: () => void
   /** What to tell the user when a later signal quits without cleanup (e.g. the unlock command). */
   quitHint?: () => string
+  /** What the first signal says is happening (default: kops is stopped, the lock released, the audit record written). */
+  stopping?: string
 }
 
 interface InterruptState {
@@ -59,7 +61,8 @@ function receive(signal: NodeJS.Signals): void {
   if (state.firstAt === undefined) {
     state.firstAt = Date.now()
     state.firstSignal = signal
-    process.stderr.write(`\n${signal} received: stopping kops, then releasing the lock and writing the audit record; this takes a few seconds\n`)
+    const stopping = running.find((r) => r.stopping)?.stopping ?? 'stopping kops, then releasing the lock and writing the audit record; this takes a few seconds'
+    process.stderr.write(`\n${signal} received: ${stopping}\n`)
     for (const r of running) r.handler()
     return
   }

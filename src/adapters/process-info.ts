@@ -17,7 +17,7 @@ export interface ProcessInfo {
    * operation stops its work, releases its lock and exits 130 itself (adapters/interrupts.ts has
    * what later signals do; `quitHint` is printed if one quits without cleanup).
    */
-  onInterrupt(handler: () => void, options?: {quitHint?: () => string}): () => void
+  onInterrupt(handler: () => void, options?: {quitHint?: () => string; stopping?: string}): () => void
 }
 
 export function currentProcess(): ProcessInfo {
@@ -56,6 +56,6 @@ function isZombie(pid: number): boolean {
   }
 }
 
-function onInterrupt(handler: () => void, options: {quitHint?: () => string} = {}): () => void {
-  return registerInterrupt({handler, ...(options.quitHint ? {quitHint: options.quitHint} : {})})
+function onInterrupt(handler: () => void, options: {quitHint?: () => string; stopping?: string} = {}): () => void {
+  return registerInterrupt({handler, ...(options.quitHint ? {quitHint: options.quitHint} : {}), ...(options.stopping ? {stopping: options.stopping} : {})})
 }

@@ -8,15 +8,23 @@ import {addonOwnerLabels} from '../core/apply/ownership.js'
 import {refKey, refOf, sortForApply} from '../core/apply/phases.js'
 import {rolloutState} from '../core/apply/rollout.js'
 import type {ClusterConfig} from '../core/config/types.js'
-import {CliError, UsageError} from '../core/errors.js'
-import type {Clock, Kops, Kube, KubeObject, KubeTarget, PackageFiles, UserFiles, Workspace} from '../ports.js'
-import {applyManifests, type ApplyProgress} from './apply-manifests.js'
+import {buildAddonsInstallPlan, GATEWAY_API_STEP} from '../core/addons/install-plan.js'
+import {CliError, DeclinedError, UsageError} from '../core/errors.js'
+import type {Plan, StepRecord} from '../core/plan.js'
+import {type RunSummary, summariseRun} from '../core/run-summary.js'
+import type {Clock, Interrupts, Kops, Kube, KubeObject, KubeTarget, PackageFiles, UserFiles, Workspace} from '../ports.js'
+import type {TaskDisplay} from '../ui/tasks.js'
+import {ManifestApply, type ApplyProgress} from './apply-manifests.js'
+import {applyStageActs, interruptedRunError, interruptible} from './apply-steps.js'
+import {StepRun} from './step-run.js'
 
 export interface AddonsPorts {
   packageFiles: PackageFiles
   files: UserFiles
   clock: Clock
   kube(target: KubeTarget): Promise<Kube>
+  /** Ctrl-C for a run that is not inside another (which passes its own signal). */
+  interrupts?: Interrupts
 }
 
 /** Reads `addons/<name>/addon.yaml` and the templates it lists, through the package loader. */
@@ -81,6 +89,8 @@ export function addonsFollowingKubernetesMinor(addons: readonly AddonData[]): st
 
 export interface InstallAddonsInput {
   config: ClusterConfig
+  /** The cluster file, named in the command the summary suggests next. */
+  file?: string
   /** `--kubeconfig`; by default KUBECONFIG, else the admin kubeconfig `cluster create` exported. Not needed for dryRun with outputDir. */
   kubeconfig?: string
   /** `--context`, named by the user; otherwise the context must point at this cluster's API. */
@@ -99,8 +109,17 @@ export interface InstallAddonsInput {
   concurrency?: number
   pollIntervalMs?: number
   onProgress?: (event: ApplyProgress) => void
-  /** Stops between phases and rollout polls (Ctrl-C). */
+  /**
+   * The caller's stop signal (a run inside `cluster create` or `cluster upgrade`); without one the
+   * run stops on Ctrl-C itself (`ports.interrupts`). Either way it stops between requests and waits.
+   */
   signal?: AbortSignal
+  /** A real run asks this, with the plan, before contacting the cluster; no → DeclinedError (exit 9). */
+  confirm?: (plan: Plan) => Promise<boolean>
+  /** How the steps show while they run (default: not at all). */
+  display?: TaskDisplay
+  /** Where plain progress lines go (default: standard output). */
+  write?: (line: string) => void
 }
 
 export interface GatewayApiReport {
@@ -128,6 +147,12 @@ export interface InstallAddonsResult {
   pruned: string[]
   rollouts: string[]
   durationMs: number
+  /** The steps a run executes, in order (what --dry-run prints and the confirmation shows). */
+  plan: Plan
+  /** A run that compared with or changed the cluster: every plan step with what became of it. */
+  steps?: StepRecord[]
+  /** A real run that finished: its end-of-run summary. */
+  summary?: RunSummary
 }
 
 /**
@@ -135,7 +160,9 @@ export interface InstallAddonsResult {
  * server-side apply them in phases with rollout waits; prune removes objects of our addons that are
  * no longer rendered — including every object of an addon that was switched off. Upstream bundle
  * objects (Gateway API) are first compared with the cluster's: installed when missing, upgraded
- * when older, a newer or other-channel release kept (see core/addons/bundle.ts).
+ * when older, a newer or other-channel release kept (see core/addons/bundle.ts). A run that reads
+ * the cluster executes the plan step for step (services/step-run.ts); a dry run executes the same
+ * steps, reading and comparing only.
  */
 export async function installAddons(ports: AddonsPorts, input: InstallAddonsInput): Promise<InstallAddonsResult> {
   const all = await loadAddons(ports.packageFiles)
@@ -149,8 +176,20 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
   })
   const bundleAddon = rendered.find((r) => r.enabled && r.addon.metadata.gatewayApi)
   const bundle = bundleAddon ? renderAddonBundle(bundleAddon.addon) : []
+  const spec = bundleAddon?.addon.metadata.gatewayApi
+  const name = input.config.name
+  const scopeNames = [...new Set([...ADDON_NAMES.filter((n) => !input.only || input.only.includes(n)), ...selected.map((a) => a.metadata.name)])]
+  const renderedObjects = rendered.flatMap((r) => r.objects)
+  const {plan, stages} = buildAddonsInstallPlan({
+    cluster: name,
+    objects: renderedObjects,
+    ...(spec ? {gatewayApi: {version: spec.bundleVersion, channel: spec.channel, objects: bundle.length}} : {}),
+    prune: input.prune,
+    pruneScopes: scopeNames,
+    timeoutMs: input.timeoutMs,
+  })
   const result: InstallAddonsResult = {
-    cluster: input.config.name,
+    cluster: name,
     dryRun: input.dryRun,
     addons: rendered.map((r) => ({
       name: r.addon.metadata.name,
@@ -164,8 +203,8 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
     pruned: [],
     rollouts: [],
     durationMs: 0,
+    plan,
   }
-  const spec = bundleAddon?.addon.metadata.gatewayApi
   if (input.dryRun && input.outputDir) {
     const out = input.outputDir.replace(/\/+$/, '')
     for (const r of rendered.filter((x) => x.enabled)) {
@@ -176,44 +215,81 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
     if (spec) result.gatewayApi = {version: spec.bundleVersion, channel: spec.channel, checked: false, summary: 'not compared with a cluster (render only)', objects: []}
     return result
   }
-  const kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster: input.config.name})
+  if (!input.dryRun && input.confirm && !(await input.confirm(plan))) throw new DeclinedError(`not installing the addons on ${name}: answered no; nothing was applied`)
+
+  const started = ports.clock.now()
+  const what = `addons install on ${name}`
+  const stop = interruptible(ports.interrupts, input.signal, what)
+  const run = new StepRun(plan, {display: input.display ?? 'silent', clock: ports.clock, ...(stop.signal ? {signal: stop.signal} : {}), ...(input.write ? {write: input.write} : {})})
+  let kube: Kube | undefined
+  let engine: ManifestApply | undefined
   try {
-    const decisions = await Promise.all(bundle.map(async (o) => decideBundleObject(o, await kube.get(refOf(o)))))
-    if (spec) {
-      result.gatewayApi = {
-        version: spec.bundleVersion,
-        channel: spec.channel,
-        checked: true,
-        summary: summarizeBundle(decisions),
-        objects: decisions.map((d) => ({kind: d.ref.kind, name: d.ref.name, action: d.action, ...(d.installed ? {installed: d.installed} : {}), summary: d.summary})),
-      }
-    }
-    const skipped = new Set(decisions.filter((d) => !isAppliedAction(d.action)).map((d) => refKey(d.ref)))
-    const objects = rendered.flatMap((r) => r.objects).filter((o) => !skipped.has(refKey(refOf(o))))
-    const scopes = [...new Set([...ADDON_NAMES.filter((n) => !input.only || input.only.includes(n)), ...selected.map((a) => a.metadata.name)])].map(addonOwnerLabels)
-    const applied = await applyManifests(kube, objects, {
-      force: input.force,
-      // An upgrade replaces an older release someone may have installed with another tool: take its fields.
-      forceRefs: new Set(decisions.filter((d) => d.action === 'upgrade').map((d) => refKey(d.ref))),
-      owners: scopes,
-      prune: input.prune ? {scopes} : undefined,
-      dryRun: input.dryRun,
-      timeoutMs: input.timeoutMs,
-      concurrency: input.concurrency,
-      pollIntervalMs: input.pollIntervalMs,
-      clock: ports.clock,
-      onProgress: input.onProgress,
-      ...(input.signal ? {signal: input.signal} : {}),
+    kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster: name})
+    const client = kube
+    let skipped = new Set<string>()
+    let forceRefs = new Set<string>()
+    const scopes = scopeNames.map(addonOwnerLabels)
+    await run.run({
+      ...(spec
+        ? {
+            [GATEWAY_API_STEP]: async () => {
+              const decisions = await Promise.all(bundle.map(async (o) => (stop.signal?.throwIfAborted(), decideBundleObject(o, await client.get(refOf(o))))))
+              result.gatewayApi = {
+                version: spec.bundleVersion,
+                channel: spec.channel,
+                checked: true,
+                summary: summarizeBundle(decisions),
+                objects: decisions.map((d) => ({kind: d.ref.kind, name: d.ref.name, action: d.action, ...(d.installed ? {installed: d.installed} : {}), summary: d.summary})),
+              }
+              skipped = new Set(decisions.filter((d) => !isAppliedAction(d.action)).map((d) => refKey(d.ref)))
+              // An upgrade replaces an older release someone may have installed with another tool: take its fields.
+              forceRefs = new Set(decisions.filter((d) => d.action === 'upgrade').map((d) => refKey(d.ref)))
+              return result.gatewayApi.summary
+            },
+          }
+        : {}),
+      ...applyStageActs(
+        'addons',
+        stages,
+        (progress) =>
+          (engine = new ManifestApply(
+            client,
+            renderedObjects.filter((o) => !skipped.has(refKey(refOf(o)))),
+            {
+              force: input.force,
+              forceRefs,
+              owners: scopes,
+              prune: input.prune ? {scopes} : undefined,
+              dryRun: input.dryRun,
+              timeoutMs: input.timeoutMs,
+              concurrency: input.concurrency,
+              pollIntervalMs: input.pollIntervalMs,
+              clock: ports.clock,
+              onProgress: progress,
+              ...(stop.signal ? {signal: stop.signal} : {}),
+            },
+          )),
+        {dryRun: input.dryRun, onProgress: input.onProgress},
+      ),
     })
+  } catch (error) {
+    if (stop.signal?.aborted) throw interruptedRunError(what, run.records, error)
+    throw error
+  } finally {
+    stop.dispose()
+    kube?.close()
+  }
+  if (engine) {
+    const applied = engine.finish()
     result.applied = applied.applied.length
     result.unchanged = applied.unchanged.length
     result.pruned = applied.pruned.map(describe)
     result.rollouts = applied.rollouts.map((r) => `${describe(r)}: ${r.message}`)
     result.durationMs = applied.durationMs
-    return result
-  } finally {
-    kube.close()
   }
+  result.steps = run.records
+  if (!input.dryRun) result.summary = summariseRun(run.records, {started, ended: ports.clock.now(), ...(input.file ? {next: `kopsmith addons status -f ${input.file}`} : {})})
+  return result
 }
 
 export interface AddonStatus {
@@ -295,6 +371,7 @@ export async function reapplyMinorFollowingAddons(
     prune: false,
     dryRun: false,
     timeoutMs: 10 * 60_000,
+    signal,
   })
   return only
 }

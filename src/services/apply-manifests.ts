@@ -1,6 +1,7 @@
 import {mapLimit} from '../core/apply/concurrency.js'
 import {isConverged} from '../core/apply/converged.js'
 import {FIELD_MANAGER, hasLabels, pruneKinds, selectPrunable} from '../core/apply/ownership.js'
+import {applyStages, type ApplyStage} from '../core/apply/apply-plan.js'
 import {buildApplyPhases, describeRef, refKey, refOf, type Phase} from '../core/apply/phases.js'
 import {hasRollout, isEstablished, rolloutState} from '../core/apply/rollout.js'
 import {ApiError, TimeoutError, isCliError} from '../core/errors.js'
@@ -62,76 +63,123 @@ export interface ApplyResult {
 
 export const DEFAULT_APPLY_CONCURRENCY = 16
 
+/** What one stage did, for the step that ran it. */
+export interface StageOutcome {
+  /** Objects sent (phase), workloads rolled out (rollout), objects deleted (prune); dry run: that would be. */
+  changed: number
+  /** Objects of a phase already as rendered. */
+  unchanged: number
+}
+
 /**
  * Server-side applies `objects` with field manager `kopsmith`, phase by phase (namespaces → CRDs →
- * RBAC → config → workloads → webhooks), bounded concurrency inside a phase. Before each phase it
+ * RBAC → config → workloads → webhooks), bounded concurrency inside a phase. When the run starts it
  * reads what is live (one LIST per kind and owner set) and sends only the objects that are not
  * converged (core/apply/converged.ts): a re-run of an unchanged configuration sends nothing, while
  * an object someone changed, or whose configuration changed, is applied again. Recreates a
  * namespace that is still Terminating once it is gone, waits for CRDs to be Established before
  * anything that may use them, for Deployments/DaemonSets/StatefulSets to roll out before webhooks,
- * and prunes last. Re-running is always safe: apply is idempotent.
+ * and prunes last. Re-running is always safe: apply is idempotent. The stages are those of
+ * `applyStages` (core/apply/apply-plan.ts), run here one after another; `ManifestApply` runs them one
+ * at a time, for a step runner.
  */
 export async function applyManifests(kube: Kube, objects: readonly KubeObject[], options: ApplyManifestsOptions): Promise<ApplyResult> {
-  const {clock} = options
-  const started = clock.now().getTime()
-  const deadline = started + options.timeoutMs
-  const concurrency = options.concurrency ?? DEFAULT_APPLY_CONCURRENCY
-  const poll = options.pollIntervalMs ?? 1000
-  const emit = options.onProgress ?? (() => {})
-  const ctx: WaitContext = {deadline, poll, clock, emit, signal: options.signal}
-  const result: ApplyResult = {applied: [], unchanged: [], pruned: [], rollouts: [], durationMs: 0}
-  const owners = options.owners ?? options.prune?.scopes ?? []
-  // Everything live is read at once, up front, in parallel; only a recreated namespace makes the
-  // rest be read again (its old content is gone).
-  let live = new LiveObjects(kube, owners, concurrency, objects)
-  let rolledOut = options.waitForRollout === false || options.dryRun === true
-  const awaitRollouts = async () => {
-    if (rolledOut) return
-    rolledOut = true
-    result.rollouts = await waitForRollouts(kube, objects.filter(hasRollout), {...ctx, concurrency})
+  const apply = new ManifestApply(kube, objects, options)
+  for (const stage of applyStages(objects, {waitForRollout: options.waitForRollout !== false && options.dryRun !== true, prune: options.prune !== undefined})) await apply.run(stage)
+  return apply.finish()
+}
+
+/**
+ * One apply, stage by stage: everything live is read at once when it is created, in parallel; each
+ * `run(stage)` then does one stage of `applyStages` — in that order, which keeps CRDs before custom
+ * resources and rollouts before webhooks. A phase none of `objects` belongs to (the plan was made
+ * before some objects were left out, e.g. a newer Gateway API release kept) has nothing to do.
+ * Stops between requests once `signal` aborts (Ctrl-C), with the signal's reason.
+ */
+export class ManifestApply {
+  private readonly started: number
+  private readonly ctx: WaitContext
+  private readonly concurrency: number
+  private readonly owners: Array<Record<string, string>>
+  private readonly result: ApplyResult = {applied: [], unchanged: [], pruned: [], rollouts: [], durationMs: 0}
+  private readonly phases: Map<Phase, KubeObject[]>
+  private readonly done = new Set<KubeObject>()
+  private live: LiveObjects
+
+  constructor(
+    private readonly kube: Kube,
+    private readonly objects: readonly KubeObject[],
+    private readonly options: ApplyManifestsOptions,
+  ) {
+    const {clock} = options
+    this.started = clock.now().getTime()
+    this.concurrency = options.concurrency ?? DEFAULT_APPLY_CONCURRENCY
+    this.ctx = {deadline: this.started + options.timeoutMs, poll: options.pollIntervalMs ?? 1000, clock, emit: options.onProgress ?? (() => {}), signal: options.signal}
+    this.owners = options.owners ?? options.prune?.scopes ?? []
+    this.phases = new Map(buildApplyPhases(objects).map((p) => [p.phase, p.objects]))
+    // Everything live is read at once, up front, in parallel; only a recreated namespace makes the
+    // rest be read again (its old content is gone).
+    this.live = new LiveObjects(kube, this.owners, this.concurrency, objects, options.signal)
   }
 
-  const batches = buildApplyPhases(objects)
-  for (const {phase, objects: batch} of batches) {
-    // Webhooks go live only once the workloads serving them run; otherwise they block their own backends.
-    if (phase === 'webhooks') await awaitRollouts()
-    options.signal?.throwIfAborted()
-    const converged = await live.convergedOf(batch)
+  async run(stage: ApplyStage): Promise<StageOutcome> {
+    this.options.signal?.throwIfAborted()
+    if (stage.kind === 'rollout') {
+      this.result.rollouts = await waitForRollouts(this.kube, this.objects.filter(hasRollout), {...this.ctx, concurrency: this.concurrency})
+      return {changed: this.result.rollouts.length, unchanged: 0}
+    }
+    if (stage.kind === 'prune') {
+      if (!this.options.prune) return {changed: 0, unchanged: 0}
+      this.result.pruned = await prune(this.kube, this.live, this.objects, this.options.prune, {concurrency: this.concurrency, emit: this.ctx.emit, dryRun: this.options.dryRun === true, signal: this.options.signal})
+      return {changed: this.result.pruned.length, unchanged: 0}
+    }
+    return this.applyPhase(stage.phase)
+  }
+
+  /** The result so far, with the time since the apply started. */
+  finish(): ApplyResult {
+    this.result.durationMs = this.ctx.clock.now().getTime() - this.started
+    return this.result
+  }
+
+  private async applyPhase(phase: Phase): Promise<StageOutcome> {
+    const {kube, options, ctx} = this
+    const batch = this.phases.get(phase) ?? []
+    const converged = await this.live.convergedOf(batch)
     const pending = batch.filter((object) => {
       if (!converged.has(refKey(refOf(object)))) return true
-      result.unchanged.push(refOf(object))
-      emit({type: 'unchanged', ref: refOf(object)})
+      this.result.unchanged.push(refOf(object))
+      ctx.emit({type: 'unchanged', ref: refOf(object)})
       return false
     })
-    emit({type: 'phase', phase, count: pending.length})
+    ctx.emit({type: 'phase', phase, count: pending.length})
+    for (const object of batch) this.done.add(object)
     if (options.dryRun) {
-      result.applied.push(...pending.map((o) => ({...refOf(o), phase})))
-      continue
+      this.result.applied.push(...pending.map((o) => ({...refOf(o), phase})))
+      return {changed: pending.length, unchanged: batch.length - pending.length}
     }
     const force = (object: KubeObject) => options.force || (options.forceRefs?.has(refKey(refOf(object))) ?? false)
     const outcomes = await mapLimit(
       pending,
-      concurrency,
-      (object) => (object.kind === 'Namespace' ? applyNamespace(kube, object, force(object), ctx) : applyOne(kube, object, force(object))),
+      this.concurrency,
+      (object) => {
+        options.signal?.throwIfAborted()
+        return object.kind === 'Namespace' ? applyNamespace(kube, object, force(object), ctx) : applyOne(kube, object, force(object))
+      },
       (error) => !isConflict(error),
     )
     throwPhaseErrors(outcomes.flatMap((o) => (o.ok ? [] : [o.error])))
     for (const outcome of outcomes) {
       if (!outcome.ok) continue
-      result.applied.push({...outcome.value.ref, phase})
-      emit({type: 'applied', ref: outcome.value.ref})
+      this.result.applied.push({...outcome.value.ref, phase})
+      ctx.emit({type: 'applied', ref: outcome.value.ref})
     }
     if (outcomes.some((o) => o.ok && o.value.recreated)) {
-      const done = new Set(batches.slice(0, batches.findIndex((b) => b.phase === phase) + 1).flatMap((b) => b.objects))
-      live = new LiveObjects(kube, owners, concurrency, objects.filter((o) => !done.has(o)))
+      this.live = new LiveObjects(kube, this.owners, this.concurrency, this.objects.filter((o) => !this.done.has(o)), options.signal)
     }
     if (phase === 'crds') await waitForCrds(kube, batch, ctx)
+    return {changed: pending.length, unchanged: batch.length - pending.length}
   }
-  await awaitRollouts()
-  if (options.prune) result.pruned = await prune(kube, live, objects, options.prune, {concurrency, emit, dryRun: options.dryRun === true})
-  result.durationMs = clock.now().getTime() - started
-  return result
 }
 
 /**
@@ -153,6 +201,7 @@ class LiveObjects {
     private readonly owners: ReadonlyArray<Record<string, string>>,
     private readonly concurrency: number,
     objects: readonly KubeObject[],
+    private readonly signal?: AbortSignal,
   ) {
     this.desired = new Map(objects.map((o) => [refKey(refOf(o)), o]))
     const reads: Array<() => Promise<unknown>> = []
@@ -166,6 +215,7 @@ class LiveObjects {
         this.gets.set(key, new Promise<void>((resolve) => (done = resolve)))
         reads.push(async () => {
           try {
+            this.signal?.throwIfAborted()
             const found = await this.kube.get(refOf(object))
             if (found) this.compare(found)
           } finally {
@@ -185,9 +235,14 @@ class LiveObjects {
       const scope = this.owners.find((o) => hasLabels(object, o))
       waits.push(scope ? this.list(object.apiVersion, object.kind, scope) : (this.gets.get(refKey(refOf(object))) ?? Promise.resolve()))
     }
-    await Promise.all(waits)
-    const failed = (await this.pending).find((r) => !r.ok)
-    if (failed && !failed.ok) throw failed.error
+    // A failed read (or Ctrl-C) stops the reads not yet started: their objects would never be
+    // compared, so the reads' end, not only these objects' reads, decides when to stop waiting.
+    const failure = this.pending.then((results) => {
+      const failed = results.find((r) => !r.ok)
+      if (failed && !failed.ok) throw failed.error
+    })
+    await Promise.race([Promise.all(waits), failure])
+    await failure
     return new Set(objects.map((o) => refKey(refOf(o))).filter((k) => this.converged.has(k)))
   }
 
@@ -205,6 +260,7 @@ class LiveObjects {
     const key = listKey(apiVersion, kind, scope)
     let listed = this.lists.get(key)
     if (!listed) {
+      this.signal?.throwIfAborted()
       listed = this.kube.list(apiVersion, kind, scope).then((items) =>
         items.map((item) => {
           this.compare(item)
@@ -285,6 +341,7 @@ async function waitForCrds(kube: Kube, crds: readonly KubeObject[], ctx: WaitCon
   const pending = new Map(crds.map((crd) => [crd.metadata.name, refOf(crd)]))
   for (;;) {
     for (const [name, ref] of pending) {
+      ctx.signal?.throwIfAborted()
       if (isEstablished(await kube.get(ref))) {
         pending.delete(name)
         ctx.emit({type: 'ready', ref, message: 'Established'})
@@ -307,7 +364,10 @@ async function waitForRollouts(kube: Kube, workloads: readonly KubeObject[], ctx
   const lastMessage = new Map<string, string>()
   const done: Array<KubeResourceRef & {message: string}> = []
   while (pending.size > 0) {
-    const reads = await mapLimit([...pending.entries()], ctx.concurrency, async ([key, ref]) => ({key, ref, live: await kube.get(ref)}))
+    const reads = await mapLimit([...pending.entries()], ctx.concurrency, async ([key, ref]) => {
+      ctx.signal?.throwIfAborted()
+      return {key, ref, live: await kube.get(ref)}
+    })
     for (const read of reads) {
       if (!read.ok) throw read.error
       const {key, ref, live} = read.value
@@ -342,14 +402,14 @@ async function prune(
   live: LiveObjects,
   desired: readonly KubeObject[],
   options: PruneOptions,
-  ctx: {concurrency: number; emit: (e: ApplyProgress) => void; dryRun: boolean},
+  ctx: {concurrency: number; emit: (e: ApplyProgress) => void; dryRun: boolean; signal?: AbortSignal | undefined},
 ): Promise<KubeResourceRef[]> {
   if (options.scopes.length === 0) return []
   const kinds = pruneKinds(desired)
   const reads = await mapLimit(
     kinds.flatMap((k) => options.scopes.map((scope) => ({...k, scope}))),
     ctx.concurrency,
-    (k) => live.list(k.apiVersion, k.kind, k.scope),
+    (k) => (ctx.signal?.throwIfAborted(), live.list(k.apiVersion, k.kind, k.scope)),
   )
   const found: KubeObject[] = []
   for (const r of reads) {
@@ -363,11 +423,12 @@ async function prune(
   if (ctx.dryRun) return [...rest, ...namespaces]
   for (const batch of [rest, namespaces]) {
     const outcomes = await mapLimit(batch, ctx.concurrency, async (ref) => {
+      ctx.signal?.throwIfAborted()
       await kube.delete(ref)
       ctx.emit({type: 'pruned', ref})
     })
     const failed = outcomes.find((o) => !o.ok)
-    if (failed && !failed.ok) throw isCliError(failed.error) ? failed.error : new ApiError(String(failed.error), {cause: failed.error})
+    if (failed && !failed.ok) throw isCliError(failed.error) || ctx.signal?.aborted ? failed.error : new ApiError(String(failed.error), {cause: failed.error})
   }
   return [...rest, ...namespaces]
 }

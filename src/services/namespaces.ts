@@ -2,18 +2,26 @@ import {toYamlStream} from '../core/apply/manifests.js'
 import {namespaceSetOwnerLabels} from '../core/apply/ownership.js'
 import {sortForApply} from '../core/apply/phases.js'
 import type {AuthenticationConfig} from '../core/config/types.js'
-import {InvalidFileError, UsageError} from '../core/errors.js'
+import {DeclinedError, InvalidFileError, UsageError} from '../core/errors.js'
+import {buildNamespacesBootstrapPlan} from '../core/namespaces/bootstrap-plan.js'
 import {teamAccessProblems, teamAccessSuggestions} from '../core/namespaces/access.js'
 import {DEFAULT_NAMESPACE_SET, groupByNamespace, renderNamespaceSet} from '../core/namespaces/render.js'
 import {namespaceSetSchema, type NamespaceSet} from '../core/namespaces/schema.js'
 import {parseYamlFile, positionOf} from '../core/yaml-file.js'
-import type {Clock, Kube, KubeObject, KubeTarget, UserFiles} from '../ports.js'
-import {applyManifests, type ApplyProgress} from './apply-manifests.js'
+import type {Plan, StepRecord} from '../core/plan.js'
+import {type RunSummary, summariseRun} from '../core/run-summary.js'
+import type {Clock, Interrupts, Kube, KubeObject, KubeTarget, UserFiles} from '../ports.js'
+import type {TaskDisplay} from '../ui/tasks.js'
+import {ManifestApply, type ApplyProgress} from './apply-manifests.js'
+import {applyStageActs, interruptedRunError, interruptible} from './apply-steps.js'
+import {StepRun} from './step-run.js'
 
 export interface NamespacesPorts {
   files: UserFiles
   clock: Clock
   kube(target: KubeTarget): Promise<Kube>
+  /** Ctrl-C for a run that is not inside another (which passes its own signal). */
+  interrupts?: Interrupts
 }
 
 /** How the cluster the namespaces go to authenticates, from its cluster file. */
@@ -46,8 +54,17 @@ export interface BootstrapNamespacesInput {
   podSecurityVersion?: string
   concurrency?: number
   onProgress?: (event: ApplyProgress) => void
-  /** Stops between phases and rollout polls (Ctrl-C). */
+  /**
+   * The caller's stop signal (a run inside `cluster create`); without one the run stops on Ctrl-C
+   * itself (`ports.interrupts`). Either way it stops between requests and waits.
+   */
   signal?: AbortSignal
+  /** A real run asks this, with the plan and the namespaces, before contacting the cluster; no → DeclinedError (exit 9). */
+  confirm?: (plan: Plan, namespaces: string[]) => Promise<boolean>
+  /** How the steps show while they run (default: not at all). */
+  display?: TaskDisplay
+  /** Where plain progress lines go (default: standard output). */
+  write?: (line: string) => void
 }
 
 export interface BootstrapNamespacesResult {
@@ -63,6 +80,12 @@ export interface BootstrapNamespacesResult {
   unchanged: number
   pruned: string[]
   durationMs: number
+  /** The steps a run executes, in order (what --dry-run prints and the confirmation shows). */
+  plan: Plan
+  /** A real run: every plan step with what became of it. */
+  steps?: StepRecord[]
+  /** A real run that finished: its end-of-run summary. */
+  summary?: RunSummary
 }
 
 /** Reads and validates a NamespaceSet file: exit 2 when missing, exit 3 (path, line:column) when invalid. */
@@ -89,12 +112,15 @@ export function renderNamespaceManifests(set: NamespaceSet, options: {setName?: 
 /**
  * `namespaces bootstrap`: validate the file, render every namespace, then either write the
  * manifests (dry run, no cluster needed) or server-side apply them — prune removes namespaces and
- * objects of this set that the file no longer lists.
+ * objects of this set that the file no longer lists. A real run executes the plan step for step
+ * (services/step-run.ts).
  */
 export async function bootstrapNamespaces(ports: NamespacesPorts, input: BootstrapNamespacesInput): Promise<BootstrapNamespacesResult> {
   const set = await loadNamespaceSet(ports.files, input.file, input.access)
   const setName = input.setName ?? DEFAULT_NAMESPACE_SET
   const objects = renderNamespaceSet(set, {setName, podSecurityVersion: input.podSecurityVersion})
+  const cluster = input.cluster ?? input.access?.cluster
+  const {plan, stages} = buildNamespacesBootstrapPlan({cluster: cluster ?? `context ${input.context ?? '(not named)'}`, setName, objects, prune: input.prune, timeoutMs: input.timeoutMs})
   const result: BootstrapNamespacesResult = {
     file: input.file,
     dryRun: input.dryRun,
@@ -105,6 +131,7 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
     unchanged: 0,
     pruned: [],
     durationMs: 0,
+    plan,
   }
   if (input.dryRun) {
     if (input.outputDir) result.files = await writeNamespaceManifests(ports.files, input.outputDir, set, objects)
@@ -112,34 +139,66 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
   }
   // A NamespaceSet file names no cluster: acting on whatever the current context points at is how the
   // wrong cluster gets changed. So the run names it, by --cluster (checked against the context's
-  // server) or by --context (the user's explicit choice).
-  const cluster = input.cluster ?? input.access?.cluster
+  // server) or by --context (the user's explicit choice) — before anyone is asked to confirm.
   if (cluster === undefined && input.context === undefined) {
     throw new UsageError('namespaces bootstrap changes a cluster; name it with -c CLUSTER_FILE or --cluster NAME (checked against the kubeconfig context), or --context NAME', {
       suggestions: ['kopsmith namespaces bootstrap -f namespaces.yaml -c clusters/prod.yaml --yes', 'Or render only: --dry-run --output-dir DIR'],
     })
   }
-  const kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster})
+  if (input.confirm && !(await input.confirm(plan, result.namespaces))) throw new DeclinedError('not applying the namespaces: answered no; nothing was applied')
+
+  const started = ports.clock.now()
+  const what = `namespaces bootstrap on ${plan.cluster}`
+  const stop = interruptible(ports.interrupts, input.signal, what)
+  const run = new StepRun(plan, {display: input.display ?? 'silent', clock: ports.clock, ...(stop.signal ? {signal: stop.signal} : {}), ...(input.write ? {write: input.write} : {})})
+  let kube: Kube | undefined
+  let engine: ManifestApply | undefined
   try {
+    kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster})
+    const client = kube
     const owners = [namespaceSetOwnerLabels(setName)]
-    const applied = await applyManifests(kube, objects, {
-      force: input.force,
-      owners,
-      prune: input.prune ? {scopes: owners} : undefined,
-      timeoutMs: input.timeoutMs,
-      concurrency: input.concurrency,
-      clock: ports.clock,
-      onProgress: input.onProgress,
-      ...(input.signal ? {signal: input.signal} : {}),
-    })
+    await run.run(
+      applyStageActs(
+        'namespaces',
+        stages,
+        (progress) =>
+          (engine = new ManifestApply(client, objects, {
+            force: input.force,
+            owners,
+            prune: input.prune ? {scopes: owners} : undefined,
+            timeoutMs: input.timeoutMs,
+            concurrency: input.concurrency,
+            clock: ports.clock,
+            onProgress: progress,
+            ...(stop.signal ? {signal: stop.signal} : {}),
+          })),
+        {dryRun: false, onProgress: input.onProgress},
+      ),
+    )
+  } catch (error) {
+    if (stop.signal?.aborted) throw interruptedRunError(what, run.records, error)
+    throw error
+  } finally {
+    stop.dispose()
+    kube?.close()
+  }
+  if (engine) {
+    const applied = engine.finish()
     result.applied = applied.applied.length
     result.unchanged = applied.unchanged.length
     result.pruned = applied.pruned.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`)
     result.durationMs = applied.durationMs
-    return result
-  } finally {
-    kube.close()
   }
+  result.steps = run.records
+  const deployers = set.namespaces.filter((n) => n.deployer).map((n) => n.name)
+  const target = cluster ? `--cluster ${cluster}` : `--context ${input.context}`
+  result.summary = summariseRun(run.records, {
+    started,
+    ended: ports.clock.now(),
+    use: [`kubectl get namespaces -l ${Object.entries(namespaceSetOwnerLabels(setName)).map(([k, v]) => `${k}=${v}`).join(',')}`],
+    ...(deployers.length > 0 ? {next: `kopsmith namespaces token ${deployers[0]} ${target}   (a kubeconfig for its CI deployer)`} : {}),
+  })
+  return result
 }
 
 /**

@@ -1,4 +1,4 @@
-import type {Plan, PlanStep} from '../core/plan.js'
+import type {Plan, PlanStep, StepRecord} from '../core/plan.js'
 
 const SYMBOL: Record<PlanStep['action'], string> = {
   create: '+',
@@ -26,4 +26,9 @@ export function formatPlan(plan: Plan, options: {title?: string} = {}): string {
 function show(value: unknown): string {
   if (value === undefined) return '(unset)'
   return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/** What each step of a dry run found, under the plan it ran: reads and comparisons only. */
+export function formatDryRunSteps(records: readonly StepRecord[]): string {
+  return ['Dry run, compared with the cluster:', ...records.map((r, i) => `  ${String(i + 1).padStart(2)}. ${r.id}: ${r.status === 'done' ? '' : `${r.status}: `}${r.outcome ?? ''}`)].join('\n')
 }

@@ -119,16 +119,20 @@ describe('answering no at a confirmation exits 9 in every command that asks', ()
     expect(await store.getObject(reapBucket, `${name}/config`)).toBeDefined()
   })
 
-  it('addons install', async () => {
+  it('addons install (the plan is shown before the question)', async () => {
     const prompter = no()
     const r = await runInProcess(AddonsInstall, ['-f', join(ROOT, 'examples/production.yaml')], {cwd: cliWorkDir('kopsmith-no-')})
     expectDeclined(r, 'not installing the addons on prod.k8s.acme.de: answered no; nothing was applied', prompter)
+    expect(r.stdout).toContain('Plan: addons install prod.k8s.acme.de (8 steps)')
+    expect(r.stdout).toContain('Wait for 3 rollout(s): Deployment traefik/traefik')
   })
 
-  it('namespaces bootstrap', async () => {
+  it('namespaces bootstrap (the plan is shown before the question)', async () => {
     const prompter = no()
-    const r = await runInProcess(NamespacesBootstrap, ['-f', join(ROOT, 'examples/namespaces.yaml')], {cwd: cliWorkDir('kopsmith-no-')})
+    // The cluster is named first: a run that cannot go ahead fails (exit 2) before asking.
+    const r = await runInProcess(NamespacesBootstrap, ['-f', join(ROOT, 'examples/namespaces.yaml'), '--cluster', 'prod.k8s.acme.de'], {cwd: cliWorkDir('kopsmith-no-')})
     expectDeclined(r, 'not applying the namespaces: answered no; nothing was applied', prompter)
+    expect(r.stdout).toContain('Plan: namespaces bootstrap prod.k8s.acme.de (3 steps)')
   })
 
   it('sandbox create (the default is no: Enter declines too)', async () => {

@@ -15,6 +15,7 @@ import {refOf} from '../../src/core/apply/phases.js'
 import {checkClusterFile} from '../../src/core/config/validate.js'
 import type {ClusterConfig} from '../../src/core/config/types.js'
 import {ApiError} from '../../src/core/errors.js'
+import {planExecutionMismatch} from '../../src/core/plan.js'
 import type {KubeObject} from '../../src/ports.js'
 import {installAddons, loadAddons} from '../../src/services/addons.js'
 import {applyManifests} from '../../src/services/apply-manifests.js'
@@ -115,6 +116,10 @@ describe('addons against a real API server (v1.20.2)', () => {
       {config, kubeconfig: e2eKubeconfig(), force: false, prune: true, dryRun: true, timeoutMs: 60_000},
     )
     expect(result.gatewayApi).toMatchObject({version: 'v1.6.1', checked: true, summary: '12 installed v1.6.1'})
+    // The dry run executes the plan's steps, reading only; it waits for no rollout.
+    expect(result.steps!.map((s) => s.id)).toEqual(result.plan.steps.map((s) => s.id))
+    expect(planExecutionMismatch(result.plan, result.steps!, true)).toEqual([])
+    expect(result.steps!.find((s) => s.id === 'addons:rollout')?.status).toBe('skipped')
     expect(result.applied).toBe(renderAddons(config, addons).length)
     expect(result.unchanged).toBe(0)
     const traefik = await kube.get({apiVersion: 'v1', kind: 'Namespace', name: 'traefik'})

@@ -1,18 +1,20 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {DeclinedError, UsageError} from '../../core/errors.js'
+import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
 import {clusterFileFlag, contextFlag, dryRunFlag, durationFlag, kubeconfigFlag, yesFlag} from '../../flags.js'
 import {installAddons, type InstallAddonsResult} from '../../services/addons.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
+import {formatDryRunSteps, formatPlan} from '../../ui/plan-printer.js'
+import {formatRunSummary} from '../../ui/run-summary.js'
 
 export default class AddonsInstall extends BaseCommand {
   static override description = `Install or update the cluster addons (Traefik, cluster-autoscaler, Fluent Bit)
 
-Server-side apply (field manager kopsmith) in phases — namespaces, CRDs (until Established), RBAC, config, workloads, webhooks — then waits for the rollouts. --prune deletes objects of our addons that are no longer rendered, including addons switched off in the cluster file.
+Runs a plan, one step per stage: the Gateway API decision (addons:gateway-api), server-side apply (field manager kopsmith) phase by phase — namespaces, CRDs (until Established), RBAC, config, workloads — the rollout wait (addons:rollout), webhooks, then with --prune the deletion of objects of our addons that are no longer rendered, including addons switched off in the cluster file (addons:prune). --dry-run prints the plan; without --yes an interactive run shows it and asks (a non-interactive one exits 2). Without a TTY each step prints a timestamped line when it starts and when it ends; a finished run ends with a summary. Ctrl-C stops the running step before its next request: exit 130, the step recorded interrupted; a re-run sends only what is missing.
 
-The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstream releases it. Each of its objects is installed when missing and upgraded when the cluster's gateway.networking.k8s.io/bundle-version is older; a newer or experimental-channel release is kept and reported. --dry-run reads the cluster and reports what it would do; --dry-run --output-dir only renders, without a cluster.`
+The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstream releases it. Each of its objects is installed when missing and upgraded when the cluster's gateway.networking.k8s.io/bundle-version is older; a newer or experimental-channel release is kept and reported. --dry-run reads the cluster and reports what each step would do; --dry-run --output-dir only renders, without a cluster.`
 
   static override examples = [
     '<%= config.bin %> addons install -f clusters/prod.yaml --dry-run --output-dir out/addons',
@@ -37,12 +39,11 @@ The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstrea
     const deps = createDeps({interactive: this.interactive})
     const {config} = await loadClusterFile(deps.files, flags.file)
     const dryRun = flags['dry-run']
-    if (!dryRun && !flags.yes) {
-      if (!this.interactive) throw new UsageError('addons install changes the cluster; a non-interactive run needs --yes', {suggestions: ['Add --yes', 'Or render only: --dry-run --output-dir DIR']})
-      if (!(await (await deps.prompter()).confirm(`Install the addons on ${config.name}${flags.prune ? ' and prune what is no longer rendered' : ''}?`, false))) throw new DeclinedError(`not installing the addons on ${config.name}: answered no; nothing was applied`)
-    }
+    const ask = !dryRun && !flags.yes
+    if (ask && !this.interactive) throw new UsageError('addons install changes the cluster; a non-interactive run needs --yes', {suggestions: ['Add --yes', 'Or render only: --dry-run --output-dir DIR']})
     const result = await installAddons(deps, {
       config,
+      file: flags.file,
       kubeconfig: flags.kubeconfig,
       context: flags.context,
       force: flags['force-conflicts'],
@@ -50,11 +51,18 @@ The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstrea
       timeoutMs: flags.timeout,
       dryRun,
       outputDir: flags['output-dir'],
-      onProgress: (e) => {
-        if (e.type === 'phase') this.log(`${dryRun ? 'would apply' : 'applying'} ${e.count} ${e.phase} object(s)`)
-        else if (e.type === 'ready' || e.type === 'pruned') this.log(`${e.type} ${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`)
-      },
+      ...(ask
+        ? {
+            confirm: async (plan) => {
+              this.log(formatPlan(plan))
+              return (await deps.prompter()).confirm(`Install the addons on ${config.name}${flags.prune ? ' and prune what is no longer rendered' : ''}?`, false)
+            },
+          }
+        : {}),
+      // A dry run's steps only read; its plan is printed below, with what each step found.
+      display: this.jsonEnabled() || dryRun ? 'silent' : this.interactive ? 'tty' : 'plain',
     })
+    if (dryRun) this.log(formatPlan(result.plan))
     for (const a of result.addons) this.log(`${a.enabled ? '✓' : '-'} ${a.name} ${a.version}${a.enabled ? ` (${a.objects} objects)` : ' (disabled)'}`)
     const gateway = result.gatewayApi
     if (gateway) {
@@ -65,9 +73,12 @@ The ingress addon ships Gateway API v1.6.1 (standard channel) exactly as upstrea
     }
     if (result.files.length > 0) this.log(`Wrote ${result.files.length} file(s) to ${flags['output-dir']}: ${result.files.join(', ')}`)
     else {
+      if (dryRun && result.steps) this.log(formatDryRunSteps(result.steps))
       const pruned = result.pruned.length > 0 ? `, ${dryRun ? 'would prune' : 'pruned'} ${result.pruned.length}` : ''
       this.log(`${dryRun ? 'Would apply' : 'Applied'} ${result.applied} object(s), ${result.unchanged} unchanged${pruned}`)
     }
+    if (dryRun) this.log('Dry run: nothing was applied.')
+    if (result.summary) this.log(formatRunSummary(`Addons installed on ${config.name}`, result.summary))
     return result
   }
 }

@@ -1,16 +1,18 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {DeclinedError, UsageError} from '../../core/errors.js'
+import {UsageError} from '../../core/errors.js'
 import {createDeps} from '../../deps.js'
 import {CLUSTER_FILE_FLAG_OPTIONS, clusterNameFlag, contextFlag, dryRunFlag, durationFlag, kubeconfigFlag, yesFlag} from '../../flags.js'
 import {loadClusterFile} from '../../services/load-cluster-file.js'
-import {bootstrapNamespaces, loadNamespaceSet, type BootstrapNamespacesResult, type ClusterAccess} from '../../services/namespaces.js'
+import {bootstrapNamespaces, type BootstrapNamespacesResult, type ClusterAccess} from '../../services/namespaces.js'
+import {formatPlan} from '../../ui/plan-printer.js'
+import {formatRunSummary} from '../../ui/run-summary.js'
 
 export default class NamespacesBootstrap extends BaseCommand {
   static override description = `Bootstrap application namespaces from a NamespaceSet file
 
-Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-deny NetworkPolicies with allow rules for DNS (and the ingress controller, and listed egress), the team group bound to "edit", and an optional CI "deployer" ServiceAccount. Applied with server-side apply (field manager kopsmith); --prune deletes namespaces and objects this set created before and no longer lists. With -c CLUSTER_FILE every team's group is checked first against who can log in to that cluster (an IAM role mapped to it, or the OIDC groups prefix): a group nobody can hold is an invalid file (exit 3).`
+Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-deny NetworkPolicies with allow rules for DNS (and the ingress controller, and listed egress), the team group bound to "edit", and an optional CI "deployer" ServiceAccount. Runs a plan, one step per apply phase (namespaces:apply-namespaces, namespaces:apply-rbac, namespaces:apply-config) with server-side apply (field manager kopsmith), then with --prune the deletion of namespaces and objects this set created before and no longer lists (namespaces:prune). --dry-run prints the plan, without a cluster; without --yes an interactive run shows it and asks (a non-interactive one exits 2). The cluster must be named (-c, --cluster or --context) before anything is asked. Without a TTY each step prints a timestamped line when it starts and when it ends; a finished run ends with a summary. Ctrl-C stops the running step before its next request: exit 130, the step recorded interrupted. With -c CLUSTER_FILE every team's group is checked first against who can log in to that cluster (an IAM role mapped to it, or the OIDC groups prefix): a group nobody can hold is an invalid file (exit 3).`
 
   static override examples = [
     '<%= config.bin %> namespaces bootstrap -f namespaces.yaml --dry-run --output-dir out/namespaces',
@@ -44,7 +46,8 @@ Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-den
     const deps = createDeps({interactive: this.interactive})
     const dryRun = flags['dry-run']
     const access = await this.clusterAccess(deps, flags['cluster-file'])
-    if (!dryRun && !flags.yes) await this.confirmApply(deps, flags.file, flags.prune, access)
+    const ask = !dryRun && !flags.yes
+    if (ask && !this.interactive) throw new UsageError('namespaces bootstrap changes the cluster; a non-interactive run needs --yes', {suggestions: ['Add --yes', 'Or render only: --dry-run --output-dir DIR']})
     const result = await bootstrapNamespaces(deps, {
       file: flags.file,
       access,
@@ -56,13 +59,19 @@ Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-den
       dryRun,
       outputDir: flags['output-dir'],
       timeoutMs: flags.timeout,
-      onProgress: (e) => {
-        if (e.type === 'phase') this.log(`applying ${e.count} ${e.phase} object(s)`)
-        else if (e.type === 'pruned') this.log(`pruned ${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`)
-      },
+      ...(ask
+        ? {
+            confirm: async (plan, namespaces) => {
+              this.log(formatPlan(plan))
+              return (await deps.prompter()).confirm(`Apply ${namespaces.length} namespace(s) (${namespaces.join(', ')})${flags.prune ? ' and prune what the file no longer lists' : ''}?`, false)
+            },
+          }
+        : {}),
+      display: this.jsonEnabled() ? 'silent' : this.interactive ? 'tty' : 'plain',
     })
-    if (dryRun) this.log(`${result.objects} object(s) for ${result.namespaces.length} namespace(s): ${result.namespaces.join(', ')}${result.files.length > 0 ? `\nWrote ${result.files.length} file(s) to ${flags['output-dir']}` : ''}`)
-    else this.log(`Applied ${result.applied} object(s), ${result.unchanged} unchanged, in ${result.namespaces.length} namespace(s)${result.pruned.length > 0 ? `, pruned ${result.pruned.length}` : ''} (${result.durationMs} ms)`)
+    if (dryRun) this.log(`${formatPlan(result.plan)}\n\n${result.objects} object(s) for ${result.namespaces.length} namespace(s): ${result.namespaces.join(', ')}${result.files.length > 0 ? `\nWrote ${result.files.length} file(s) to ${flags['output-dir']}` : ''}\nDry run: nothing was applied.`)
+    else this.log(`Applied ${result.applied} object(s), ${result.unchanged} unchanged, in ${result.namespaces.length} namespace(s)${result.pruned.length > 0 ? `, pruned ${result.pruned.length}` : ''}`)
+    if (result.summary) this.log(formatRunSummary(`Namespaces of ${flags.file} applied to ${result.plan.cluster}`, result.summary))
     return result
   }
 
@@ -74,14 +83,5 @@ Per namespace: Pod Security "restricted", ResourceQuota, LimitRange, default-den
     }
     const {config} = await loadClusterFile(deps.files, clusterFile)
     return {cluster: config.name, authentication: config.authentication, clusterFile}
-  }
-
-  /** Mutating without --yes: show what will happen and ask, or fail (exit 2) when nobody can answer. */
-  private async confirmApply(deps: ReturnType<typeof createDeps>, file: string, prune: boolean, access: ClusterAccess | undefined): Promise<void> {
-    if (!this.interactive) throw new UsageError('namespaces bootstrap changes the cluster; a non-interactive run needs --yes', {suggestions: ['Add --yes', 'Or render only: --dry-run --output-dir DIR']})
-    const set = await loadNamespaceSet(deps.files, file, access)
-    const names = set.namespaces.map((n) => n.name).join(', ')
-    const ok = await (await deps.prompter()).confirm(`Apply ${set.namespaces.length} namespace(s) (${names})${prune ? ' and prune what the file no longer lists' : ''}?`, false)
-    if (!ok) throw new DeclinedError('not applying the namespaces: answered no; nothing was applied')
   }
 }

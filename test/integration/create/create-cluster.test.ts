@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 
@@ -6,6 +6,7 @@ import {parse} from 'yaml'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {FsUserFiles} from '../../../src/adapters/fs-user-files.js'
+import {ClientNodeKube} from '../../../src/adapters/kube/client-node-kube.js'
 import {FsWorkspace} from '../../../src/adapters/fs-workspace.js'
 import {ExecaKops} from '../../../src/adapters/kops/execa-kops.js'
 import {FsPackageFiles} from '../../../src/adapters/package-files.js'
@@ -20,6 +21,7 @@ import {FakeDns} from '../../fakes/fake-dns.js'
 import {FakeIdentity} from '../../fakes/fake-identity.js'
 import {FakeStateStore} from '../../fakes/fake-state-store.js'
 import {ROOT} from '../../helpers/cli.js'
+import {FakeKubeApi} from '../../helpers/fake-kube-api.js'
 import {type AuditRecord, auditPrefix, lockKey} from '../../../src/core/aws/lock.js'
 import {planExecutionMismatch} from '../../../src/core/plan.js'
 import {clusterMetadataKey} from '../../../src/core/sandbox/metadata.js'
@@ -115,7 +117,7 @@ function calls(run: Run): string[] {
 const MUTATING = ['create', 'create-secret-encryptionconfig', 'update-cluster', 'export-kubeconfig']
 const count = (list: string[], command: string): number => list.filter((c) => c === command).length
 
-async function create(run: Run, env: Record<string, string> = {}, cluster: ClusterConfig = config, extra: {writeKubeconfig?: string; allowChanges?: ReadonlySet<GuardedChangeKind>} = {}): Promise<Awaited<ReturnType<typeof applyClusterCreate>>> {
+async function create(run: Run, env: Record<string, string> = {}, cluster: ClusterConfig = config, extra: {writeKubeconfig?: string; allowChanges?: ReadonlySet<GuardedChangeKind>; skip?: ReadonlySet<'addons' | 'namespaces'>} = {}): Promise<Awaited<ReturnType<typeof applyClusterCreate>>> {
   const ports = {...run.ports, kops: standinKops(run.kopsState, run.callLog, env)}
   const {allowChanges = new Set<GuardedChangeKind>(), ...rest} = extra
   const input = {config: cluster, file: 'examples/production.yaml', skip: new Set(['addons', 'namespaces'] as const), delegate: false, allowChanges, ...rest}
@@ -139,6 +141,25 @@ describe('cluster create --yes against the kops stand-in', () => {
     const written = parse(readFileSync(userKubeconfig, 'utf8')) as {contexts: Array<{name: string}>; clusters: Array<{name: string; cluster: {server: string}}>}
     expect(written.contexts.map((c) => c.name).sort()).toEqual([config.name, 'staging'])
     expect(written.clusters.find((c) => c.name === config.name)?.cluster.server).toBe(`https://api.${config.name}`)
+  })
+
+  it('installs the addons and bootstraps the namespaces as one step each, their own plans running inside', async () => {
+    const api = await new FakeKubeApi({crdEstablishDelayMs: 20, rolloutDelayMs: 50}).start()
+    try {
+      api.seed({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'kube-system'}}, 'kube-apiserver')
+      const kubeconfig = api.writeKubeconfig()
+      // Next to the cluster file, examples/production.yaml, which names it.
+      mkdirSync(join(run.workDir, 'examples'))
+      writeFileSync(join(run.workDir, 'examples/namespaces.yaml'), readFileSync(join(ROOT, 'examples/namespaces.yaml'), 'utf8'))
+      run.ports = {...run.ports, kube: async () => new ClientNodeKube(kubeconfig)}
+      const result = await create(run, {}, config, {skip: new Set()})
+      expect(result.steps.find((s) => s.id === 'addons:install')).toMatchObject({status: 'done', outcome: expect.stringMatching(/^\d+ object\(s\) applied$/)})
+      expect(result.steps.find((s) => s.id === 'namespaces:bootstrap')).toMatchObject({status: 'done', outcome: '2 namespace(s)'})
+      expect(api.getObject('apps/v1', 'Deployment', 'traefik', 'traefik')).toBeDefined()
+      expect(api.getObject('v1', 'ResourceQuota', 'quota', 'payments')).toBeDefined()
+    } finally {
+      await api.stop()
+    }
   })
 
   it('creates the cluster, exports a 0600 kubeconfig, releases the lock and writes one audit record', async () => {

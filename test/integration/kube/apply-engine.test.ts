@@ -158,6 +158,19 @@ describe('apply engine through ClientNodeKube against an HTTP Kubernetes API', (
     expect((error as TimeoutError).message).not.toContain('demo/fine')
   })
 
+  it('a live read that fails ends the run with its error, also when reads were still queued behind it', async () => {
+    // Objects of no owner set are read one by one; with 2 in flight the rest are still queued when
+    // the first reads fail (the API is gone), and are then never started.
+    const objects = Array.from({length: 10}, (_, i) => obj('v1', 'ConfigMap', `cm-${i}`, 'demo', {data: {}}, {app: 'x'}))
+    await api.stop()
+    const error = await Promise.race([
+      applyManifests(kube, objects, {force: false, timeoutMs: 5000, concurrency: 2, clock}).catch((e: unknown) => e),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000)),
+    ])
+    expect(error).toBeInstanceOf(ApiError)
+    expect((error as ApiError).message).toContain('Cannot reach the Kubernetes API')
+  })
+
   it('times out when a CRD never becomes Established', async () => {
     api.crdEstablishDelayMs = 60_000
     const error = await applyManifests(kube, [crd], {force: false, timeoutMs: 300, pollIntervalMs: 50, clock}).catch((e: unknown) => e)
