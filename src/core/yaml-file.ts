@@ -1,6 +1,5 @@
 import {createRequire} from 'node:module'
 
-import * as jsYaml from 'js-yaml'
 import type * as Yaml from 'yaml'
 import type {Document, LineCounter, Node} from 'yaml'
 import type {z} from 'zod'
@@ -8,6 +7,9 @@ import type {z} from 'zod'
 import {InvalidFileError, type FileIssue} from './errors.js'
 
 type Segment = string | number
+
+/** Reads a file's data faster than the reference reader, or returns undefined to leave the file to it. */
+export type FastReader = (text: string) => unknown
 
 /** A parsed YAML document, with what is needed to point at a field's line:column. */
 export interface YamlDocument {
@@ -20,60 +22,23 @@ export interface YamlDocument {
 
 /**
  * `yaml` (eemeli/yaml) is the reference reader: it keeps every node's position, so each problem is
- * reported at its line:column, and it caps aliases. It is also ten times slower than js-yaml — 150 ms
- * for a namespaces file of 100 namespaces, more than a converged re-run spends talking to the API —
- * so files are read with js-yaml first, under the same YAML 1.2 core schema, and `yaml` is loaded
- * (lazily, synchronously) only for a file js-yaml refuses or that uses anchors, and for positions.
+ * reported at its line:column, and it caps aliases. It is also ten times slower than js-yaml (see
+ * yaml-fast.ts), so a caller whose command needs no `yaml` otherwise passes `readYamlFast`: the file
+ * is read with js-yaml, and `yaml` is loaded (lazily, synchronously) only for a file js-yaml leaves
+ * to it and for positions in error messages. Cluster files are small and every command that reads
+ * one renders YAML with `yaml` anyway, so they go to the reference reader directly.
  */
 const require = createRequire(import.meta.url)
 /** The `yaml` library, loaded on first use (synchronously: its callers are synchronous). */
 export const yamlLib = (): typeof Yaml => require('yaml') as typeof Yaml
 
 /**
- * The YAML 1.2 core schema exactly as `yaml` resolves it (its schema/core/int.js and float.js).
- * js-yaml's own int type also reads `0b…` and signed `-0x…`/`+0o…`, and its float type misses
- * `-.5`; both are replaced, while its null and bool types already match.
- * test/unit/core/yaml-file.test.ts compares both readers scalar by scalar and file by file.
- */
-const CORE_INT = new jsYaml.Type('tag:yaml.org,2002:int', {
-  kind: 'scalar',
-  resolve: (data: string | null) => data !== null && /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/.test(data),
-  construct: (data: string) => (data.startsWith('0o') ? parseInt(data.slice(2), 8) : data.startsWith('0x') ? parseInt(data.slice(2), 16) : parseInt(data, 10)),
-  predicate: (value: unknown) => typeof value === 'number' && Number.isInteger(value),
-})
-const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/
-const CORE_FLOAT = new jsYaml.Type('tag:yaml.org,2002:float', {
-  kind: 'scalar',
-  resolve: (data: string | null) =>
-    data !== null && (FLOAT_SPECIAL.test(data) || /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(data) || /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(data)),
-  construct: (data: string) =>
-    FLOAT_SPECIAL.test(data) ? (data.slice(-3).toLowerCase() === 'nan' ? NaN : data.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY) : parseFloat(data),
-  predicate: (value: unknown) => typeof value === 'number',
-})
-// js-yaml exports its types at run time; @types/js-yaml does not declare them.
-const {types} = jsYaml as unknown as {types: Record<'null' | 'bool', jsYaml.Type>}
-const CORE_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({implicit: [types.null, types.bool, CORE_INT, CORE_FLOAT]})
-
-/** The data of a plain file (no anchors), read fast; undefined when the reference reader must decide. */
-export function readYamlFast(text: string): unknown {
-  // Aliases are shared references in js-yaml: an alias bomb would not blow up here but in whatever
-  // walks the data next. `yaml` counts them (maxAliasCount), so any file with anchors goes there.
-  if (/[&*]/.test(text)) return undefined
-  try {
-    const data = jsYaml.load(text, {schema: CORE_SCHEMA, json: false})
-    return data === null || data === undefined ? undefined : data
-  } catch {
-    return undefined
-  }
-}
-
-/**
  * Parses a YAML file and validates it against a zod schema; every problem becomes a FileIssue
  * naming the field path and the line:column where it sits (or where its parent sits, for a
  * missing field). Shared by the cluster file and the namespaces file.
  */
-export function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S): {value: z.output<S>} & Pick<YamlDocument, 'doc' | 'lines'> {
-  const yaml = readYamlDocument(text, file)
+export function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S, fastReader?: FastReader): {value: z.output<S>} & Pick<YamlDocument, 'doc' | 'lines'> {
+  const yaml = readYamlDocument(text, file, fastReader)
   const parsed = schema.safeParse(yaml.data)
   if (!parsed.success) throw new InvalidFileError(file, schemaIssues(parsed.error, schema, yaml.doc, yaml.lines))
   return {
@@ -91,8 +56,8 @@ export function parseYamlFile<S extends z.ZodType>(text: string, file: string, s
  * Parses YAML only (no schema). Syntax errors, duplicate keys and an empty file throw
  * InvalidFileError (exit 3) with the position of each problem.
  */
-export function readYamlDocument(text: string, file: string): YamlDocument {
-  const fast = readYamlFast(text)
+export function readYamlDocument(text: string, file: string, fastReader?: FastReader): YamlDocument {
+  const fast = fastReader?.(text)
   if (fast === undefined) return readWithPositions(text, file)
   let positions: YamlDocument | undefined
   const withPositions = (): YamlDocument => (positions ??= readWithPositions(text, file))

@@ -7,6 +7,7 @@ import {buildNamespacesBootstrapPlan} from '../core/namespaces/bootstrap-plan.js
 import {teamAccessProblems, teamAccessSuggestions} from '../core/namespaces/access.js'
 import {DEFAULT_NAMESPACE_SET, groupByNamespace, renderNamespaceSet} from '../core/namespaces/render.js'
 import {namespaceSetSchema, type NamespaceSet} from '../core/namespaces/schema.js'
+import {readYamlFast} from '../core/yaml-fast.js'
 import {parseYamlFile, positionOf} from '../core/yaml-file.js'
 import type {Plan, StepRecord} from '../core/plan.js'
 import {type RunSummary, summariseRun} from '../core/run-summary.js'
@@ -92,7 +93,7 @@ export interface BootstrapNamespacesResult {
 export async function loadNamespaceSet(files: UserFiles, path: string, access?: ClusterAccess): Promise<NamespaceSet> {
   const text = await files.read(path)
   if (text === undefined) throw new UsageError(`namespaces file ${path} does not exist`, {suggestions: ['Pass the path of a NamespaceSet file with -f (see examples/namespaces.yaml)']})
-  const parsed = parseYamlFile(text, path, namespaceSetSchema)
+  const parsed = parseYamlFile(text, path, namespaceSetSchema, readYamlFast)
   const set = parsed.value
   if (access) {
     const problems = teamAccessProblems(set, access.authentication, access.cluster)

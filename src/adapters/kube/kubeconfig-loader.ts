@@ -5,7 +5,8 @@ import {delimiter, resolve} from 'node:path'
 import {InvalidFileError, PreconditionError} from '../../core/errors.js'
 import {decodeUtf8, MAX_INPUT_FILE_BYTES, tooLargeError} from '../../core/input-file.js'
 import {mergeKubeconfigs, type KubeconfigFile, type MergedKubeconfig} from '../../core/kube/kubeconfig.js'
-import {readYamlFast, yamlLib} from '../../core/yaml-file.js'
+import {readYamlFast} from '../../core/yaml-fast.js'
+import {yamlLib} from '../../core/yaml-file.js'
 import {readBounded} from '../fs-user-files.js'
 
 /** Where the kubeconfig comes from, in kubectl's order of precedence. */
