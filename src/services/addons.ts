@@ -15,7 +15,7 @@ import {type RunSummary, summariseRun} from '../core/run-summary.js'
 import type {Clock, Interrupts, Kops, Kube, KubeObject, KubeTarget, PackageFiles, UserFiles, Workspace} from '../ports.js'
 import type {TaskDisplay} from '../ui/tasks.js'
 import {ManifestApply, type ApplyProgress} from './apply-manifests.js'
-import {applyStageActs, interruptedRunError, interruptible} from './apply-steps.js'
+import {applyStageActs, interruptible, runUntilStopped} from './apply-steps.js'
 import {StepRun} from './step-run.js'
 
 export interface AddonsPorts {
@@ -223,7 +223,7 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
   const run = new StepRun(plan, {display: input.display ?? 'silent', clock: ports.clock, ...(stop.signal ? {signal: stop.signal} : {}), ...(input.write ? {write: input.write} : {})})
   let kube: Kube | undefined
   let engine: ManifestApply | undefined
-  try {
+  await runUntilStopped(what, run, stop, async () => {
     kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster: name})
     const client = kube
     let skipped = new Set<string>()
@@ -272,13 +272,7 @@ export async function installAddons(ports: AddonsPorts, input: InstallAddonsInpu
         {dryRun: input.dryRun, onProgress: input.onProgress},
       ),
     })
-  } catch (error) {
-    if (stop.signal?.aborted) throw interruptedRunError(what, run.records, error)
-    throw error
-  } finally {
-    stop.dispose()
-    kube?.close()
-  }
+  }, () => kube?.close())
   if (engine) {
     const applied = engine.finish()
     result.applied = applied.applied.length

@@ -89,3 +89,20 @@ export function interruptedRunError(what: string, records: readonly StepRecord[]
     details: {steps: records},
   })
 }
+
+/**
+ * Runs an apply's steps under `stop`: a run stopped by Ctrl-C ends as exit 130 naming its step
+ * (`interruptedRunError`), any other failure as itself; the interrupt handler is always released,
+ * and `close` (the API client) always called.
+ */
+export async function runUntilStopped(what: string, run: {records: readonly StepRecord[]}, stop: {signal: AbortSignal | undefined; dispose(): void}, body: () => Promise<void>, close: () => void): Promise<void> {
+  try {
+    await body()
+  } catch (error) {
+    if (stop.signal?.aborted) throw interruptedRunError(what, run.records, error)
+    throw error
+  } finally {
+    stop.dispose()
+    close()
+  }
+}

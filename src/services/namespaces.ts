@@ -14,7 +14,7 @@ import {type RunSummary, summariseRun} from '../core/run-summary.js'
 import type {Clock, Interrupts, Kube, KubeObject, KubeTarget, UserFiles} from '../ports.js'
 import type {TaskDisplay} from '../ui/tasks.js'
 import {ManifestApply, type ApplyProgress} from './apply-manifests.js'
-import {applyStageActs, interruptedRunError, interruptible} from './apply-steps.js'
+import {applyStageActs, interruptible, runUntilStopped} from './apply-steps.js'
 import {StepRun} from './step-run.js'
 
 export interface NamespacesPorts {
@@ -154,7 +154,7 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
   const run = new StepRun(plan, {display: input.display ?? 'silent', clock: ports.clock, ...(stop.signal ? {signal: stop.signal} : {}), ...(input.write ? {write: input.write} : {})})
   let kube: Kube | undefined
   let engine: ManifestApply | undefined
-  try {
+  await runUntilStopped(what, run, stop, async () => {
     kube = await ports.kube({kubeconfig: input.kubeconfig, context: input.context, cluster})
     const client = kube
     const owners = [namespaceSetOwnerLabels(setName)]
@@ -176,13 +176,7 @@ export async function bootstrapNamespaces(ports: NamespacesPorts, input: Bootstr
         {dryRun: false, onProgress: input.onProgress},
       ),
     )
-  } catch (error) {
-    if (stop.signal?.aborted) throw interruptedRunError(what, run.records, error)
-    throw error
-  } finally {
-    stop.dispose()
-    kube?.close()
-  }
+  }, () => kube?.close())
   if (engine) {
     const applied = engine.finish()
     result.applied = applied.applied.length
