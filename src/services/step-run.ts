@@ -69,6 +69,19 @@ export class StepRun {
     const steps: PlanStep[] = []
     for (let i = first; i < this.plan.steps.length && acts[this.plan.steps[i]!.id]; i++) steps.push(this.plan.steps[i]!)
     if (steps.length === 0) return
+    try {
+      await this.runSteps(steps, acts, first, signal)
+    } catch (error) {
+      // Stopped between two steps: the one that would have run next is where the run stopped.
+      if (signal?.aborted && !this.records.some((r) => r.status === 'interrupted') && this.records[this.next]?.status === 'not-run') {
+        const record = this.begin(this.plan.steps[this.next]!.id)
+        this.end(record, 'interrupted', 'stopped before it started')
+      }
+      throw error
+    }
+  }
+
+  private async runSteps(steps: PlanStep[], acts: Record<string, StepAct>, first: number, signal: AbortSignal | undefined): Promise<void> {
     await runTasks(
       steps.map((step) => ({
         id: step.id,

@@ -9,6 +9,7 @@ import {CliError, DOCTOR_SUGGESTION, InterruptedError, KopsError, PreconditionEr
 import {parseDeletePreview, parseKopsVersion, parseRollingUpdatePreview, parseUpdateDryRun, parseValidationJson, tailLines} from '../../core/kops/kops-output.js'
 import {kopsStepOf, kopsTimeoutMs, type KopsTimeouts} from '../../core/kops/timeouts.js'
 import {isHealthyValidation} from '../../core/kops/validation.js'
+import {fileAccessError} from '../fs-errors.js'
 import type {
   Kops,
   KopsResource,
@@ -169,7 +170,11 @@ export class ExecaKops implements Kops {
   }
 
   async exportKubeconfig(name: string, kubeconfigPath: string, options: KopsRunOptions = {}): Promise<void> {
-    mkdirSync(dirname(kubeconfigPath), {recursive: true})
+    try {
+      mkdirSync(dirname(kubeconfigPath), {recursive: true})
+    } catch (error) {
+      throw fileAccessError(error, dirname(kubeconfigPath), 'create directory', ['Pass a kubeconfig path in a directory you can write to'])
+    }
     await this.run(['export', 'kubeconfig', '--name', name, '--admin', '--kubeconfig', kubeconfigPath], options)
   }
 

@@ -8,7 +8,7 @@ import {beforeEach, describe, expect, it, vi} from 'vitest'
 import YAML from 'yaml'
 
 import {ExecaKops} from '../../../src/adapters/kops/execa-kops.js'
-import {CliError, InterruptedError, KopsError, PreconditionError, TimeoutError} from '../../../src/core/errors.js'
+import {CliError, FileAccessError, InterruptedError, KopsError, PreconditionError, TimeoutError} from '../../../src/core/errors.js'
 import {ROOT} from '../../helpers/cli.js'
 import {motoClients, motoEnv, uniqueBucket} from '../../helpers/moto.js'
 import {isAlive, KOPS_WRAPPER} from '../create/support.js'
@@ -184,6 +184,17 @@ describe('ExecaKops against the kops stand-in', () => {
     expect(doc.contexts.map((c) => c.name)).toEqual([NAME])
     expect(doc.users.map((u) => u.name)).toEqual([NAME])
     expect(statSync(path).mode & 0o777).toBe(0o600)
+  })
+
+  it('a kubeconfig path whose directory cannot be made is a file access error (exit 2) naming it, before kops runs', async () => {
+    seedCluster(store, {name: NAME, kubernetesVersion: '1.34.10'})
+    writeFileSync(join(dir, 'not-a-dir'), 'x')
+    const path = join(dir, 'not-a-dir', 'kube', NAME)
+    const error = (await kops().exportKubeconfig(NAME, path).catch((e: unknown) => e)) as FileAccessError
+    expect(error).toBeInstanceOf(FileAccessError)
+    expect(error.exitCode).toBe(2)
+    expect(error.message).toContain(join(dir, 'not-a-dir', 'kube'))
+    expect(error.message).toContain('a part of the path is a file, not a directory')
   })
 
   it('streams output lines to onOutput and appends them to the run log', async () => {

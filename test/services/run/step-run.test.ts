@@ -43,6 +43,31 @@ describe('StepRun: the plan, executed step for step', () => {
     expect(lines).toContain('2026-05-02T03:00:02.500Z done  [4/5] c:three: title of c:three (skipped: --skip three) (0ms)')
   })
 
+  it('Ctrl-C between two steps: the step that would have run next is recorded interrupted, the rest not-run', async () => {
+    const controller = new AbortController()
+    const clock = new ManualClock()
+    const run = new StepRun(plan('a:one', 'b:two', 'c:three'), {display: 'plain', clock, write: () => {}, signal: controller.signal})
+    let ranB = false
+    const error = await run
+      .run({
+        'a:one': async () => {
+          controller.abort(new Error('SIGINT'))
+          return 'finished just before the signal'
+        },
+        'b:two': async () => ((ranB = true), 'x'),
+        'c:three': async () => 'y',
+      })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(Error)
+    expect(ranB).toBe(false)
+    expect(run.records.map((r) => [r.id, r.status, r.outcome])).toEqual([
+      ['a:one', 'done', 'finished just before the signal'],
+      ['b:two', 'interrupted', 'stopped before it started'],
+      ['c:three', 'not-run', undefined],
+    ])
+    expect(planExecutionMismatch(run.currentPlan, run.records, false)).toEqual([])
+  })
+
   it('refuses an act for a step the plan does not show (exit 10), before running anything', async () => {
     const {run} = runner(plan('a:one'))
     let ran = false
