@@ -6,9 +6,10 @@ import {DeclinedError, InvalidFileError, UsageError} from '../core/errors.js'
 import {buildNamespacesBootstrapPlan} from '../core/namespaces/bootstrap-plan.js'
 import {teamAccessProblems, teamAccessSuggestions} from '../core/namespaces/access.js'
 import {DEFAULT_NAMESPACE_SET, groupByNamespace, renderNamespaceSet} from '../core/namespaces/render.js'
-import {namespaceSetSchema, type NamespaceSet} from '../core/namespaces/schema.js'
+import {checkNamespaceSetFast, type PrecompiledValidator} from '../core/namespaces/fast-check.js'
+import type {NamespaceSet} from '../core/namespaces/schema.js'
 import {readYamlFast} from '../core/yaml-fast.js'
-import {parseYamlFile, positionOf} from '../core/yaml-file.js'
+import {positionOf, readYamlDocument, schemaIssues, type YamlDocument} from '../core/yaml-file.js'
 import type {Plan, StepRecord} from '../core/plan.js'
 import {type RunSummary, summariseRun} from '../core/run-summary.js'
 import type {Clock, Interrupts, Kube, KubeObject, KubeTarget, UserFiles} from '../ports.js'
@@ -89,20 +90,45 @@ export interface BootstrapNamespacesResult {
   summary?: RunSummary
 }
 
-/** Reads and validates a NamespaceSet file: exit 2 when missing, exit 3 (path, line:column) when invalid. */
-export async function loadNamespaceSet(files: UserFiles, path: string, access?: ClusterAccess): Promise<NamespaceSet> {
+let precompiled: Promise<PrecompiledValidator | undefined> | undefined
+
+/** The build's precompiled validator of the namespaces file; undefined when running from source (tests, bin/dev.js). */
+function loadPrecompiledValidator(): Promise<PrecompiledValidator | undefined> {
+  const url = new URL('../core/namespaces/namespace-set.precompiled.js', import.meta.url).href
+  return (precompiled ??= import(url).then(
+    (m: {default: PrecompiledValidator}) => m.default,
+    () => undefined,
+  ))
+}
+
+/**
+ * Reads and validates a NamespaceSet file: exit 2 when missing, exit 3 (path, line:column) when
+ * invalid. A valid file is read by js-yaml and checked by the precompiled validator and rules.ts;
+ * zod (~170 ms to load, more than a converged re-run spends on the API) and `yaml` are loaded only
+ * to explain a problem.
+ */
+export async function loadNamespaceSet(files: UserFiles, path: string, access?: ClusterAccess, validator = loadPrecompiledValidator()): Promise<NamespaceSet> {
   const text = await files.read(path)
   if (text === undefined) throw new UsageError(`namespaces file ${path} does not exist`, {suggestions: ['Pass the path of a NamespaceSet file with -f (see examples/namespaces.yaml)']})
-  const parsed = parseYamlFile(text, path, namespaceSetSchema, readYamlFast)
-  const set = parsed.value
+  const yaml = readYamlDocument(text, path, readYamlFast)
+  const fast = await validator
+  const set = (fast && checkNamespaceSetFast(yaml.data, fast)) || (await explainNamespaceSet(yaml, path))
   if (access) {
     const problems = teamAccessProblems(set, access.authentication, access.cluster)
     if (problems.length > 0) {
-      const issues = problems.map((p) => ({path: `namespaces[${p.index}].team`, message: p.message, ...positionOf(parsed.doc, parsed.lines, ['namespaces', p.index, 'team'])}))
+      const issues = problems.map((p) => ({path: `namespaces[${p.index}].team`, message: p.message, ...positionOf(yaml.doc, yaml.lines, ['namespaces', p.index, 'team'])}))
       throw new InvalidFileError(path, issues, {suggestions: teamAccessSuggestions(problems, access.authentication, access.clusterFile)})
     }
   }
   return set
+}
+
+/** The zod schema's verdict: the value, or every problem with its path and position (exit 3). */
+async function explainNamespaceSet(yaml: YamlDocument, path: string): Promise<NamespaceSet> {
+  const {namespaceSetSchema} = await import('../core/namespaces/schema.js')
+  const parsed = namespaceSetSchema.safeParse(yaml.data)
+  if (!parsed.success) throw new InvalidFileError(path, schemaIssues(parsed.error, namespaceSetSchema, yaml.doc, yaml.lines))
+  return parsed.data
 }
 
 /** The manifests of a set, sorted for apply (phase, kind, namespace, name). */
