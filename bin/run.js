@@ -13,6 +13,6 @@ if (argv.length === 1 && argv[0] === '--version') {
   // Before anything else loads: from here on a signal never kills kopsmith half-way (see there).
   const {installInterruptHandling} = await import('../dist/adapters/interrupts.js')
   installInterruptHandling()
-  const {execute} = await import('@oclif/core')
+  const {execute} = await import('@oclif/core/execute')
   await execute({dir: import.meta.url})
 }

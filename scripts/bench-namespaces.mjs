@@ -168,7 +168,9 @@ function prepareSet(tag, count) {
  */
 async function settled(set, kubeconfig) {
   const namespaces = new Set(readFileSync(set.file, 'utf8').match(/(?<=- name: )\S+/g))
-  const deadline = performance.now() + 120_000
+  // The controller-manager writes at its client's default 20 requests/s: three objects per namespace.
+  const limitMs = 60_000 + namespaces.size * 300
+  const deadline = performance.now() + limitMs
   while (performance.now() < deadline) {
     const r = spawnSync(kubectl, ['get', 'serviceaccounts', '--all-namespaces', '-o', 'json', '--kubeconfig', kubeconfig], {encoding: 'utf8', maxBuffer: 256 * 1024 * 1024})
     const accounts = r.status === 0 ? JSON.parse(r.stdout).items.filter((a) => namespaces.has(a.metadata.namespace)) : []
@@ -176,7 +178,7 @@ async function settled(set, kubeconfig) {
     if (withDefault.size === namespaces.size && accounts.every((a) => (a.secrets ?? []).length > 0)) return
     await new Promise((resolveWait) => setTimeout(resolveWait, 500))
   }
-  throw new Error(`the controller-manager did not catch up with ${set.tag} within 120 s`)
+  throw new Error(`the controller-manager did not catch up with ${set.tag} within ${limitMs / 1000} s`)
 }
 
 async function timedRun(side, set, kubeconfig) {

@@ -1,4 +1,4 @@
-import type {Hook} from '@oclif/core'
+import type {Hook} from '@oclif/core/interfaces'
 
 import {formatCliError} from '../base-command.js'
 import {UsageError} from '../core/errors.js'

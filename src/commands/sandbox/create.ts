@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {BaseCommand} from '../../base-command.js'
 import {SANDBOX_DEFAULT_API_ACCESS, SANDBOX_DEFAULT_ZONE} from '../../core/sandbox/cluster-file.js'
