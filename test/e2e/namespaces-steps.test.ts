@@ -10,7 +10,7 @@ import {FsUserFiles} from '../../src/adapters/fs-user-files.js'
 import {SystemClock} from '../../src/adapters/system-clock.js'
 import {InterruptedError} from '../../src/core/errors.js'
 import {planExecutionMismatch, type StepRecord} from '../../src/core/plan.js'
-import type {Interrupts} from '../../src/ports.js'
+import {FakeInterrupts} from '../fakes/fake-interrupts.js'
 import {bootstrapNamespaces, type BootstrapNamespacesInput, type NamespacesPorts} from '../../src/services/namespaces.js'
 import {e2eKubeconfig, uniquePrefix} from './support.js'
 
@@ -22,18 +22,6 @@ import {e2eKubeconfig, uniquePrefix} from './support.js'
  * the end.
  */
 const STEPS = ['namespaces:apply-namespaces', 'namespaces:apply-rbac', 'namespaces:apply-config']
-
-class FakeInterrupts implements Interrupts {
-  readonly handlers = new Set<() => void>()
-  onInterrupt(handler: () => void): () => void {
-    this.handlers.add(handler)
-    return () => this.handlers.delete(handler)
-  }
-
-  press(): void {
-    for (const h of this.handlers) h()
-  }
-}
 
 describe('namespaces bootstrap, step by step, on a real API server', () => {
   const prefix = uniquePrefix('nssteps')

@@ -12,7 +12,7 @@ import {checkClusterFile} from '../../../src/core/config/validate.js'
 import type {ClusterConfig} from '../../../src/core/config/types.js'
 import {InterruptedError} from '../../../src/core/errors.js'
 import {type Plan, planExecutionMismatch, type StepRecord} from '../../../src/core/plan.js'
-import type {Interrupts} from '../../../src/ports.js'
+import {FakeInterrupts} from '../../fakes/fake-interrupts.js'
 import {installAddons, type AddonsPorts} from '../../../src/services/addons.js'
 import {bootstrapNamespaces} from '../../../src/services/namespaces.js'
 import {cliEnv, collectCli, ROOT, runCli} from '../../helpers/cli.js'
@@ -28,19 +28,6 @@ const production = (): ClusterConfig => checkClusterFile(readFileSync(join(ROOT,
 const ADDON_STEPS = ['addons:gateway-api', 'addons:apply-namespaces', 'addons:apply-crds', 'addons:apply-rbac', 'addons:apply-config', 'addons:apply-workloads', 'addons:rollout', 'addons:apply-webhooks', 'addons:prune']
 const NAMESPACE_STEPS = ['namespaces:apply-namespaces', 'namespaces:apply-rbac', 'namespaces:apply-config']
 const STAMP = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`
-
-/** Ctrl-C as the interrupt port delivers it: `press()` calls what is registered now. */
-class FakeInterrupts implements Interrupts {
-  readonly handlers = new Set<() => void>()
-  onInterrupt(handler: () => void): () => void {
-    this.handlers.add(handler)
-    return () => this.handlers.delete(handler)
-  }
-
-  press(): void {
-    for (const h of this.handlers) h()
-  }
-}
 
 /** Exactly one start and one done line per step, in plan order, each with its timestamp and [i/n]. */
 function expectOneLinePairPerStep(lines: string[], plan: Plan): void {
