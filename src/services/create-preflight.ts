@@ -185,7 +185,7 @@ export function planFromPreflight(input: CreateClusterInput, preflight: CreatePr
     if (s.id === 'preflight:existing-cluster') return existingClusterStep(s, decision)
     if (s.id === 'kops:create-or-replace') return kopsSpecStep(s, decision.rendered, decision.existing.spec as KopsSpec | undefined)
     if (s.id === 'kops:update-cluster' && preflight.updatePreview) return updateStep(s, preflight.updatePreview)
-    if (s.id === 'dns:ensure-public-zone' || s.id === 'dns:check-private-zone') return dnsStep(s, preflight.dns)
+    if (s.id === 'dns:ensure-public-zone' || s.id === 'dns:check-private-zone') return dnsStep(s, preflight.dns, config.dns.zone)
     if (s.id === 'kops:encryption-secret' && preflight.encryptionSecret) return {...s, action: 'noop', reason: 'kops holds it already (kops get secrets); a re-run never rotates it'}
     if (s.id === 'metadata:write' && recordMatches(input, decision, now)) return {...s, action: 'noop', reason: "kopsmith's record already says this"}
     return s
@@ -209,14 +209,14 @@ function describeDnsFound(found: DnsFound): string {
 }
 
 /** The DNS step as Route53 has it now: `=` for a zone that exists and is delegated already. */
-function dnsStep(step: PlanStep, found: DnsFound): PlanStep {
+function dnsStep(step: PlanStep, found: DnsFound, zoneName: string): PlanStep {
   if (step.id === 'dns:check-private-zone') {
     return found.zone
       ? {...step, title: `${step.title} (${found.zone.id})`, reason: 'exists; kops associates it with the cluster VPC during update, verified afterwards'}
       : {...step, reason: 'absent; kops creates it with the cluster VPC during update (a private zone needs a VPC), verified afterwards'}
   }
-  if (!found.zone) return {...step, title: `Create public hosted zone ${step.title.replace(/^Ensure public hosted zone /, '')}`, action: 'create', reason: `absent; created with an idempotent caller reference${found.delegation === 'unknown' ? '; the parent zone is not in this account: delegate it there' : ', then delegated with --delegate'}`}
-  const zone = {...step, title: `Public hosted zone ${step.title.replace(/^Ensure public hosted zone /, '')} (${found.zone.id})`}
+  if (!found.zone) return {...step, title: `Create public hosted zone ${zoneName}`, action: 'create', reason: `absent; created with an idempotent caller reference${found.delegation === 'unknown' ? '; the parent zone is not in this account: delegate it there' : ', then delegated with --delegate'}`}
+  const zone = {...step, title: `Public hosted zone ${zoneName} (${found.zone.id})`}
   if (found.delegation === 'in-sync') return {...zone, action: 'noop', reason: `exists; ${found.parent!.name} delegates to it`}
   if (found.delegation === 'unknown') return {...zone, action: 'noop', reason: 'exists; the parent zone is not in this account, so its delegation cannot be checked here'}
   return {...zone, action: 'update', reason: `exists; the NS record in ${found.parent!.name} ${found.delegation === 'missing' ? 'is missing' : 'points elsewhere'}: upserted with --delegate, then wait for INSYNC`}
