@@ -52,16 +52,30 @@ export interface EnsureDnsOptions extends DnsOptions {
   signal?: AbortSignal
 }
 
-/** Find → compare for the cluster's hosted zone and, for public zones, its delegation. Reads only. */
-export async function planDnsZone(dns: Dns, config: ClusterConfig, options: DnsOptions): Promise<DnsPlan> {
+/**
+ * What Route53 holds for the cluster's zone, read only: the zone (a same-named zone of the other kind
+ * is refused), and for a public zone its parent in this account, the parent's NS record for it and
+ * the zone's own name servers.
+ */
+async function readDnsState(dns: Dns, config: ClusterConfig): Promise<{name: string; zone: HostedZone | undefined; parent?: ParentMatch; current?: string[] | undefined; nameServers?: string[] | undefined}> {
   const name = normalizeDnsName(config.dns.zone)
   const match = selectZone(name, await dns.findZones(name), config.dns.type)
   if (match.status === 'conflict') throw conflictError(name, match)
+  const zone = match.status === 'found' ? match.zone : undefined
+  if (config.dns.type === 'private') return {name, zone}
+  const parent = await findParentZone(dns, name)
+  if (parent.status !== 'found') return {name, zone, parent}
+  return {name, zone, parent, current: await dns.getNsRecord(parent.zone.id, name), nameServers: zone ? await dns.zoneNameServers(zone.id) : undefined}
+}
+
+/** Find → compare for the cluster's hosted zone and, for public zones, its delegation. Reads only. */
+export async function planDnsZone(dns: Dns, config: ClusterConfig, options: DnsOptions): Promise<DnsPlan> {
+  const {name, zone, parent, current, nameServers: target} = await readDnsState(dns, config)
   if (config.dns.type === 'private') {
     return {
       steps: [
-        match.status === 'found'
-          ? step('dns-zone:check', `Private hosted zone ${name} (${match.zone.id})`, 'check', 'exists; kops associates it with the cluster VPC during update, verified afterwards')
+        zone
+          ? step('dns-zone:check', `Private hosted zone ${name} (${zone.id})`, 'check', 'exists; kops associates it with the cluster VPC during update, verified afterwards')
           : step('dns-zone:check', `Private hosted zone ${name}`, 'check', 'absent; kops creates it with the cluster VPC during update (a private zone needs a VPC), verified afterwards'),
       ],
       warnings: [],
@@ -69,19 +83,17 @@ export async function planDnsZone(dns: Dns, config: ClusterConfig, options: DnsO
   }
 
   const steps: PlanStep[] = [
-    match.status === 'found'
-      ? step('dns-zone:noop', `Public hosted zone ${name} (${match.zone.id})`, 'noop', 'exists')
+    zone
+      ? step('dns-zone:noop', `Public hosted zone ${name} (${zone.id})`, 'noop', 'exists')
       : step('dns-zone:create', `Create public hosted zone ${name}`, 'create', 'absent; created with an idempotent caller reference'),
   ]
   const warnings: string[] = []
-  const parent = await findParentZone(dns, name)
-  if (parent.status !== 'found') {
-    steps.push(step('dns-delegation:check', `NS delegation of ${name}`, 'check', parentUnknownReason(parent)))
-    warnings.push(`${parentUnknownReason(parent)}; make sure the parent DNS delegates ${name} to the zone's Route53 name servers`)
+  if (parent?.status !== 'found') {
+    const reason = parentUnknownReason(parent ?? {status: 'none'})
+    steps.push(step('dns-delegation:check', `NS delegation of ${name}`, 'check', reason))
+    warnings.push(`${reason}; make sure the parent DNS delegates ${name} to the zone's Route53 name servers`)
     return {steps, warnings}
   }
-  const current = await dns.getNsRecord(parent.zone.id, name)
-  const target = match.status === 'found' ? await dns.zoneNameServers(match.zone.id) : undefined
   if (target && hasSameNameServers(current, target)) {
     steps.push(step('dns-delegation:noop', `NS delegation of ${name} in ${parent.zone.name}`, 'noop', 'the parent zone already delegates to the zone name servers'))
     return {steps, warnings}
@@ -145,15 +157,9 @@ export interface DnsFound {
  * Returns what it found, for the plan shown before the question.
  */
 export async function checkDnsPreconditions(dns: Dns, config: ClusterConfig, options: DnsOptions): Promise<DnsFound> {
-  const name = normalizeDnsName(config.dns.zone)
-  const match = selectZone(name, await dns.findZones(name), config.dns.type)
-  if (match.status === 'conflict') throw conflictError(name, match)
-  const zone = match.status === 'found' ? match.zone : undefined
+  const {name, zone, parent, current, nameServers} = await readDnsState(dns, config)
   if (config.dns.type === 'private') return {zone, delegation: 'not-applicable'}
-  const parent = await findParentZone(dns, name)
-  if (parent.status !== 'found') return {zone, delegation: 'unknown'}
-  const current = await dns.getNsRecord(parent.zone.id, name)
-  const nameServers = zone ? await dns.zoneNameServers(zone.id) : undefined
+  if (parent?.status !== 'found') return {zone, delegation: 'unknown'}
   const delegation = nameServers && hasSameNameServers(current, nameServers) ? 'in-sync' : current ? 'other' : 'missing'
   if (delegation !== 'in-sync' && !options.delegate) throw notDelegatedError(name, parent.zone, current, zone && nameServers ? {zoneId: zone.id, nameServers} : undefined)
   return {zone, delegation, parent: parent.zone}
