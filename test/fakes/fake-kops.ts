@@ -210,7 +210,10 @@ export class FakeKops implements Kops {
     // kops parses it as YAML (a map) before storing it; an empty or non-YAML body is a bug of ours.
     if (!/^kind: EncryptionConfiguration$/m.test(content)) throw new Error(`FakeKops: createEncryptionConfigSecret got no EncryptionConfiguration for ${name}`)
     this.record('createEncryptionConfigSecret', name)
-    this.cluster(name).encryptionSecret = true
+    const c = this.cluster(name)
+    // kops refuses to overwrite it without --force (create_secret_encryptionconfig.go).
+    if (c.encryptionSecret) throw new KopsError('kops create secret encryptionconfig failed: failed to create the encryptionconfig secret as it already exists. Pass the `--force` flag to replace an existing secret', {argv: ['kops', 'create', 'secret', 'encryptionconfig'], exitCode: 1, stderrTail: 'Error: failed to create the encryptionconfig secret as it already exists. Pass the `--force` flag to replace an existing secret'})
+    c.encryptionSecret = true
   }
 
   async updateCluster(name: string, options: UpdateClusterOptions): Promise<{changesPending: boolean; output: string}> {

@@ -110,8 +110,9 @@ export class ExecaKops implements Kops {
     const argv = ['get', 'instancegroups', '--name', name, '-o', 'json']
     const r = await this.run(argv, options, {allowFailure: true})
     if (r.exitCode !== 0) {
-      // kops: `cluster "X" was not found`; `no InstanceGroup objects found` (one object, not an array, when there is exactly one).
-      if (/cluster "[^"]*" was not found|cluster not found|no InstanceGroup objects found/i.test(r.stderr)) return []
+      // kops: `error fetching cluster "X": Cluster.kops.k8s.io "X" not found` (get_instancegroups.go);
+      // `no InstanceGroup objects found` (one object, not an array, when there is exactly one).
+      if (/Cluster\.kops\.k8s\.io "[^"]*" not found|no InstanceGroup objects found/i.test(r.stderr)) return []
       throw this.failure(argv, r)
     }
     return asArray(parseJson(r.stdout, argv))
