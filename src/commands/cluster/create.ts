@@ -14,7 +14,7 @@ import {formatRunSummary} from '../../ui/run-summary.js'
 export default class ClusterCreate extends BaseCommand {
   static override description = `Create a hardened, private cluster from a cluster file
 
-preflight → state bucket → DNS zone → render kops spec → kops create/replace → encryption secret → kops update → validate → kubeconfig → addons → namespaces. Every step finds what exists and acts only where needed, so a re-run after any failure resumes.`
+preflight → state bucket → DNS zone → render kops spec → kops create/replace → encryption secret → kops update → validate → kubeconfig → addons → namespaces. Every step finds what exists and acts only where needed, so a re-run after any failure resumes. Without --yes an interactive run first shows the plan from the run's own preflight — buckets, the hosted zone and its delegation, the stored spec, kopsmith's record, the encryption secret, kops' dry run of update — marking = what is already there, and asks; --dry-run stays offline.`
 
   static override examples = [
     '<%= config.bin %> cluster create -f examples/production.yaml --dry-run',
