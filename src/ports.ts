@@ -274,10 +274,21 @@ export interface Kube {
   apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject>
   /** undefined when the object (or its kind) does not exist. */
   get(ref: KubeResourceRef): Promise<KubeObject | undefined>
-  /** Objects of a kind carrying all `labels`, across namespaces ([] when the kind is not served). */
-  list(apiVersion: string, kind: string, labels: Record<string, string>): Promise<KubeObject[]>
-  /** Deletes in the background (dependents are garbage-collected); absent objects are not an error. */
-  delete(ref: KubeResourceRef): Promise<void>
+  /**
+   * Objects of a kind carrying all `labels`, across namespaces ([] when the kind is not served). By
+   * default a consistent read of the latest state (from etcd on servers before 1.31, in pages).
+   * `{cached: true}` reads the API server's watch cache instead (`resourceVersion=0`, one page): no
+   * etcd read and no decoding of every object of the kind, but it may lag the latest write by the
+   * cache's delay (milliseconds) — as the informers of every controller do.
+   */
+  list(apiVersion: string, kind: string, labels: Record<string, string>, options?: {cached?: boolean}): Promise<KubeObject[]>
+  /**
+   * Deletes in the background (dependents are garbage-collected); absent objects are not an error.
+   * With `preconditions`, only the object with that uid (and resourceVersion) is deleted: one that
+   * was replaced or changed since it was read throws ApiError with `details: {status: 409, reason:
+   * 'Conflict'}`.
+   */
+  delete(ref: KubeResourceRef, preconditions?: {uid?: string; resourceVersion?: string}): Promise<void>
   /** Whether the API serves this group/version/kind (discovery; re-read when a kind is missing). */
   isServed(apiVersion: string, kind: string): Promise<boolean>
   /** Releases pooled keep-alive connections, so the process can exit. */

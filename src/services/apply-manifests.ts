@@ -117,9 +117,10 @@ export class ManifestApply {
     this.ctx = {deadline: this.started + options.timeoutMs, poll: options.pollIntervalMs ?? 1000, clock, emit: options.onProgress ?? (() => {}), signal: options.signal}
     this.owners = options.owners ?? options.prune?.scopes ?? []
     this.phases = new Map(buildApplyPhases(objects).map((p) => [p.phase, p.objects]))
-    // Everything live is read at once, up front, in parallel; only a recreated namespace makes the
-    // rest be read again (its old content is gone).
-    this.live = new LiveObjects(kube, this.owners, this.concurrency, objects, options.signal)
+    // Everything live is read at once, up front, in parallel, from the API server's watch cache; only
+    // a recreated namespace makes the rest be read again, from the latest state (its old content is
+    // gone, and a cache a moment behind could still show it).
+    this.live = new LiveObjects(kube, this.owners, this.concurrency, objects, {cached: true, signal: options.signal})
   }
 
   async run(stage: ApplyStage): Promise<StageOutcome> {
@@ -175,7 +176,7 @@ export class ManifestApply {
       ctx.emit({type: 'applied', ref: outcome.value.ref})
     }
     if (outcomes.some((o) => o.ok && o.value.recreated)) {
-      this.live = new LiveObjects(kube, this.owners, this.concurrency, this.objects.filter((o) => !this.done.has(o)), options.signal)
+      this.live = new LiveObjects(kube, this.owners, this.concurrency, this.objects.filter((o) => !this.done.has(o)), {cached: false, signal: options.signal})
     }
     if (phase === 'crds') await waitForCrds(kube, batch, ctx)
     return {changed: pending.length, unchanged: batch.length - pending.length}
@@ -186,8 +187,13 @@ export class ManifestApply {
  * What is live, read in as few requests as possible and all at once: objects carrying an owner set's
  * labels with one LIST per kind and set, any other object with a GET of its own, all started when
  * the run starts. Each live object is compared with the desired one as it arrives and then dropped;
- * only its identity and labels are kept, for prune — a thousand namespaces' objects with their
- * managedFields would otherwise stay in memory.
+ * only its identity, labels, uid and resourceVersion are kept, for prune — a thousand namespaces'
+ * objects with their managedFields would otherwise stay in memory.
+ *
+ * `cached` LISTs read the API server's watch cache (Kube.list): the first read of a run, where a view
+ * a moment old is as good as the latest — an object it shows converged that someone changed in that
+ * moment is set right by the next run, and prune deletes only what is still as it was read (uid and
+ * resourceVersion preconditions).
  */
 class LiveObjects {
   private readonly lists = new Map<string, Promise<KubeObject[]>>()
@@ -201,7 +207,7 @@ class LiveObjects {
     private readonly owners: ReadonlyArray<Record<string, string>>,
     private readonly concurrency: number,
     objects: readonly KubeObject[],
-    private readonly signal?: AbortSignal,
+    private readonly options: {cached: boolean; signal?: AbortSignal | undefined},
   ) {
     this.desired = new Map(objects.map((o) => [refKey(refOf(o)), o]))
     const reads: Array<() => Promise<unknown>> = []
@@ -215,7 +221,7 @@ class LiveObjects {
         this.gets.set(key, new Promise<void>((resolve) => (done = resolve)))
         reads.push(async () => {
           try {
-            this.signal?.throwIfAborted()
+            this.options.signal?.throwIfAborted()
             const found = await this.kube.get(refOf(object))
             if (found) this.compare(found)
           } finally {
@@ -260,12 +266,12 @@ class LiveObjects {
     const key = listKey(apiVersion, kind, scope)
     let listed = this.lists.get(key)
     if (!listed) {
-      this.signal?.throwIfAborted()
-      listed = this.kube.list(apiVersion, kind, scope).then((items) =>
+      this.options.signal?.throwIfAborted()
+      listed = this.kube.list(apiVersion, kind, scope, {cached: this.options.cached}).then((items) =>
         items.map((item) => {
           this.compare(item)
-          const {name, namespace, labels} = item.metadata
-          return {apiVersion: item.apiVersion, kind: item.kind, metadata: {name, ...(namespace ? {namespace} : {}), ...(labels ? {labels} : {})}}
+          const {name, namespace, labels, uid, resourceVersion} = item.metadata
+          return {apiVersion: item.apiVersion, kind: item.kind, metadata: {name, ...(namespace ? {namespace} : {}), ...(labels ? {labels} : {}), ...(uid ? {uid} : {}), ...(resourceVersion ? {resourceVersion} : {})}}
         }),
       )
       this.lists.set(key, listed)
@@ -416,19 +422,47 @@ async function prune(
     if (!r.ok) throw r.error
     found.push(...r.value)
   }
-  const doomed = options.scopes.flatMap((scope) => selectPrunable(found, desired, scope))
+  const doomed = options.scopes.flatMap((scope) => selectPrunable(found, desired, scope).map((ref) => ({ref, scope})))
   // Namespaced objects first, Namespaces last: deleting a Namespace takes everything in it along.
-  const namespaces = doomed.filter((r) => r.kind === 'Namespace')
-  const rest = doomed.filter((r) => r.kind !== 'Namespace')
-  if (ctx.dryRun) return [...rest, ...namespaces]
+  const namespaces = doomed.filter((d) => d.ref.kind === 'Namespace')
+  const rest = doomed.filter((d) => d.ref.kind !== 'Namespace')
+  if (ctx.dryRun) return [...rest, ...namespaces].map((d) => d.ref)
+  const read = new Map(found.map((o) => [refKey(refOf(o)), o.metadata]))
+  const pruned = new Set<KubeResourceRef>()
   for (const batch of [rest, namespaces]) {
-    const outcomes = await mapLimit(batch, ctx.concurrency, async (ref) => {
+    const outcomes = await mapLimit(batch, ctx.concurrency, async ({ref, scope}) => {
       ctx.signal?.throwIfAborted()
-      await kube.delete(ref)
+      if (!(await deleteAsRead(kube, ref, read.get(refKey(ref)), desired, scope))) return
+      pruned.add(ref)
       ctx.emit({type: 'pruned', ref})
     })
     const failed = outcomes.find((o) => !o.ok)
     if (failed && !failed.ok) throw isCliError(failed.error) || ctx.signal?.aborted ? failed.error : new ApiError(String(failed.error), {cause: failed.error})
   }
-  return [...rest, ...namespaces]
+  return [...rest, ...namespaces].map((d) => d.ref).filter((ref) => pruned.has(ref))
+}
+
+/**
+ * Deletes a prunable object only as it was read (uid and resourceVersion preconditions). One that
+ * changed since (409) is read again and deleted only if it still carries the owner labels and is
+ * still not wanted; one relabeled (adopted by someone else), or gone, is left alone. Returns whether
+ * it was deleted.
+ */
+async function deleteAsRead(kube: Kube, ref: KubeResourceRef, seen: KubeObject['metadata'] | undefined, desired: readonly KubeObject[], scope: Record<string, string>): Promise<boolean> {
+  try {
+    await kube.delete(ref, preconditionsOf(seen))
+    return true
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.details?.status !== 409) throw error
+  }
+  const now = await kube.get(ref)
+  if (!now || selectPrunable([now], desired, scope).length === 0) return false
+  await kube.delete(ref, preconditionsOf(now.metadata))
+  return true
+}
+
+function preconditionsOf(metadata: KubeObject['metadata'] | undefined): {uid?: string; resourceVersion?: string} | undefined {
+  const {uid, resourceVersion} = (metadata ?? {}) as {uid?: unknown; resourceVersion?: unknown}
+  if (typeof uid !== 'string' && typeof resourceVersion !== 'string') return undefined
+  return {...(typeof uid === 'string' ? {uid} : {}), ...(typeof resourceVersion === 'string' ? {resourceVersion} : {})}
 }

@@ -397,6 +397,58 @@ describe('the fake Kubernetes API answers as a real API server (v1.20.2) does', 
     expect(seen.fake).toEqual(seen.real)
   })
 
+  it('DELETE with preconditions: a stale resourceVersion or another uid is 409 Conflict and deletes nothing; the current ones delete', async () => {
+    const seen = await onBoth('delete-pre', async (http, p) => {
+      await namespace(http, p)
+      const first = await http.apply(cmPath(p, 'x'), cm(p, 'x', {a: '1'}), 'kopsmith')
+      const {uid, resourceVersion: readAt} = first.body.metadata as {uid: string; resourceVersion: string}
+      const changed = await http.apply(cmPath(p, 'x'), cm(p, 'x', {a: '2'}), 'kopsmith')
+      const now = String((changed.body.metadata as Json).resourceVersion)
+      const stale = await http.delete(cmPath(p, 'x'), 'Background', {uid, resourceVersion: readAt})
+      const otherUid = await http.delete(cmPath(p, 'x'), 'Background', {uid: '00000000-0000-0000-0000-000000000000'})
+      const stillThere = (await http.get(cmPath(p, 'x'))).status
+      const current = await http.delete(cmPath(p, 'x'), 'Background', {uid, resourceVersion: now})
+      // Numbers and uids differ between the two servers by nature; where they stand in the message does not.
+      const words = (res: RawResponse) => ({...answer(res), message: String(res.body.message).replaceAll(readAt, 'READ').replaceAll(now, 'NOW').replaceAll(uid, 'UID')})
+      return {stale: words(stale), otherUid: words(otherUid), stillThere, current: current.status}
+    })
+    expect(seen.real).toEqual({
+      stale: {
+        status: 409,
+        reason: 'Conflict',
+        message: 'Operation cannot be fulfilled on ConfigMap "x": the ResourceVersion in the precondition (READ) does not match the ResourceVersion in record (NOW). The object might have been modified',
+        details: {name: 'x', kind: 'ConfigMap'},
+      },
+      otherUid: {
+        status: 409,
+        reason: 'Conflict',
+        message: 'Operation cannot be fulfilled on ConfigMap "x": the UID in the precondition (00000000-0000-0000-0000-000000000000) does not match the UID in record (UID). The object might have been deleted and then recreated',
+        details: {name: 'x', kind: 'ConfigMap'},
+      },
+      stillThere: 200,
+      current: 200,
+    })
+    expect(seen.fake).toEqual(seen.real)
+  })
+
+  it('LIST with resourceVersion=0 is read from the watch cache: `limit` is ignored, every match comes in one page without continue', async () => {
+    const seen = await onBoth('list-cached', async (http, p) => {
+      await namespace(http, p)
+      for (const name of ['a', 'b', 'c', 'd', 'e']) await http.apply(cmPath(p, name), cm(p, name, {}, {labels: {set: p}}), 'kopsmith')
+      const query = new URLSearchParams({labelSelector: `set=${p}`, limit: '2', resourceVersion: '0'})
+      let page: RawResponse | undefined
+      // The cache follows etcd a moment behind: the last write may take that moment to show.
+      await until('the watch cache to hold all five', async () => {
+        page = await http.get(`/api/v1/namespaces/${p}/configmaps?${query}`)
+        return ((page.body.items as Json[] | undefined) ?? []).length === 5
+      })
+      const metadata = page!.body.metadata as Json
+      return {items: (page!.body.items as Json[]).length, continue: metadata.continue ?? null, listResourceVersion: typeof metadata.resourceVersion}
+    })
+    expect(seen.real).toEqual({items: 5, continue: null, listResourceVersion: 'string'})
+    expect(seen.fake).toEqual(seen.real)
+  })
+
   it('LIST: label selectors (=, in, notin, !key), pages with limit/continue, items of built-in kinds without apiVersion/kind', async () => {
     const seen = await onBoth('list', async (http, p) => {
       await namespace(http, p)

@@ -277,7 +277,7 @@ export class FakeKubeApi {
         return stored ? [200, this.view(stored)] : [404, notFound(resource, name)]
       }
       case 'DELETE':
-        return this.delete(resource, key, name)
+        return this.delete(resource, key, name, body)
       case 'PATCH':
         if (contentType?.startsWith('application/apply-patch')) return this.applyPatch(resource, ns, name, body, url.searchParams, contentType)
         if (contentType?.startsWith('application/merge-patch+json')) return this.mergePatch(resource, ns, name, body, url.searchParams)
@@ -430,10 +430,19 @@ export class FakeKubeApi {
     return [existing ? 200 : 201, this.view(stored)]
   }
 
-  private delete(resource: Resource, key: string, name: string): Answer {
+  private delete(resource: Resource, key: string, name: string, body: unknown): Answer {
     const stored = this.store.get(key)
     if (!stored) return [404, notFound(resource, name)]
     const meta = stored.object.metadata as Json
+    // rest.BeforeDelete: preconditions are checked first, and its Conflict names the kind, not the resource.
+    const preconditions = ((body as Json | undefined)?.preconditions ?? {}) as {uid?: string; resourceVersion?: string}
+    const refused = (why: string) => [409, statusBody(409, 'Conflict', `Operation cannot be fulfilled on ${resource.kind} "${name}": ${why}`, {name, ...(resource.group ? {group: resource.group} : {}), kind: resource.kind})] as Answer
+    if (preconditions.uid !== undefined && preconditions.uid !== meta.uid) {
+      return refused(`the UID in the precondition (${preconditions.uid}) does not match the UID in record (${String(meta.uid)}). The object might have been deleted and then recreated`)
+    }
+    if (preconditions.resourceVersion !== undefined && preconditions.resourceVersion !== meta.resourceVersion) {
+      return refused(`the ResourceVersion in the precondition (${preconditions.resourceVersion}) does not match the ResourceVersion in record (${String(meta.resourceVersion)}). The object might have been modified`)
+    }
     if (resource.kind === 'Namespace') {
       if (!meta.deletionTimestamp) {
         meta.deletionTimestamp = now()
@@ -582,7 +591,8 @@ export class FakeKubeApi {
       .filter((s) => s.resource === resource || (s.resource.group === resource.group && s.resource.kind === resource.kind))
       .filter((s) => !namespace || (s.object.metadata as Json).namespace === namespace)
       .filter((s) => matches(((s.object.metadata as Json).labels ?? {}) as Record<string, string>))
-    const limit = Number(query.get('limit') ?? 0)
+    // resourceVersion=0 is served by the watch cache, which ignores limit (one page, no continue).
+    const limit = query.get('resourceVersion') === '0' ? 0 : Number(query.get('limit') ?? 0)
     const offset = Number(Buffer.from(query.get('continue') ?? '', 'base64').toString() || 0)
     const page = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset)
     const next = limit > 0 && offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64') : undefined

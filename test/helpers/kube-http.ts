@@ -61,8 +61,8 @@ export class KubeHttp {
     return this.request('PATCH', `${path}?${new URLSearchParams({fieldManager})}`, JSON.stringify(patch), 'application/merge-patch+json')
   }
 
-  delete(path: string, propagationPolicy = 'Background'): Promise<RawResponse> {
-    return this.request('DELETE', path, JSON.stringify({apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy}), 'application/json')
+  delete(path: string, propagationPolicy = 'Background', preconditions?: {uid?: string; resourceVersion?: string}): Promise<RawResponse> {
+    return this.request('DELETE', path, JSON.stringify({apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy, ...(preconditions ? {preconditions} : {})}), 'application/json')
   }
 
   close(): void {

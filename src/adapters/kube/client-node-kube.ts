@@ -112,7 +112,7 @@ export class ClientNodeKube implements Kube {
     return withTypeMeta(res.body as KubeObject, ref.apiVersion, ref.kind)
   }
 
-  async list(apiVersion: string, kind: string, labels: Record<string, string>): Promise<KubeObject[]> {
+  async list(apiVersion: string, kind: string, labels: Record<string, string>, options: {cached?: boolean} = {}): Promise<KubeObject[]> {
     const info = await this.resource(apiVersion, kind)
     if (!info) return []
     const base = collectionPath(apiVersion, info.plural)
@@ -122,7 +122,8 @@ export class ClientNodeKube implements Kube {
     const items: KubeObject[] = []
     let cont: string | undefined
     do {
-      const query = new URLSearchParams({limit: '500'})
+      // resourceVersion=0 is served by the watch cache, which ignores `limit` and answers in one page.
+      const query = new URLSearchParams(options.cached ? {resourceVersion: '0'} : {limit: '500'})
       if (selector) query.set('labelSelector', selector)
       if (cont) query.set('continue', cont)
       const res = await this.request('GET', `${base}?${query}`)
@@ -136,11 +137,11 @@ export class ClientNodeKube implements Kube {
     return items
   }
 
-  async delete(ref: KubeResourceRef): Promise<void> {
+  async delete(ref: KubeResourceRef, preconditions?: {uid?: string; resourceVersion?: string}): Promise<void> {
     const path = await this.objectPath(ref.apiVersion, ref.kind, ref.name, ref.namespace, false)
     if (!path) return
     const res = await this.request('DELETE', path, {
-      body: JSON.stringify({apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background'}),
+      body: JSON.stringify({apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(preconditions ? {preconditions} : {})}),
       contentType: 'application/json',
     })
     if (res.status === 200 || res.status === 202 || res.status === 404) return

@@ -4,9 +4,10 @@ import {ClientNodeKube} from '../../../src/adapters/kube/client-node-kube.js'
 import {SystemClock} from '../../../src/adapters/system-clock.js'
 import {addonOwnerLabels} from '../../../src/core/apply/ownership.js'
 import {ApiError, TimeoutError} from '../../../src/core/errors.js'
-import type {KubeObject} from '../../../src/ports.js'
+import type {Kube, KubeObject} from '../../../src/ports.js'
 import {applyManifests, type ApplyProgress} from '../../../src/services/apply-manifests.js'
 import {FakeKubeApi} from '../../helpers/fake-kube-api.js'
+import {KubeHttp} from '../../helpers/kube-http.js'
 
 const clock = new SystemClock()
 const owned = addonOwnerLabels('demo')
@@ -147,6 +148,64 @@ describe('apply engine through ClientNodeKube against an HTTP Kubernetes API', (
     const lists = api.requests.filter((r) => r.method === 'GET' && r.query.has('labelSelector'))
     expect(lists.length).toBeGreaterThan(0)
     expect(lists.every((r) => r.query.get('labelSelector')!.includes('app.kubernetes.io/managed-by=kopsmith'))).toBe(true)
+  })
+
+  it('reads what is live from the watch cache, and prunes only what is still as it was read: an object adopted meanwhile stays, one changed but still ours goes', async () => {
+    const first = [obj('v1', 'Namespace', 'demo'), obj('v1', 'ConfigMap', 'keep', 'demo', {data: {a: '1'}}), obj('v1', 'ConfigMap', 'adopted', 'demo', {data: {a: '2'}}), obj('v1', 'ConfigMap', 'edited', 'demo', {data: {a: '3'}})]
+    await applyManifests(kube, first, {force: false, timeoutMs: 5000, clock})
+    const other = new KubeHttp(api.writeKubeconfig())
+    // Between the run's read and its prune, someone takes one object over and edits another.
+    const meanwhile: Record<string, unknown> = {adopted: {metadata: {labels: {'app.kubernetes.io/managed-by': null}}}, edited: {data: {a: 'edited'}}}
+    const racing: Kube = {
+      apply: (o, options) => kube.apply(o, options),
+      get: (ref) => kube.get(ref),
+      list: (apiVersion, kind, labels, options) => kube.list(apiVersion, kind, labels, options),
+      isServed: (apiVersion, kind) => kube.isServed(apiVersion, kind),
+      requestServiceAccountToken: (ns, name, options) => kube.requestServiceAccountToken(ns, name, options),
+      close: () => kube.close(),
+      async delete(ref, preconditions) {
+        const change = meanwhile[ref.name]
+        delete meanwhile[ref.name]
+        if (change) expect((await other.mergePatch(`/api/v1/namespaces/demo/configmaps/${ref.name}`, change)).status).toBe(200)
+        return kube.delete(ref, preconditions)
+      },
+    }
+    try {
+      const result = await applyManifests(racing, [obj('v1', 'Namespace', 'demo'), obj('v1', 'ConfigMap', 'keep', 'demo', {data: {a: '1'}})], {force: false, timeoutMs: 5000, clock, prune: {scopes: [owned]}})
+      expect(result.pruned.map((r) => `${r.kind} ${r.name}`)).toEqual(['ConfigMap edited'])
+    } finally {
+      other.close()
+    }
+    expect(api.getObject('v1', 'ConfigMap', 'adopted', 'demo')).toMatchObject({data: {a: '2'}})
+    expect(api.getObject('v1', 'ConfigMap', 'edited', 'demo')).toBeUndefined()
+    // The edited one: refused as read (409), read again, deleted as it then was.
+    const deletes = api.requests.filter((r) => r.method === 'DELETE')
+    expect(deletes.map((r) => r.path.split('/').pop())).toEqual(['adopted', 'edited', 'edited'])
+    expect(deletes.every((r) => typeof (r.body as {preconditions?: {uid?: unknown; resourceVersion?: unknown}}).preconditions?.resourceVersion === 'string')).toBe(true)
+    const lists = api.requests.filter((r) => r.method === 'GET' && r.query.has('labelSelector'))
+    expect(lists.length).toBeGreaterThan(0)
+    expect(lists.every((r) => r.query.get('resourceVersion') === '0' && !r.query.has('limit'))).toBe(true)
+  })
+
+  it('reads again from the latest state, not the cache, after recreating a namespace that was Terminating', async () => {
+    const slow = await new FakeKubeApi({namespaceDeletionDelayMs: 300}).start()
+    const slowKube = new ClientNodeKube(slow.writeKubeconfig())
+    try {
+      const objects = [obj('v1', 'Namespace', 'demo'), obj('v1', 'ConfigMap', 'settings', 'demo', {data: {mode: 'fast'}})]
+      await applyManifests(slowKube, objects, {force: false, timeoutMs: 5000, clock, owners: [owned]})
+      const deleting = new KubeHttp(slow.writeKubeconfig())
+      expect((await deleting.delete('/api/v1/namespaces/demo')).status).toBe(200)
+      deleting.close()
+      const before = slow.requests.length
+      const result = await applyManifests(slowKube, objects, {force: false, timeoutMs: 5000, clock, owners: [owned], pollIntervalMs: 50})
+      expect(result.applied.map((r) => r.name)).toEqual(['demo', 'settings'])
+      const lists = slow.requests.slice(before).filter((r) => r.method === 'GET' && r.query.has('labelSelector'))
+      expect(lists.map((r) => r.query.get('resourceVersion'))).toEqual(['0', '0', null])
+      expect(slow.getObject('v1', 'ConfigMap', 'settings', 'demo')).toMatchObject({data: {mode: 'fast'}})
+    } finally {
+      slowKube.close()
+      await slow.stop()
+    }
   })
 
   it('times out a rollout that never becomes ready with exit code 7', async () => {
