@@ -11,6 +11,11 @@
 //    1,000 namespaces, first run and re-run, which must grow linearly (per namespace at most 1.5× the
 //    100-namespace figure). BENCH_REAL=0 leaves the real server out.
 //
+// The real-server rounds also time a floor: a bare client (`--floor`) that sends the same server-side
+// applies at kopsmith's concurrency over keep-alive connections and does nothing else (no discovery,
+// no reads, no rendering). It is no target; it shows how much of a first run is the server's own
+// work on this machine, and how much kopsmith adds to it.
+//
 // Separate processes, so that none slows another: the API server, kopsmith, kubectl. kopsmith runs
 // from the BUILT code — dist/deps.js and dist/services/namespaces.js (override the directory with
 // KOPSMITH_DIST) — in a child `node` process, timed from spawn to exit like kubectl: node start-up,
@@ -40,6 +45,13 @@ if (process.argv[2] === '--kopsmith') {
   const context = kubeconfig ? /^current-context: *(\S+)/m.exec(readFileSync(kubeconfig, 'utf8'))?.[1] : undefined
   const result = await bootstrapNamespaces(createDeps({interactive: false}), {file, kubeconfig: kubeconfig || undefined, context, prune: false, force: false, dryRun, outputDir, setName: setName || undefined, timeoutMs: 600_000})
   process.stdout.write(JSON.stringify(result))
+  process.exit(0)
+}
+
+// Child mode: the floor — the rendered manifests applied by a bare client, namespaces first.
+if (process.argv[2] === '--floor') {
+  const [manifestDir, kubeconfig] = process.argv.slice(3)
+  await applyBare(manifestDir, kubeconfig)
   process.exit(0)
 }
 
@@ -96,7 +108,7 @@ async function realServerBench() {
     const version = spawnSync(kubectl, ['version', '--kubeconfig', kubeconfig, '-o', 'json'], {encoding: 'utf8'})
     const server = JSON.parse(version.stdout || '{}').serverVersion?.gitVersion ?? 'unknown'
     console.log(`real API server ${server} (kube-apiserver + etcd on loopback), median of ${rounds} round(s)`)
-    const samples = {kopsmith: [], kubectl: [], kopsmithAgain: [], kubectlAgain: []}
+    const samples = {kopsmith: [], kubectl: [], kopsmithAgain: [], kubectlAgain: [], floor: []}
     let objectsPerRun = 0
     for (let round = 0; round < rounds; round++) {
       // Alternate who goes first, so a busy moment of the machine does not favour one side.
@@ -111,6 +123,9 @@ async function realServerBench() {
         samples[side].push(first.ms)
         samples[`${side}Again`].push(again.ms)
       }
+      const floorSet = prepareSet(`f${round}`, COUNT)
+      samples.floor.push((await timedRun('floor', floorSet, kubeconfig)).ms)
+      await settled(floorSet, kubeconfig)
     }
     const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]))
     const firstRatio = m.kopsmith / m.kubectl
@@ -120,6 +135,8 @@ async function realServerBench() {
     line(`kubectl apply --server-side, ${COUNT} ns re-run`, m.kubectlAgain)
     line(`kopsmith, ${COUNT} ns first run (${objectsPerRun} objects)`, m.kopsmith)
     line(`kopsmith, ${COUNT} ns unchanged re-run`, m.kopsmithAgain)
+    line(`floor: the same applies, a bare client`, m.floor)
+    console.log(`  floor ratio ${(m.floor / m.kubectl).toFixed(3)} (no target: the server's own share of a first run); kopsmith above the floor ${(m.kopsmith - m.floor).toFixed(0)} ms`)
     const firstOk = firstRatio <= 0.3
     const againOk = againRatio <= 0.1
     console.log(`  first run ratio ${firstRatio.toFixed(3)} (target ≤ 0.3) ${firstOk ? 'ok' : 'OVER'}; unchanged re-run ratio ${againRatio.toFixed(3)} (target ≤ 0.1) ${againOk ? 'ok' : 'OVER'}`)
@@ -185,7 +202,9 @@ async function timedRun(side, set, kubeconfig) {
   const [cmd, args] =
     side === 'kopsmith'
       ? [process.execPath, [fileURLToPath(import.meta.url), '--kopsmith', set.file, kubeconfig, 'apply', '', `bench-${set.tag}`]]
-      : [kubectl, ['apply', '--server-side', '-f', set.manifests, '--kubeconfig', kubeconfig, '--cache-dir', mkdtempSync(join(tmpdir(), 'kopsmith-bench-kubectl-cache-'))]]
+      : side === 'floor'
+        ? [process.execPath, [fileURLToPath(import.meta.url), '--floor', set.manifests, kubeconfig]]
+        : [kubectl, ['apply', '--server-side', '-f', set.manifests, '--kubeconfig', kubeconfig, '--cache-dir', mkdtempSync(join(tmpdir(), 'kopsmith-bench-kubectl-cache-'))]]
   const started = performance.now()
   const r = await run(cmd, args)
   const ms = performance.now() - started
@@ -197,6 +216,53 @@ async function timedRun(side, set, kubeconfig) {
 function checkKopsmith(first, again, set) {
   if (first.result.applied !== set.objects) throw new Error(`kopsmith first run on ${set.tag} applied ${first.result.applied} of ${set.objects} objects`)
   if (again.result.applied !== 0 || again.result.unchanged !== set.objects) throw new Error(`kopsmith re-run on ${set.tag} applied ${again.result.applied}, unchanged ${again.result.unchanged} of ${set.objects}`)
+}
+
+/**
+ * The floor's client: every object of `manifestDir` server-side applied (field manager `kopsmith`),
+ * namespaces first, then the rest, DEFAULT_APPLY_CONCURRENCY at a time over one keep-alive agent —
+ * the requests a first run of kopsmith sends, and nothing else. Only the kinds a namespace set renders.
+ */
+async function applyBare(manifestDir, kubeconfig) {
+  const {createRequire} = await import('node:module')
+  const {readdirSync} = await import('node:fs')
+  const https = (await import('node:https')).default
+  const yaml = createRequire(import.meta.url)('js-yaml')
+  const {DEFAULT_APPLY_CONCURRENCY} = await import(pathToFileURL(join(dist, 'services', 'apply-manifests.js')).href)
+  const config = yaml.load(readFileSync(kubeconfig, 'utf8'))
+  const context = config.contexts.find((c) => c.name === config['current-context']).context
+  const cluster = config.clusters.find((c) => c.name === context.cluster).cluster
+  const user = config.users.find((u) => u.name === context.user).user
+  const pem = (b64) => Buffer.from(b64, 'base64')
+  const server = new URL(cluster.server)
+  const agent = new https.Agent({keepAlive: true, maxSockets: DEFAULT_APPLY_CONCURRENCY, ca: pem(cluster['certificate-authority-data']), cert: pem(user['client-certificate-data']), key: pem(user['client-key-data'])})
+  const plural = {Namespace: 'namespaces', ServiceAccount: 'serviceaccounts', ResourceQuota: 'resourcequotas', LimitRange: 'limitranges', Role: 'roles', RoleBinding: 'rolebindings', NetworkPolicy: 'networkpolicies'}
+  const objects = readdirSync(manifestDir).sort().flatMap((f) => yaml.loadAll(readFileSync(join(manifestDir, f), 'utf8')).filter(Boolean))
+  const pathOf = (o) => {
+    if (!plural[o.kind]) throw new Error(`the floor client knows no ${o.kind}`)
+    const group = o.apiVersion.includes('/') ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`
+    return o.kind === 'Namespace' ? `${group}/namespaces/${o.metadata.name}` : `${group}/namespaces/${o.metadata.namespace}/${plural[o.kind]}/${o.metadata.name}`
+  }
+  const apply = (o) =>
+    new Promise((resolveApply, reject) => {
+      const body = JSON.stringify(o)
+      const req = https.request({host: server.hostname, port: server.port, method: 'PATCH', path: `${pathOf(o)}?fieldManager=kopsmith`, agent, headers: {'content-type': 'application/apply-patch+yaml', accept: 'application/json', 'content-length': Buffer.byteLength(body)}}, (res) => {
+        const chunks = []
+        res.on('data', (d) => chunks.push(d))
+        res.on('end', () => (res.statusCode < 300 ? resolveApply() : reject(new Error(`${o.kind} ${o.metadata.name}: HTTP ${res.statusCode} ${Buffer.concat(chunks)}`))))
+      })
+      req.on('error', reject)
+      req.end(body)
+    })
+  const pool = async (items) => {
+    let next = 0
+    await Promise.all(Array.from({length: DEFAULT_APPLY_CONCURRENCY}, async () => {
+      while (next < items.length) await apply(items[next++])
+    }))
+  }
+  await pool(objects.filter((o) => o.kind === 'Namespace'))
+  await pool(objects.filter((o) => o.kind !== 'Namespace'))
+  agent.destroy()
 }
 
 function median(xs) {
