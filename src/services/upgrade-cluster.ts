@@ -15,7 +15,7 @@ import {
   storedKubernetesVersion,
   type UpgradeHop,
 } from '../core/kops/upgrade-path.js'
-import {describeRoll, describeSurge, previewRollout, type RolloutPreview} from '../core/kops/rollout.js'
+import {apiOutOfReach, describeRoll, describeSurge, previewRollout, type RolloutPreview} from '../core/kops/rollout.js'
 import {summariseValidation} from '../core/kops/validation.js'
 import {LABELS, lockKey} from '../core/naming.js'
 import {evaluateWindow, parseMaintenanceWindow} from '../core/window.js'
@@ -325,7 +325,9 @@ async function observe(kops: Kops, name: string, config: ClusterConfig, target: 
     throw new PreconditionError(path.message, options)
   }
   const update = await kops.updateCluster(name, {yes: false})
-  const rolling = await kops.rollingUpdate(name, {yes: false})
+  const rolling = await kops.rollingUpdate(name, {yes: false}).catch((error: unknown) => {
+    throw apiOutOfReach(error, name) ?? error
+  })
   // The preview names groups but not their roles, which decide the order they roll in.
   const instanceGroups = await kops.getInstanceGroups(name)
   const spec = stored.spec as Record<string, unknown> | undefined

@@ -64,7 +64,7 @@ const STORED_ROLE: Record<InstanceGroupRole, string> = {'control-plane': 'Master
  */
 export class FakeKops implements Kops {
   readonly calls: FakeKopsCall[]
-  private readonly state: {clusters: Map<string, FakeCluster>; health: string; healthIndex: number; failures: Map<string, Error>; stateStore?: {store: StateStore; bucket: string}}
+  private readonly state: {clusters: Map<string, FakeCluster>; health: string; healthIndex: number; failures: Map<string, Error>; apiUnreachable?: boolean; stateStore?: {store: StateStore; bucket: string}}
 
   constructor(
     private readonly kopsVersion = '1.35.2',
@@ -118,6 +118,15 @@ export class FakeKops implements Kops {
   withHealth(sequence: string): this {
     this.state.health = sequence
     this.state.healthIndex = 0
+    return this
+  }
+
+  /**
+   * The cluster's API is out of reach from here (no VPN): validation fails, and so does any
+   * rolling-update, which lists the nodes first — with kops' words.
+   */
+  withApiUnreachable(): this {
+    this.state.apiUnreachable = true
     return this
   }
 
@@ -234,7 +243,8 @@ export class FakeKops implements Kops {
 
   async validateCluster(name: string): Promise<{healthy: boolean; result: KopsValidation}> {
     this.record('validateCluster', name)
-    const letter = this.state.health[Math.min(this.state.healthIndex++, this.state.health.length - 1)] ?? 'H'
+    const scripted = this.state.health[Math.min(this.state.healthIndex++, this.state.health.length - 1)] ?? 'H'
+    const letter = this.state.apiUnreachable ? 'E' : scripted
     if (letter === 'E') {
       throw new KopsError('kops validate cluster failed: unexpected error during validation', {
         argv: ['kops', 'validate', 'cluster', '--name', name, '-o', 'json'],
@@ -257,6 +267,14 @@ export class FakeKops implements Kops {
   async rollingUpdate(name: string, options: RollingUpdateOptions): Promise<{output: string; needsUpdate: string[]; groups: RollingUpdateGroup[]}> {
     this.record('rollingUpdate', name, {yes: options.yes, roles: options.instanceGroupRoles, drainTimeout: options.drainTimeout})
     const c = this.cluster(name)
+    if (this.state.apiUnreachable) {
+      const error = `error listing nodes in cluster: Get "https://api.${name}/api/v1/nodes": net/http: TLS handshake timeout`
+      throw new KopsError(`kops rolling-update cluster failed: ${error}`, {
+        argv: ['kops', 'rolling-update', 'cluster', '--name', name, ...(options.yes ? ['--yes'] : [])],
+        exitCode: 1,
+        stderrTail: `Unable to reach the kubernetes API.\nUse --cloudonly to do a rolling-update without confirming progress with the k8s API\n\nError: ${error}`,
+      })
+    }
     const roles = options.instanceGroupRoles
     const inScope = (r: 'control-plane' | 'node') => !roles || roles.includes(r)
     const pending = [...c.needsRoll].filter(inScope)

@@ -1,4 +1,5 @@
 import type {InstanceGroupRole, RollingUpdateGroup} from '../../ports.js'
+import {KopsError} from '../errors.js'
 
 /**
  * What a rollout replaces, from kops' own preview (`kops rolling-update cluster` without `--yes`)
@@ -103,4 +104,25 @@ function instances(n: number): string {
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0)
+}
+
+/**
+ * kops' rolling-update lists the cluster's nodes before anything else (rolling-update_cluster.go;
+ * without `--cloudonly`), so from where the private API is out of reach it stops with "error listing
+ * nodes in cluster". That failure, saying what it means for an upgrade and what to do; undefined for
+ * any other error.
+ */
+export function apiOutOfReach(error: unknown, cluster: string): KopsError | undefined {
+  if (!(error instanceof KopsError) || !error.failure.stderrTail.includes('error listing nodes in cluster')) return undefined
+  return new KopsError(
+    `kops cannot reach the Kubernetes API of ${cluster}: its rolling-update preview lists the cluster's nodes first, and an upgrade validates the cluster through that API before and after each hop`,
+    error.failure,
+    {
+      cause: error,
+      suggestions: [
+        'Run the upgrade from where the API is reachable: on the VPN or from the networks spec.access.api allows (the scheduled job runs inside the VPC)',
+        `Check that the API answers: kops validate cluster --name ${cluster}`,
+      ],
+    },
+  )
 }

@@ -172,12 +172,22 @@ describe('kops stand-in contract', () => {
 
   // cmd/kops/rolling-update_cluster.go renders through util/pkg/tables: rows sorted by name,
   // text/tabwriter padding with tabs only (tab stops of 8, padding 1), the last column unpadded.
-  it('rolling-update without --yes prints the preview table as kops pads it, and exits 0', () => {
+  it('rolling-update without --yes lists the nodes through the API first (fails as kops does when it is out of reach, unless --cloudonly), then prints the preview table as kops pads it, and exits 0', () => {
     create()
     secret()
-    // kops lists cloud groups that match an InstanceGroup: before the first update there are none.
-    expect(kops(['rolling-update', 'cluster', '--name', NAME]).stdout).toBe('NAME\tSTATUS\tNEEDUPDATE\tREADY\tMIN\tTARGET\tMAX\tNODES\n\nNo rolling-update required.\n')
+    // Before the first update there is no API for kops to list nodes from; with --cloudonly it lists
+    // only cloud groups that match an InstanceGroup — none yet — and leaves the NODES column out.
+    const noApi = kops(['rolling-update', 'cluster', '--name', NAME])
+    expect(noApi.code).toBe(1)
+    expect(noApi.stderr).toBe(
+      `Unable to reach the kubernetes API.\nUse --cloudonly to do a rolling-update without confirming progress with the k8s API\n\nError: error listing nodes in cluster: Get "https://api.${NAME}/api/v1/nodes": dial tcp: lookup api.${NAME} on 127.0.0.53:53: no such host\n`,
+    )
+    expect(kops(['rolling-update', 'cluster', '--name', NAME, '--cloudonly']).stdout).toBe('NAME\tSTATUS\tNEEDUPDATE\tREADY\tMIN\tTARGET\tMAX\n\nNo rolling-update required.\n')
     kops(['update', 'cluster', '--name', NAME, '--yes'])
+    // A private API out of reach (no VPN): the preview fails as kops does, the cloud-only one works.
+    const offVpn = kops(['rolling-update', 'cluster', '--name', NAME], {KOPS_STANDIN_API: 'unreachable'})
+    expect([offVpn.code, offVpn.stderr.split('\n').at(-2)]).toEqual([1, `Error: error listing nodes in cluster: Get "https://api.${NAME}/api/v1/nodes": net/http: TLS handshake timeout`])
+    expect(kops(['rolling-update', 'cluster', '--name', NAME, '--cloudonly'], {KOPS_STANDIN_API: 'unreachable'}).stdout.split('\n')[0]).toBe('NAME\t\t\t\tSTATUS\tNEEDUPDATE\tREADY\tMIN\tTARGET\tMAX')
     const ready = kops(['rolling-update', 'cluster', '--name', NAME])
     expect(ready.code).toBe(0)
     expect(ready.stdout).toBe(

@@ -268,6 +268,19 @@ describe('upgradeCluster', () => {
     expect(t.audits()[0]).toMatchObject({outcome: 'failure', exitCode: 4})
   })
 
+  it("from where the cluster's API is out of reach, the plan stops at kops' preview and says why and what to do (exit 5), changing nothing", async () => {
+    const t = setup()
+    t.kops.withApiUnreachable()
+    const error = await upgradeCluster(t.ports, t.input({dryRun: true, yes: false})).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(KopsError)
+    expect((error as KopsError).exitCode).toBe(5)
+    expect((error as KopsError).message).toContain(`kops cannot reach the Kubernetes API of ${NAME}`)
+    expect((error as KopsError).message).toContain('Error: error listing nodes in cluster')
+    expect((error as KopsError).suggestions.join(' ')).toContain('VPN')
+    expect(t.changes()).toEqual([])
+    expect(t.audits()).toEqual([])
+  })
+
   it('refuses a cluster that is not in the state store (exit 4)', async () => {
     const t = setup()
     const error = await upgradeCluster({...t.ports, kops: new FakeKops('1.35.2')}, t.input()).catch((e: unknown) => e)
