@@ -274,14 +274,8 @@ export interface Kube {
   apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject>
   /** undefined when the object (or its kind) does not exist. */
   get(ref: KubeResourceRef): Promise<KubeObject | undefined>
-  /**
-   * Objects of a kind carrying all `labels`, across namespaces ([] when the kind is not served). By
-   * default a consistent read of the latest state (from etcd on servers before 1.31, in pages).
-   * `{cached: true}` reads the API server's watch cache instead (`resourceVersion=0`, one page): no
-   * etcd read and no decoding of every object of the kind, but it may lag the latest write by the
-   * cache's delay (milliseconds) — as the informers of every controller do.
-   */
-  list(apiVersion: string, kind: string, labels: Record<string, string>, options?: {cached?: boolean}): Promise<KubeObject[]>
+  /** Objects of a kind carrying all `labels`, across namespaces ([] when the kind is not served). */
+  list(apiVersion: string, kind: string, labels: Record<string, string>): Promise<KubeObject[]>
   /**
    * Deletes in the background (dependents are garbage-collected); absent objects are not an error.
    * With `preconditions`, only the object with that uid (and resourceVersion) is deleted: one that

@@ -117,10 +117,9 @@ export class ManifestApply {
     this.ctx = {deadline: this.started + options.timeoutMs, poll: options.pollIntervalMs ?? 1000, clock, emit: options.onProgress ?? (() => {}), signal: options.signal}
     this.owners = options.owners ?? options.prune?.scopes ?? []
     this.phases = new Map(buildApplyPhases(objects).map((p) => [p.phase, p.objects]))
-    // Everything live is read at once, up front, in parallel, from the API server's watch cache; only
-    // a recreated namespace makes the rest be read again, from the latest state (its old content is
-    // gone, and a cache a moment behind could still show it).
-    this.live = new LiveObjects(kube, this.owners, this.concurrency, objects, {cached: true, signal: options.signal})
+    // Everything live is read at once, up front, in parallel; only a recreated namespace makes the
+    // rest be read again (its old content is gone).
+    this.live = new LiveObjects(kube, this.owners, this.concurrency, objects, options.signal)
   }
 
   async run(stage: ApplyStage): Promise<StageOutcome> {
@@ -176,7 +175,7 @@ export class ManifestApply {
       ctx.emit({type: 'applied', ref: outcome.value.ref})
     }
     if (outcomes.some((o) => o.ok && o.value.recreated)) {
-      this.live = new LiveObjects(kube, this.owners, this.concurrency, this.objects.filter((o) => !this.done.has(o)), {cached: false, signal: options.signal})
+      this.live = new LiveObjects(kube, this.owners, this.concurrency, this.objects.filter((o) => !this.done.has(o)), options.signal)
     }
     if (phase === 'crds') await waitForCrds(kube, batch, ctx)
     return {changed: pending.length, unchanged: batch.length - pending.length}
@@ -188,12 +187,9 @@ export class ManifestApply {
  * labels with one LIST per kind and set, any other object with a GET of its own, all started when
  * the run starts. Each live object is compared with the desired one as it arrives and then dropped;
  * only its identity, labels, uid and resourceVersion are kept, for prune — a thousand namespaces'
- * objects with their managedFields would otherwise stay in memory.
- *
- * `cached` LISTs read the API server's watch cache (Kube.list): the first read of a run, where a view
- * a moment old is as good as the latest — an object it shows converged that someone changed in that
- * moment is set right by the next run, and prune deletes only what is still as it was read (uid and
- * resourceVersion preconditions).
+ * objects with their managedFields would otherwise stay in memory. The read is made when the run
+ * starts and prune comes last, possibly minutes later: prune deletes only what is still as it was
+ * read (uid and resourceVersion preconditions).
  */
 class LiveObjects {
   private readonly lists = new Map<string, Promise<KubeObject[]>>()
@@ -207,7 +203,7 @@ class LiveObjects {
     private readonly owners: ReadonlyArray<Record<string, string>>,
     private readonly concurrency: number,
     objects: readonly KubeObject[],
-    private readonly options: {cached: boolean; signal?: AbortSignal | undefined},
+    private readonly signal?: AbortSignal,
   ) {
     this.desired = new Map(objects.map((o) => [refKey(refOf(o)), o]))
     const reads: Array<() => Promise<unknown>> = []
@@ -221,7 +217,7 @@ class LiveObjects {
         this.gets.set(key, new Promise<void>((resolve) => (done = resolve)))
         reads.push(async () => {
           try {
-            this.options.signal?.throwIfAborted()
+            this.signal?.throwIfAborted()
             const found = await this.kube.get(refOf(object))
             if (found) this.compare(found)
           } finally {
@@ -266,8 +262,8 @@ class LiveObjects {
     const key = listKey(apiVersion, kind, scope)
     let listed = this.lists.get(key)
     if (!listed) {
-      this.options.signal?.throwIfAborted()
-      listed = this.kube.list(apiVersion, kind, scope, {cached: this.options.cached}).then((items) =>
+      this.signal?.throwIfAborted()
+      listed = this.kube.list(apiVersion, kind, scope).then((items) =>
         items.map((item) => {
           this.compare(item)
           const {name, namespace, labels, uid, resourceVersion} = item.metadata

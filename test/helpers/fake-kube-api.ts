@@ -591,8 +591,7 @@ export class FakeKubeApi {
       .filter((s) => s.resource === resource || (s.resource.group === resource.group && s.resource.kind === resource.kind))
       .filter((s) => !namespace || (s.object.metadata as Json).namespace === namespace)
       .filter((s) => matches(((s.object.metadata as Json).labels ?? {}) as Record<string, string>))
-    // resourceVersion=0 is served by the watch cache, which ignores limit (one page, no continue).
-    const limit = query.get('resourceVersion') === '0' ? 0 : Number(query.get('limit') ?? 0)
+    const limit = Number(query.get('limit') ?? 0)
     const offset = Number(Buffer.from(query.get('continue') ?? '', 'base64').toString() || 0)
     const page = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset)
     const next = limit > 0 && offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64') : undefined

@@ -112,7 +112,7 @@ export class ClientNodeKube implements Kube {
     return withTypeMeta(res.body as KubeObject, ref.apiVersion, ref.kind)
   }
 
-  async list(apiVersion: string, kind: string, labels: Record<string, string>, options: {cached?: boolean} = {}): Promise<KubeObject[]> {
+  async list(apiVersion: string, kind: string, labels: Record<string, string>): Promise<KubeObject[]> {
     const info = await this.resource(apiVersion, kind)
     if (!info) return []
     const base = collectionPath(apiVersion, info.plural)
@@ -122,8 +122,7 @@ export class ClientNodeKube implements Kube {
     const items: KubeObject[] = []
     let cont: string | undefined
     do {
-      // resourceVersion=0 is served by the watch cache, which ignores `limit` and answers in one page.
-      const query = new URLSearchParams(options.cached ? {resourceVersion: '0'} : {limit: '500'})
+      const query = new URLSearchParams({limit: '500'})
       if (selector) query.set('labelSelector', selector)
       if (cont) query.set('continue', cont)
       const res = await this.request('GET', `${base}?${query}`)
