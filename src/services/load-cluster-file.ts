@@ -2,7 +2,9 @@ import {checkClusterFileWith, type SchemaCheck, type ValidateOptions} from '../c
 import type {ClusterFile} from '../core/config/schema.js'
 import type {ClusterConfig} from '../core/config/types.js'
 import {FileAccessError, UsageError} from '../core/errors.js'
+import type {PrecompiledValidator} from '../core/precompiled-validator.js'
 import type {UserFiles} from '../ports.js'
+import {loadPrecompiledValidator} from './precompiled-validators.js'
 
 export interface LoadedClusterFile {
   config: ClusterConfig
@@ -13,20 +15,6 @@ export interface LoadedClusterFile {
 }
 
 const START_HERE = ['kopsmith cluster create -f examples/production.yaml --dry-run', 'kopsmith sandbox create']
-
-/** The validator `npm run build` precompiles from the cluster file's JSON Schema: yes or no, defaults applied. */
-export type PrecompiledValidator = (data: unknown) => boolean
-
-let precompiled: Promise<PrecompiledValidator | undefined> | undefined
-
-/** Loads the build's precompiled validator; undefined when running from source (tests, bin/dev.js). */
-export function loadPrecompiledValidator(): Promise<PrecompiledValidator | undefined> {
-  const url = new URL('../core/config/cluster-file.precompiled.js', import.meta.url).href
-  return (precompiled ??= import(url).then(
-    (m: {default: PrecompiledValidator}) => m.default,
-    () => undefined,
-  ))
-}
 
 /**
  * Reads and validates a cluster file. A missing or unreadable path is a usage error (exit 2);
@@ -40,7 +28,7 @@ export async function loadClusterFile(
   files: UserFiles,
   path: string,
   options: ValidateOptions = {},
-  validator: Promise<PrecompiledValidator | undefined> = loadPrecompiledValidator(),
+  validator: Promise<PrecompiledValidator | undefined> = loadPrecompiledValidator('core/config/cluster-file.precompiled.js'),
 ): Promise<LoadedClusterFile> {
   if (path.trim() === '') throw new UsageError('no cluster file given', {suggestions: ['Pass the file with -f FILE', ...START_HERE]})
   const text = await readClusterFile(files, path)

@@ -6,7 +6,7 @@ import {DeclinedError, InvalidFileError, UsageError} from '../core/errors.js'
 import {buildNamespacesBootstrapPlan} from '../core/namespaces/bootstrap-plan.js'
 import {teamAccessProblems, teamAccessSuggestions} from '../core/namespaces/access.js'
 import {DEFAULT_NAMESPACE_SET, groupByNamespace, renderNamespaceSet} from '../core/namespaces/render.js'
-import {checkNamespaceSetFast, type PrecompiledValidator} from '../core/namespaces/fast-check.js'
+import {checkNamespaceSetFast} from '../core/namespaces/fast-check.js'
 import type {NamespaceSet} from '../core/namespaces/schema.js'
 import {readYamlFast} from '../core/yaml-fast.js'
 import {positionOf, readYamlDocument, schemaIssues, type YamlDocument} from '../core/yaml-file.js'
@@ -16,6 +16,7 @@ import type {Clock, Interrupts, Kube, KubeObject, KubeTarget, UserFiles} from '.
 import type {TaskDisplay} from '../ui/tasks.js'
 import {ManifestApply, type ApplyProgress} from './apply-manifests.js'
 import {applyStageActs, interruptible, runUntilStopped} from './apply-steps.js'
+import {loadPrecompiledValidator} from './precompiled-validators.js'
 import {StepRun} from './step-run.js'
 
 export interface NamespacesPorts {
@@ -90,24 +91,13 @@ export interface BootstrapNamespacesResult {
   summary?: RunSummary
 }
 
-let precompiled: Promise<PrecompiledValidator | undefined> | undefined
-
-/** The build's precompiled validator of the namespaces file; undefined when running from source (tests, bin/dev.js). */
-function loadPrecompiledValidator(): Promise<PrecompiledValidator | undefined> {
-  const url = new URL('../core/namespaces/namespace-set.precompiled.js', import.meta.url).href
-  return (precompiled ??= import(url).then(
-    (m: {default: PrecompiledValidator}) => m.default,
-    () => undefined,
-  ))
-}
-
 /**
  * Reads and validates a NamespaceSet file: exit 2 when missing, exit 3 (path, line:column) when
  * invalid. A valid file is read by js-yaml and checked by the precompiled validator and rules.ts;
  * zod (~170 ms to load, more than a converged re-run spends on the API) and `yaml` are loaded only
  * to explain a problem.
  */
-export async function loadNamespaceSet(files: UserFiles, path: string, access?: ClusterAccess, validator = loadPrecompiledValidator()): Promise<NamespaceSet> {
+export async function loadNamespaceSet(files: UserFiles, path: string, access?: ClusterAccess, validator = loadPrecompiledValidator('core/namespaces/namespace-set.precompiled.js')): Promise<NamespaceSet> {
   const text = await files.read(path)
   if (text === undefined) throw new UsageError(`namespaces file ${path} does not exist`, {suggestions: ['Pass the path of a NamespaceSet file with -f (see examples/namespaces.yaml)']})
   const yaml = readYamlDocument(text, path, readYamlFast)

@@ -1,8 +1,6 @@
 import {duplicateNamespaces, isReservedNamespace, isSystemGroup, QUANTITY, quantityText} from './rules.js'
+import type {PrecompiledValidator} from '../precompiled-validator.js'
 import type {NamespaceSet} from './schema.js'
-
-/** The validator `npm run build` precompiles from the namespaces file's JSON Schema: yes or no, defaults applied. */
-export type PrecompiledValidator = (data: unknown) => boolean
 
 interface WrittenEntry {
   name: string

@@ -1,4 +1,4 @@
-import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -8,11 +8,10 @@ import {clusterFileJsonSchema} from '../../../../src/core/config/json-schema.js'
 import {checkClusterFile, zodSchemaCheck} from '../../../../src/core/config/validate.js'
 import {CliError} from '../../../../src/core/errors.js'
 import {readYamlDocument} from '../../../../src/core/yaml-file.js'
-import {precompiledCheck, type PrecompiledValidator} from '../../../../src/services/load-cluster-file.js'
+import type {PrecompiledValidator} from '../../../../src/core/precompiled-validator.js'
+import {precompiledCheck} from '../../../../src/services/load-cluster-file.js'
 import {ROOT} from '../../../helpers/cli.js'
-
-// The generator `npm run build` runs; its output goes where `ajv` resolves from the repository.
-const {precompiledValidatorSource} = (await import(join(ROOT, 'scripts/build-validator.mjs'))) as {precompiledValidatorSource(schema: object): string}
+import {precompileValidator} from '../../../helpers/precompiled.js'
 
 const INVALID = join(ROOT, 'test/fixtures/cluster-files/invalid')
 const VALID = join(ROOT, 'test/fixtures/cluster-files/valid')
@@ -23,15 +22,13 @@ const valid: Array<{name: string; text: string}> = [
 const files = [...valid, ...readdirSync(INVALID).map((f) => ({name: f, text: readFileSync(join(INVALID, f), 'utf8')}))]
 
 let validate: PrecompiledValidator
-const file = join(ROOT, 'test/.generated', `cluster-file.precompiled.${process.pid}.mjs`)
+let remove = () => {}
 
 beforeAll(async () => {
-  mkdirSync(join(ROOT, 'test/.generated'), {recursive: true})
-  writeFileSync(file, precompiledValidatorSource(clusterFileJsonSchema()))
-  validate = ((await import(file)) as {default: PrecompiledValidator}).default
+  ;({validate, remove} = await precompileValidator('cluster-file', clusterFileJsonSchema()))
 })
 
-afterAll(() => rmSync(file, {force: true}))
+afterAll(() => remove())
 
 function outcome(run: () => unknown): unknown {
   try {

@@ -4,27 +4,24 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {InvalidFileError} from '../../../../src/core/errors.js'
-import {checkNamespaceSetFast, type PrecompiledValidator} from '../../../../src/core/namespaces/fast-check.js'
+import {checkNamespaceSetFast} from '../../../../src/core/namespaces/fast-check.js'
+import type {PrecompiledValidator} from '../../../../src/core/precompiled-validator.js'
 import {namespaceSetJsonSchema} from '../../../../src/core/namespaces/json-schema.js'
 import {namespaceSetSchema} from '../../../../src/core/namespaces/schema.js'
 import {readYamlFast} from '../../../../src/core/yaml-fast.js'
 import {FsUserFiles} from '../../../../src/adapters/fs-user-files.js'
 import {loadNamespaceSet} from '../../../../src/services/namespaces.js'
 import {ROOT} from '../../../helpers/cli.js'
-
-// The generator `npm run build` runs; its output goes where `ajv` resolves from the repository.
-const {precompiledValidatorSource} = (await import(join(ROOT, 'scripts/build-validator.mjs'))) as {precompiledValidatorSource(schema: object): string}
+import {precompileValidator} from '../../../helpers/precompiled.js'
 
 let validate: PrecompiledValidator
-const file = join(ROOT, 'test/.generated', `namespace-set.precompiled.${process.pid}.mjs`)
+let remove = () => {}
 
 beforeAll(async () => {
-  mkdirSync(join(ROOT, 'test/.generated'), {recursive: true})
-  writeFileSync(file, precompiledValidatorSource(namespaceSetJsonSchema()))
-  validate = ((await import(file)) as {default: PrecompiledValidator}).default
+  ;({validate, remove} = await precompileValidator('namespace-set', namespaceSetJsonSchema()))
 })
 
-afterAll(() => rmSync(file, {force: true}))
+afterAll(() => remove())
 
 const head = 'apiVersion: kopsmith/v1alpha1\nkind: NamespaceSet\nnamespaces:\n'
 const entry = (over: Record<string, string> = {}) => {
