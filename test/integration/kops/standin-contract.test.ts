@@ -188,6 +188,8 @@ describe('kops stand-in contract', () => {
     const offVpn = kops(['rolling-update', 'cluster', '--name', NAME], {KOPS_STANDIN_API: 'unreachable'})
     expect([offVpn.code, offVpn.stderr.split('\n').at(-2)]).toEqual([1, `Error: error listing nodes in cluster: Get "https://api.${NAME}/api/v1/nodes": net/http: TLS handshake timeout`])
     expect(kops(['rolling-update', 'cluster', '--name', NAME, '--cloudonly'], {KOPS_STANDIN_API: 'unreachable'}).stdout.split('\n')[0]).toBe('NAME\t\t\t\tSTATUS\tNEEDUPDATE\tREADY\tMIN\tTARGET\tMAX')
+    const validateOffVpn = kops(['validate', 'cluster', '--name', NAME, '-o', 'json'], {KOPS_STANDIN_API: 'unreachable'})
+    expect([validateOffVpn.code, validateOffVpn.stderr.trim().split('\n').at(-1)]).toEqual([1, `Error: unexpected error during validation: error listing nodes: Get "https://api.${NAME}/api/v1/nodes": net/http: TLS handshake timeout`])
     const ready = kops(['rolling-update', 'cluster', '--name', NAME])
     expect(ready.code).toBe(0)
     expect(ready.stdout).toBe(
