@@ -408,9 +408,19 @@ describe('the fake Kubernetes API answers as a real API server (v1.20.2) does', 
       const otherUid = await http.delete(cmPath(p, 'x'), 'Background', {uid: '00000000-0000-0000-0000-000000000000'})
       const stillThere = (await http.get(cmPath(p, 'x'))).status
       const current = await http.delete(cmPath(p, 'x'), 'Background', {uid, resourceVersion: now})
+      // A namespace is deleted by its own REST code, which words the refusal differently.
+      const ns = (await http.get(nsPath(p))).body.metadata as {uid: string; resourceVersion: string}
+      const nsStale = await http.delete(nsPath(p), 'Background', {resourceVersion: '1'})
+      const nsOtherUid = await http.delete(nsPath(p), 'Background', {uid: '00000000-0000-0000-0000-000000000000'})
       // Numbers and uids differ between the two servers by nature; where they stand in the message does not.
-      const words = (res: RawResponse) => ({...answer(res), message: String(res.body.message).replaceAll(readAt, 'READ').replaceAll(now, 'NOW').replaceAll(uid, 'UID')})
-      return {stale: words(stale), otherUid: words(otherUid), stillThere, current: current.status}
+      const words = (res: RawResponse) =>
+        JSON.parse(
+          JSON.stringify({
+            ...answer(res),
+            message: String(res.body.message).replaceAll(readAt, 'READ').replaceAll(now, 'NOW').replaceAll(uid, 'UID').replaceAll(ns.uid, 'NS-UID').replace(`object meta: ${ns.resourceVersion}`, 'object meta: NS-NOW'),
+          }).replaceAll(p, 'P'),
+        ) as Json
+      return {stale: words(stale), otherUid: words(otherUid), stillThere, current: current.status, nsStale: words(nsStale), nsOtherUid: words(nsOtherUid)}
     })
     expect(seen.real).toEqual({
       stale: {
@@ -427,6 +437,18 @@ describe('the fake Kubernetes API answers as a real API server (v1.20.2) does', 
       },
       stillThere: 200,
       current: 200,
+      nsStale: {
+        status: 409,
+        reason: 'Conflict',
+        message: `Operation cannot be fulfilled on namespaces "P": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: NS-NOW`,
+        details: {name: 'P', kind: 'namespaces'},
+      },
+      nsOtherUid: {
+        status: 409,
+        reason: 'Conflict',
+        message: `Operation cannot be fulfilled on namespaces "P": Precondition failed: UID in precondition: 00000000-0000-0000-0000-000000000000, UID in object meta: NS-UID`,
+        details: {name: 'P', kind: 'namespaces'},
+      },
     })
     expect(seen.fake).toEqual(seen.real)
   })

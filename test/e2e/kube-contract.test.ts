@@ -216,6 +216,26 @@ describe.each(targets)('apply engine against %s', (_, start) => {
     }
   }, 180_000)
 
+  it('delete as read (prune): an object changed since it was read is refused with 409 and stays; as it is now, it goes', async () => {
+    const prefix = uniquePrefix('pre')
+    const ns = `${prefix}-a`
+    const ref = {apiVersion: 'v1', kind: 'ConfigMap', name: 'old', namespace: ns}
+    try {
+      await http.apply(`/api/v1/namespaces/${ns}`, {apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}}, 'e2e')
+      const read = (await http.apply(`/api/v1/namespaces/${ns}/configmaps/old`, {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'old', namespace: ns}, data: {a: '1'}}, 'e2e')).body.metadata as {uid: string; resourceVersion: string}
+      await http.apply(`/api/v1/namespaces/${ns}/configmaps/old`, {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'old', namespace: ns}, data: {a: '2'}}, 'e2e')
+      const refused = await kube.delete(ref, {uid: read.uid, resourceVersion: read.resourceVersion}).catch((e: unknown) => e)
+      expect(refused).toBeInstanceOf(ApiError)
+      expect((refused as ApiError).details).toMatchObject({status: 409, reason: 'Conflict'})
+      const now = await kube.get(ref)
+      expect(now?.data).toEqual({a: '2'})
+      await kube.delete(ref, {uid: String(now?.metadata.uid), resourceVersion: String(now?.metadata.resourceVersion)})
+      expect(await kube.get(ref)).toBeUndefined()
+    } finally {
+      await deleteNamespaces(prefix)
+    }
+  })
+
   it('a namespace still Terminating is recreated once it is gone; one that stays Terminating ends in a timeout naming it', async () => {
     const prefix = uniquePrefix('term')
     const ns = `${prefix}-a`

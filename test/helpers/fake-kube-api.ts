@@ -434,15 +434,8 @@ export class FakeKubeApi {
     const stored = this.store.get(key)
     if (!stored) return [404, notFound(resource, name)]
     const meta = stored.object.metadata as Json
-    // rest.BeforeDelete: preconditions are checked first, and its Conflict names the kind, not the resource.
-    const preconditions = ((body as Json | undefined)?.preconditions ?? {}) as {uid?: string; resourceVersion?: string}
-    const refused = (why: string) => [409, statusBody(409, 'Conflict', `Operation cannot be fulfilled on ${resource.kind} "${name}": ${why}`, {name, ...(resource.group ? {group: resource.group} : {}), kind: resource.kind})] as Answer
-    if (preconditions.uid !== undefined && preconditions.uid !== meta.uid) {
-      return refused(`the UID in the precondition (${preconditions.uid}) does not match the UID in record (${String(meta.uid)}). The object might have been deleted and then recreated`)
-    }
-    if (preconditions.resourceVersion !== undefined && preconditions.resourceVersion !== meta.resourceVersion) {
-      return refused(`the ResourceVersion in the precondition (${preconditions.resourceVersion}) does not match the ResourceVersion in record (${String(meta.resourceVersion)}). The object might have been modified`)
-    }
+    const refused = deletePreconditionFailure(resource, name, meta, body)
+    if (refused) return refused
     if (resource.kind === 'Namespace') {
       if (!meta.deletionTimestamp) {
         meta.deletionTimestamp = now()
@@ -743,6 +736,36 @@ function statusBody(code: number, reason: string, message: string, details?: Jso
 
 function notFound(resource: Resource, name: string): Json {
   return statusBody(404, 'NotFound', `${qualified(resource)} "${name}" not found`, {name, ...(resource.group ? {group: resource.group} : {}), kind: resource.plural})
+}
+
+/**
+ * DELETE preconditions (uid, resourceVersion) that the object no longer meets: 409 Conflict as
+ * kube-apiserver words it. Namespaces are checked by their own REST Delete (registry/core/namespace:
+ * `Precondition failed: …`, naming the resource); every other kind by rest.BeforeDelete, whose
+ * Conflict names the kind.
+ */
+function deletePreconditionFailure(resource: Resource, name: string, meta: Json, body: unknown): Answer | undefined {
+  const {uid, resourceVersion} = ((body as Json | undefined)?.preconditions ?? {}) as {uid?: string; resourceVersion?: string}
+  const namespace = resource.kind === 'Namespace'
+  const refused = (why: string): Answer => {
+    const kind = namespace ? resource.plural : resource.kind
+    return [409, statusBody(409, 'Conflict', `Operation cannot be fulfilled on ${kind} "${name}": ${why}`, {name, ...(resource.group ? {group: resource.group} : {}), kind})]
+  }
+  if (uid !== undefined && uid !== meta.uid) {
+    return refused(
+      namespace
+        ? `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${String(meta.uid)}`
+        : `the UID in the precondition (${uid}) does not match the UID in record (${String(meta.uid)}). The object might have been deleted and then recreated`,
+    )
+  }
+  if (resourceVersion !== undefined && resourceVersion !== meta.resourceVersion) {
+    return refused(
+      namespace
+        ? `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${String(meta.resourceVersion)}`
+        : `the ResourceVersion in the precondition (${resourceVersion}) does not match the ResourceVersion in record (${String(meta.resourceVersion)}). The object might have been modified`,
+    )
+  }
+  return undefined
 }
 
 function modifiedConflict(resource: Resource, name: string): Json {
