@@ -57,21 +57,26 @@ export interface EnsureDnsOptions extends DnsOptions {
  * is refused), and for a public zone its parent in this account, the parent's NS record for it and
  * the zone's own name servers.
  */
-async function readDnsState(dns: Dns, config: ClusterConfig): Promise<{name: string; zone: HostedZone | undefined; parent?: ParentMatch; current?: string[] | undefined; nameServers?: string[] | undefined}> {
+async function readDnsState(dns: Dns, config: ClusterConfig): Promise<DnsState> {
   const name = normalizeDnsName(config.dns.zone)
   const match = selectZone(name, await dns.findZones(name), config.dns.type)
   if (match.status === 'conflict') throw conflictError(name, match)
   const zone = match.status === 'found' ? match.zone : undefined
-  if (config.dns.type === 'private') return {name, zone}
+  if (config.dns.type === 'private') return {type: 'private', name, zone}
   const parent = await findParentZone(dns, name)
-  if (parent.status !== 'found') return {name, zone, parent}
-  return {name, zone, parent, current: await dns.getNsRecord(parent.zone.id, name), nameServers: zone ? await dns.zoneNameServers(zone.id) : undefined}
+  if (parent.status !== 'found') return {type: 'public', name, zone, parent}
+  return {type: 'public', name, zone, parent, current: await dns.getNsRecord(parent.zone.id, name), nameServers: zone ? await dns.zoneNameServers(zone.id) : undefined}
 }
+
+type DnsState =
+  | {type: 'private'; name: string; zone: HostedZone | undefined}
+  | {type: 'public'; name: string; zone: HostedZone | undefined; parent: ParentMatch; current?: string[] | undefined; nameServers?: string[] | undefined}
 
 /** Find → compare for the cluster's hosted zone and, for public zones, its delegation. Reads only. */
 export async function planDnsZone(dns: Dns, config: ClusterConfig, options: DnsOptions): Promise<DnsPlan> {
-  const {name, zone, parent, current, nameServers: target} = await readDnsState(dns, config)
-  if (config.dns.type === 'private') {
+  const state = await readDnsState(dns, config)
+  const {name, zone} = state
+  if (state.type === 'private') {
     return {
       steps: [
         zone
@@ -88,8 +93,9 @@ export async function planDnsZone(dns: Dns, config: ClusterConfig, options: DnsO
       : step('dns-zone:create', `Create public hosted zone ${name}`, 'create', 'absent; created with an idempotent caller reference'),
   ]
   const warnings: string[] = []
-  if (parent?.status !== 'found') {
-    const reason = parentUnknownReason(parent ?? {status: 'none'})
+  const {parent, current, nameServers: target} = state
+  if (parent.status !== 'found') {
+    const reason = parentUnknownReason(parent)
     steps.push(step('dns-delegation:check', `NS delegation of ${name}`, 'check', reason))
     warnings.push(`${reason}; make sure the parent DNS delegates ${name} to the zone's Route53 name servers`)
     return {steps, warnings}
@@ -157,9 +163,11 @@ export interface DnsFound {
  * Returns what it found, for the plan shown before the question.
  */
 export async function checkDnsPreconditions(dns: Dns, config: ClusterConfig, options: DnsOptions): Promise<DnsFound> {
-  const {name, zone, parent, current, nameServers} = await readDnsState(dns, config)
-  if (config.dns.type === 'private') return {zone, delegation: 'not-applicable'}
-  if (parent?.status !== 'found') return {zone, delegation: 'unknown'}
+  const state = await readDnsState(dns, config)
+  const {name, zone} = state
+  if (state.type === 'private') return {zone, delegation: 'not-applicable'}
+  const {parent, current, nameServers} = state
+  if (parent.status !== 'found') return {zone, delegation: 'unknown'}
   const delegation = nameServers && hasSameNameServers(current, nameServers) ? 'in-sync' : current ? 'other' : 'missing'
   if (delegation !== 'in-sync' && !options.delegate) throw notDelegatedError(name, parent.zone, current, zone && nameServers ? {zoneId: zone.id, nameServers} : undefined)
   return {zone, delegation, parent: parent.zone}
